@@ -1,0 +1,115 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#ifndef OPENCV_ESCRF_BLOCK_HPP
+#define OPENCV_ESCRF_BLOCK_HPP
+
+#include "opencv2/core.hpp"
+#include "opencv2/escrf/superpixels.hpp"
+
+namespace cv {
+namespace escrf {
+
+/** @defgroup escrf_block The ES-CRF block
+@ingroup escrf
+
+The block of the module's specification (doc/escrf-spec summary in doc/architecture.md):
+F*_i = F_i + a_s Fs_i + a_p Fp_i with the image-guided pairwise message
+Fp_i = sum_{j in G(i)} mu(i,j) score(i,j) F_j and the superpixel average prior Fs.
+Features are stored channel-major: F is a C x N matrix (N = h*w cells, row-major over (y, x)).
+Both CV_32F and CV_64F are supported (double precision is used by the gradient checks);
+the weights must have the depth of F.
+@{
+*/
+
+//! Options of one ES-CRF block; all options off (the defaults) is the reference semantics.
+struct CV_EXPORTS_W_SIMPLE EscrfBlockParams
+{
+    CV_WRAP EscrfBlockParams();
+
+    CV_PROP_RW int embedDim;        //!< E, channels of each of the two embeddings (default 32)
+    CV_PROP_RW int posDim;          //!< P, channels of the cosine position encoding per axis (even, default 32)
+    CV_PROP_RW int window;          //!< k, odd window size (default 3)
+    CV_PROP_RW int dilation;        //!< d, window dilation (default 2)
+    CV_PROP_RW float alphaS;        //!< a_s, weight of the superpixel prior (default 0.1)
+    CV_PROP_RW float alphaP;        //!< a_p, weight of the pairwise message (default 0.2)
+    CV_PROP_RW bool normalize;      //!< softmax_j(score / sqrt(2E)) over G(i) instead of the raw score
+    CV_PROP_RW bool dense;          //!< G(i) = every cell, streamed (online softmax), no N x N buffer
+    CV_PROP_RW bool pairCompatibility; //!< mu(i,j) = sigmoid(a.F_i + b.F_j + c) instead of sigmoid(w_comp.F_j)
+    CV_PROP_RW bool softSuperpixels;   //!< area-weighted cell-to-superpixel assignment instead of nearest
+    CV_PROP_RW bool learnableFusion;   //!< a_s and a_p are trained
+};
+
+//! Trainable parameters of one block (or their gradients), depth of the features.
+struct CV_EXPORTS EscrfBlockWeights
+{
+    Mat W_img;   //!< E x 3, appearance embedding (1x1 conv, RGB in [0,1])
+    Mat W_pos;   //!< E x 2P, position embedding
+    Mat w_comp;  //!< 1 x C, reference feature compatibility
+    Mat a, b;    //!< 1 x C each, pair compatibility (used when pairCompatibility)
+    double c = 0;      //!< pair compatibility bias
+    double alphaS = 0; //!< fusion weight of the superpixel prior
+    double alphaP = 0; //!< fusion weight of the pairwise message
+
+    /** @brief Initial weights for C feature channels: 1x1-conv (Kaiming-uniform) ranges as the
+     * reference uses, fusion weights from params, depth CV_32F or CV_64F. */
+    static EscrfBlockWeights create(const EscrfBlockParams& params, int channels, RNG& rng, int depth = CV_32F);
+    //! Zero tensors of the same shapes (for gradients).
+    EscrfBlockWeights zerosLike() const;
+};
+
+/** @brief Everything of one image that the block needs besides the features; it does not depend
+ * on the weights, so it is prepared once per image (and cached by the trainer). */
+struct CV_EXPORTS EscrfGuide
+{
+    Size featureSize;       //!< w x h
+    Mat image;              //!< 3 x N: the RGB guide image resized to w x h (bilinear)
+    Mat position;           //!< 2P x N cosine position encoding
+    Mat cellLabels;         //!< 1 x N CV_32S, superpixel of each cell (nearest)
+    SoftAssignment soft;    //!< area-weighted assignment (when softSuperpixels)
+    int numSuperpixels = 0; //!< M
+};
+
+/** @brief Prepares the guide of one image.
+@param image CV_32FC3 H x W RGB image in [0,1] (or CV_8UC3 BGR, converted), not empty.
+@param superpixels CV_32SC1 H x W labels in 0..numSuperpixels-1.
+@param numSuperpixels M > 0.
+@param featureSize w x h of the features, at most H x W.
+@param params block options (P, softSuperpixels).
+@param guide output, with the depth given (CV_32F or CV_64F).
+*/
+CV_EXPORTS void prepareGuide(InputArray image, InputArray superpixels, int numSuperpixels,
+                             Size featureSize, const EscrfBlockParams& params, EscrfGuide& guide,
+                             int depth = CV_32F);
+
+//! Tensors saved by the forward pass for the backward pass (opaque).
+struct CV_EXPORTS EscrfBlockCache
+{
+    std::vector<Mat> saved;
+};
+
+/** @brief Forward pass of one block on one image.
+@param F C x N features (CV_32F or CV_64F), N = guide.featureSize.area().
+@param out C x N output F*.
+@param cache when not null, filled for escrfBlockBackward.
+*/
+CV_EXPORTS void escrfBlockForward(const EscrfBlockParams& params, const EscrfBlockWeights& weights,
+                                  const EscrfGuide& guide, const Mat& F, Mat& out,
+                                  EscrfBlockCache* cache = nullptr);
+
+/** @brief Backward pass: gradients of sum(out .* dOut).
+@param dF output C x N, the gradient with respect to F.
+@param grads the gradients of the weights are ADDED to it (so a batch accumulates); must have
+the shapes of weights (use weights.zerosLike()). alphaS/alphaP gradients are computed always
+(the trainer uses them only when learnableFusion).
+*/
+CV_EXPORTS void escrfBlockBackward(const EscrfBlockParams& params, const EscrfBlockWeights& weights,
+                                   const EscrfGuide& guide, const Mat& F, const EscrfBlockCache& cache,
+                                   const Mat& dOut, Mat& dF, EscrfBlockWeights& grads);
+
+//! @}
+
+}} // namespace cv::escrf
+
+#endif

@@ -1,0 +1,39 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#include "test_precomp.hpp"
+#include "opencv2/core/utils/filesystem.hpp"
+#include <cstdlib>
+
+namespace opencv_test {
+
+bool escrfFileExists(const std::string& path)
+{
+    return cv::utils::fs::exists(path);
+}
+
+std::string escrfSharedDir()
+{
+    const char* env = std::getenv("ESCRF_SHARED_DIR");
+    std::string dir = env && *env ? std::string(env) : std::string();
+#ifdef ESCRF_DEFAULT_SHARED_DIR
+    if (dir.empty())
+        dir = ESCRF_DEFAULT_SHARED_DIR;
+#endif
+    if (dir.empty())
+        dir = "../shared";
+    return cv::utils::fs::isDirectory(dir) ? dir : std::string();
+}
+
+} // namespace opencv_test
+
+#ifdef ESCRF_STANDALONE
+int main(int argc, char** argv)
+{
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}
+#else
+CV_TEST_MAIN("escrf")
+#endif
