@@ -1,0 +1,138 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// computeSuperpixels: parameter checks, the ximgproc SLIC path on the CPU, the dispatch to
+// the CUDA SLIC, and the canonical (raster order) renumbering shared by both paths.
+
+#include "precomp.hpp"
+#include "opencv2/ximgproc/slic.hpp"
+#include "superpixels/superpixels_cuda.hpp"
+
+namespace cv {
+namespace escrf {
+
+SuperpixelParams::SuperpixelParams()
+    : algorithm(SUPERPIXEL_SLICO), numSuperpixels(600), ruler(10.f), iterations(10),
+      enforceConnectivity(true), minElementSize(25), blurKernel(3), device(SUPERPIXEL_DEVICE_CPU)
+{
+}
+
+namespace detail {
+
+void checkSuperpixelParams(const SuperpixelParams& p, Size imageSize)
+{
+    if (p.algorithm != SUPERPIXEL_SLIC && p.algorithm != SUPERPIXEL_SLICO && p.algorithm != SUPERPIXEL_MSLIC)
+        CV_Error_(Error::StsBadArg, ("computeSuperpixels: params.algorithm = %d, expected SUPERPIXEL_SLIC (100), "
+                                     "SUPERPIXEL_SLICO (101) or SUPERPIXEL_MSLIC (102)", p.algorithm));
+    if (p.device != SUPERPIXEL_DEVICE_CPU && p.device != SUPERPIXEL_DEVICE_CUDA)
+        CV_Error_(Error::StsBadArg, ("computeSuperpixels: params.device = %d, expected SUPERPIXEL_DEVICE_CPU (0) "
+                                     "or SUPERPIXEL_DEVICE_CUDA (1)", p.device));
+    if (p.device == SUPERPIXEL_DEVICE_CUDA && p.algorithm == SUPERPIXEL_MSLIC)
+        CV_Error(Error::StsNotImplemented, "computeSuperpixels: SUPERPIXEL_MSLIC is CPU only, "
+                                           "use SUPERPIXEL_SLIC or SUPERPIXEL_SLICO with SUPERPIXEL_DEVICE_CUDA");
+    const int64 numPixels = (int64)imageSize.width * imageSize.height;
+    if (p.numSuperpixels <= 0 || (int64)p.numSuperpixels >= numPixels)
+        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.numSuperpixels = %d, expected 0 < n < %lld "
+                                         "(the number of pixels)", p.numSuperpixels, (long long)numPixels));
+    if (!(p.ruler > 0.f) || !std::isfinite(p.ruler))
+        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.ruler = %g, expected a finite value > 0",
+                                         (double)p.ruler));
+    if (p.iterations <= 0)
+        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.iterations = %d, expected > 0", p.iterations));
+    if (p.minElementSize < 0 || p.minElementSize > 100)
+        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.minElementSize = %d, expected a percentage "
+                                         "in [0, 100]", p.minElementSize));
+    if (p.blurKernel < 0 || (p.blurKernel > 0 && p.blurKernel % 2 == 0))
+        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.blurKernel = %d, expected 0 (no blur) or an "
+                                         "odd kernel size", p.blurKernel));
+}
+
+int superpixelRegionSize(Size imageSize, int numSuperpixels)
+{
+    const double area = (double)imageSize.width * imageSize.height / numSuperpixels;
+    return std::max(1, cvRound(std::sqrt(area)));
+}
+
+int renumberLabelsRasterOrder(Mat& labels)
+{
+    CV_Assert(labels.type() == CV_32SC1);
+    double minVal = 0, maxVal = 0;
+    minMaxLoc(labels, &minVal, &maxVal);
+    CV_Assert(minVal >= 0);
+    // Old label -> new label; -1 = not seen yet. Serial on purpose: "first appearance"
+    // is a raster-order notion.
+    std::vector<int> remap((size_t)maxVal + 1, -1);
+    int next = 0;
+    for (int y = 0; y < labels.rows; y++)
+    {
+        int* row = labels.ptr<int>(y);
+        for (int x = 0; x < labels.cols; x++)
+        {
+            int& r = remap[row[x]];
+            if (r < 0)
+                r = next++;
+            row[x] = r;
+        }
+    }
+    return next;
+}
+
+} // namespace detail
+
+static void computeSuperpixelsCpu(const Mat& lab, Mat& labels, const SuperpixelParams& p)
+{
+    const int regionSize = detail::superpixelRegionSize(lab.size(), p.numSuperpixels);
+    Ptr<ximgproc::SuperpixelSLIC> slic =
+        ximgproc::createSuperpixelSLIC(lab, p.algorithm, regionSize, p.ruler);
+    slic->iterate(p.iterations);
+    if (p.enforceConnectivity)
+        slic->enforceLabelConnectivity(p.minElementSize);
+    slic->getLabels(labels);
+}
+
+int computeSuperpixels(InputArray _image, OutputArray _labels, const SuperpixelParams& params)
+{
+
+    if (_image.empty())
+        CV_Error(Error::StsBadArg, "computeSuperpixels: image is empty, expected a CV_8UC3 BGR image");
+    if (_image.type() != CV_8UC3)
+        CV_Error_(Error::StsBadArg, ("computeSuperpixels: image type is %s, expected CV_8UC3 (BGR)",
+                                     typeToString(_image.type()).c_str()));
+    Mat image = _image.getMat();
+    detail::checkSuperpixelParams(params, image.size());
+
+    if (params.device == SUPERPIXEL_DEVICE_CUDA)
+    {
+#ifdef HAVE_ESCRF_CUDA
+        if (!cuda::deviceAvailable())
+            CV_Error(Error::GpuNotSupported, "computeSuperpixels: SUPERPIXEL_DEVICE_CUDA requested but no CUDA "
+                                             "device is available (use SUPERPIXEL_DEVICE_CPU)");
+#else
+        CV_Error(Error::GpuNotSupported, "computeSuperpixels: SUPERPIXEL_DEVICE_CUDA requested but this build "
+                                         "of opencv_escrf has no CUDA support (use SUPERPIXEL_DEVICE_CPU)");
+#endif
+    }
+
+    Mat blurred;
+    if (params.blurKernel > 1)
+        GaussianBlur(image, blurred, Size(params.blurKernel, params.blurKernel), 0);
+    else
+        blurred = image;
+    Mat lab;
+    cvtColor(blurred, lab, COLOR_BGR2Lab);
+
+    Mat labels;
+#ifdef HAVE_ESCRF_CUDA
+    if (params.device == SUPERPIXEL_DEVICE_CUDA)
+        cuda::computeSlic(lab, labels, params);
+    else
+#endif
+        computeSuperpixelsCpu(lab, labels, params);
+
+    const int M = detail::renumberLabelsRasterOrder(labels);
+    labels.copyTo(_labels);
+    return M;
+}
+
+}} // namespace cv::escrf
