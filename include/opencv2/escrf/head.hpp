@@ -1,0 +1,151 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#ifndef OPENCV_ESCRF_HEAD_HPP
+#define OPENCV_ESCRF_HEAD_HPP
+
+#include "opencv2/core.hpp"
+#include "opencv2/escrf/block.hpp"
+#include "opencv2/escrf/superpixels.hpp"
+#include "opencv2/escrf/backbone.hpp"
+
+namespace cv {
+namespace escrf {
+
+/** @defgroup escrf_head The segmentation head
+@ingroup escrf
+
+A head turns backbone outputs into class scores:
+
+1. each chosen backbone output l (C_l x h_l x w_l) is projected by a 1x1 convolution
+   (D x C_l) at its own resolution - a 1x1 projection commutes with bilinear resizing, so
+   this is cheaper than resizing first - and resized bilinearly to the head resolution
+   (the image size divided by HeadConfig::stride); the projections are summed with a bias
+   and passed through a ReLU. Without projection (HeadConfig::projection == 0) the resized
+   outputs are concatenated instead;
+2. the ES-CRF block (absent in the baseline variant) refines the D x N features with the
+   image and its superpixels;
+3. a 1x1 classifier with bias gives K x N logits, which are resized bilinearly to the image.
+@{
+*/
+
+//! The paper's comparisons, as head variants on the same features and solver.
+enum HeadVariant
+{
+    HEAD_BASELINE   = 0, //!< classifier on the projected features, no block
+    HEAD_PAIRWISE   = 1, //!< ES-CRF block with a_s = 0 (image-guided pairwise message only)
+    HEAD_SUPERPIXEL = 2, //!< ES-CRF block with a_p = 0 (superpixel prior only)
+    HEAD_ESCRF      = 3  //!< the full ES-CRF block
+};
+
+//! Parses "baseline", "pairwise", "superpixel" or "escrf" (cv::Exception otherwise).
+CV_EXPORTS_W int headVariantFromString(const String& name);
+//! The name of a HeadVariant.
+CV_EXPORTS_W String headVariantToString(int variant);
+
+//! Architecture of a head (what the head file stores besides the weights).
+struct CV_EXPORTS_W_SIMPLE HeadConfig
+{
+    CV_WRAP HeadConfig();
+
+    CV_PROP_RW int variant;                  //!< HeadVariant (default HEAD_ESCRF)
+    CV_PROP_RW std::vector<String> inputs;   //!< backbone outputs the head reads, in order
+    CV_PROP_RW int stride;                   //!< head resolution = image size / stride (default 1)
+    CV_PROP_RW int projection;               //!< D, output channels of the 1x1 projection; 0 = none
+    CV_PROP_RW bool projectionRelu;          //!< ReLU after the projection (default true)
+    CV_PROP_RW int numClasses;               //!< K
+    CV_PROP_RW EscrfBlockParams block;       //!< block options (the variant overrides the alphas)
+    CV_PROP_RW SuperpixelParams superpixels; //!< superpixels of the guide image
+};
+
+//! Tensors a head forward pass keeps for its backward pass (opaque).
+struct CV_EXPORTS HeadCache
+{
+    std::vector<Mat> saved;
+    EscrfBlockCache block;
+};
+
+/** @brief A segmentation head: configuration, weights, and the backbone it was trained on.
+
+Inputs and outputs of forward() are single-image planar tensors: a backbone output is a
+4-D blob 1 x C x h x w (as cv::dnn gives it) and the logits are K x (h*w) CV_32F at head
+resolution. The weights are CV_32F.
+*/
+class CV_EXPORTS_W Head
+{
+public:
+    /** @brief Creates a head with freshly initialised weights.
+    @param config architecture.
+    @param inputChannels channels of each backbone output named in config.inputs.
+    @param seed seed of the initialisation (Kaiming-uniform 1x1 convolutions).
+    */
+    static Ptr<Head> create(const HeadConfig& config, const std::vector<int>& inputChannels,
+                            uint64 seed = 0x5eed);
+
+    /** @brief Loads a head file written by save().
+    Truncated, corrupt, wrong-version or inconsistent files raise cv::Exception. */
+    CV_WRAP static Ptr<Head> load(const String& filename);
+
+    /** @brief Writes the head (config, weights, backbone description) atomically:
+    a temporary file in the same folder, then a rename. */
+    CV_WRAP void save(const String& filename) const;
+
+    CV_WRAP const HeadConfig& config() const { return config_; }
+    //! Backbone the head was trained on (its model path may be overridden by the user).
+    const BackboneDescription& backbone() const { return backbone_; }
+    void setBackbone(const BackboneDescription& desc) { backbone_ = desc; }
+    //! Channels of each input.
+    const std::vector<int>& inputChannels() const { return inputChannels_; }
+    //! Feature channels entering the block and the classifier.
+    int featureChannels() const;
+    //! Whether the head needs the guide image and superpixels (every variant but baseline).
+    bool needsGuide() const;
+    //! Block options after the variant is applied (alphas zeroed as the variant says).
+    EscrfBlockParams effectiveBlockParams() const;
+
+    /** @brief Forward pass for one image.
+    @param inputs backbone outputs named in config().inputs, 1 x C_l x h_l x w_l each.
+    @param headSize w x h of the head resolution (the image size / stride).
+    @param guide guide of the image at headSize; may be null for the baseline variant.
+    @param logits K x (h*w) CV_32F output at head resolution.
+    @param cache when not null, filled for backward().
+    */
+    void forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
+                 Mat& logits, HeadCache* cache = nullptr) const;
+
+    /** @brief Backward pass: ADDS the gradients of sum(logits .* dLogits) with respect to
+    the parameters to grads (same layout as parameters()). The backbone is frozen, so no
+    input gradients are returned. */
+    void backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
+                  const HeadCache& cache, const Mat& dLogits, std::vector<Mat>& grads) const;
+
+    /** @brief The trainable parameters, as Mat headers sharing the head's storage, with names.
+    Fusion weights appear only with block.learnableFusion; parameters of parts the variant
+    does not use are absent. */
+    std::vector<Mat> parameters();
+    std::vector<String> parameterNames() const;
+    //! Zero tensors shaped like parameters().
+    std::vector<Mat> zeroGradients() const;
+
+    //! Per-input projection (D x C_l) and shared bias (D x 1); empty when config().projection == 0.
+    std::vector<Mat> projectionWeights;
+    Mat projectionBias;
+    //! Block weights (unused by the baseline variant).
+    EscrfBlockWeights blockWeights;
+    //! Classifier K x D and bias K x 1.
+    Mat classifierWeights, classifierBias;
+
+    Head() {}
+private:
+    HeadConfig config_;
+    std::vector<int> inputChannels_;
+    BackboneDescription backbone_;
+    friend class HeadIO;
+};
+
+//! @}
+
+}} // namespace cv::escrf
+
+#endif

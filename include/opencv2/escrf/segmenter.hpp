@@ -1,0 +1,98 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#ifndef OPENCV_ESCRF_SEGMENTER_HPP
+#define OPENCV_ESCRF_SEGMENTER_HPP
+
+#include "opencv2/core.hpp"
+#include "opencv2/escrf/head.hpp"
+#include "opencv2/escrf/backbone.hpp"
+
+namespace cv {
+namespace escrf {
+
+/** @defgroup escrf_segmenter Segmenting images end to end
+@ingroup escrf
+
+Segmenter runs the whole pipeline on one image: superpixels of the image, the backbone
+(cv::dnn), the head (projection, ES-CRF block, classifier) and the bilinear up-sampling of
+the class scores to the image, then argmax.
+
+Any image size is accepted. By default the image is processed at its own size: it is padded
+on the right and bottom (reflected border) to the backbone's size multiple and the scores
+are cropped back, so every output pixel comes from the pixel at the same place. With
+setProcessingSize() the image is resized to a fixed size instead (e.g. the size the head
+was trained at) and the scores are resized back bilinearly.
+
+@code
+cv::Ptr<cv::escrf::Segmenter> seg = cv::escrf::Segmenter::create("camvid_escrf.yml");
+cv::Mat labels;
+seg->segment(cv::imread("street.png"), labels);
+@endcode
+@{
+*/
+
+class CV_EXPORTS_W Segmenter
+{
+public:
+    virtual ~Segmenter();
+
+    /** @brief Loads a head file and the backbone it names.
+    @param headFile a file written by Head::save() (e.g. by escrf_train).
+    @param backboneDescription optional backbone description file that replaces the one stored
+    in the head (e.g. when the model moved); its outputs and classes must match the head. */
+    CV_WRAP static Ptr<Segmenter> create(const String& headFile, const String& backboneDescription = String());
+
+    //! Creates a segmenter from a head in memory and a backbone description.
+    static Ptr<Segmenter> create(const Ptr<Head>& head, const BackboneDescription& backbone);
+
+    /** @brief Label map of an image.
+    @param image CV_8UC3 BGR image (as cv::imread gives it), not empty.
+    @param labels output label map of the image size, class ids 0..K-1.
+    @param ltype CV_8U (K <= 256) or CV_32S. */
+    CV_WRAP virtual void segment(InputArray image, OutputArray labels, int ltype = CV_8U) = 0;
+
+    /** @brief Per-class probabilities (softmax of the head's scores) at the image size.
+    @param image as for segment().
+    @param scores output 3-D Mat K x H x W CV_32F. */
+    CV_WRAP virtual void predict(InputArray image, OutputArray scores) = 0;
+
+    //! Backend and target of the backbone network (cv::dnn::Backend / cv::dnn::Target).
+    CV_WRAP virtual void setPreferableBackend(int backend) = 0;
+    CV_WRAP virtual void setPreferableTarget(int target) = 0;
+
+    //! Superpixels used for the guide (defaults to those the head was trained with).
+    CV_WRAP virtual void setSuperpixelParams(const SuperpixelParams& params) = 0;
+    CV_WRAP virtual SuperpixelParams getSuperpixelParams() const = 0;
+
+    /** @brief Processes every image at this size (a multiple of the backbone's size multiple)
+    instead of its own size; Size() restores the default. */
+    CV_WRAP virtual void setProcessingSize(Size size) = 0;
+
+    //! Class names and RGB colours from the backbone description.
+    CV_WRAP virtual std::vector<String> classNames() const = 0;
+    virtual std::vector<Vec3b> classColors() const = 0;
+
+    //! The head in use.
+    virtual Ptr<Head> head() const = 0;
+};
+
+/** @brief Colours a label map.
+@param labels CV_8U or CV_32S label map.
+@param colors RGB colour per class; labels without a colour (e.g. an ignore label) are black.
+@param colored output CV_8UC3 BGR image. */
+CV_EXPORTS_W void colorizeLabels(InputArray labels, const std::vector<Vec3b>& colors, OutputArray colored);
+
+/** @brief Blends the colour-coded labels over the image: out = (1 - alpha) image + alpha colours,
+with the class boundaries drawn in white.
+@param image CV_8UC3 BGR image. @param labels label map of the image size.
+@param colors RGB colour per class. @param overlay output CV_8UC3. @param alpha weight in [0,1]. */
+CV_EXPORTS_W void drawSegmentationOverlay(InputArray image, InputArray labels, const std::vector<Vec3b>& colors,
+                                          OutputArray overlay, double alpha = 0.5);
+
+//! @}
+
+}} // namespace cv::escrf
+
+#endif

@@ -1,0 +1,114 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#include "precomp.hpp"
+#include "head/bilinear.hpp"
+
+namespace cv {
+namespace escrf {
+namespace detail {
+
+namespace {
+
+// Two-tap interpolation along one axis, with cv::resize's INTER_LINEAR coordinates:
+// src = (dst + 0.5) * srcLen / dstLen - 0.5, clamped to the border.
+struct Taps
+{
+    std::vector<int> i0, i1;
+    std::vector<float> w0, w1;
+
+    Taps(int srcLen, int dstLen) : i0(dstLen), i1(dstLen), w0(dstLen), w1(dstLen)
+    {
+        const double scale = (double)srcLen / dstLen;
+        for (int d = 0; d < dstLen; d++)
+        {
+            float f = (float)((d + 0.5) * scale - 0.5);
+            int s = cvFloor(f);
+            f -= s;
+            if (s < 0)
+                f = 0.f, s = 0;
+            if (s >= srcLen - 1)
+                f = 0.f, s = srcLen - 1;
+            i0[d] = s;
+            i1[d] = std::min(s + 1, srcLen - 1);
+            w0[d] = 1.f - f;
+            w1[d] = f;
+        }
+    }
+};
+
+void checkPlanar(const Mat& m, Size size, const char* name)
+{
+    CV_Assert(!size.empty());
+    if (m.type() != CV_32FC1 || m.dims != 2 || m.cols != size.area() || !m.isContinuous())
+        CV_Error_(Error::StsBadArg, ("%s: expected a continuous CV_32FC1 C x %d matrix, got %d x %d of type %d",
+                                     name, size.area(), m.rows, m.cols, m.type()));
+}
+
+} // namespace
+
+void resizeBilinear(const Mat& src, Size srcSize, Size dstSize, Mat& dst)
+{
+    checkPlanar(src, srcSize, "resizeBilinear: src");
+    CV_Assert(!dstSize.empty());
+    const int channels = src.rows;
+    dst.create(channels, dstSize.area(), CV_32F);
+    if (srcSize == dstSize)
+    {
+        src.copyTo(dst);
+        return;
+    }
+    parallel_for_(Range(0, channels), [&](const Range& r) {
+        for (int c = r.start; c < r.end; c++)
+        {
+            Mat s(srcSize, CV_32F, (void*)src.ptr<float>(c));
+            Mat d(dstSize, CV_32F, dst.ptr<float>(c));
+            resize(s, d, dstSize, 0, 0, INTER_LINEAR);
+        }
+    });
+}
+
+void resizeBilinearAdjoint(const Mat& dDst, Size srcSize, Size dstSize, Mat& dSrc)
+{
+    checkPlanar(dDst, dstSize, "resizeBilinearAdjoint: dDst");
+    CV_Assert(!srcSize.empty());
+    const int channels = dDst.rows;
+    dSrc.create(channels, srcSize.area(), CV_32F);
+    if (srcSize == dstSize)
+    {
+        dDst.copyTo(dSrc);
+        return;
+    }
+    const Taps tx(srcSize.width, dstSize.width), ty(srcSize.height, dstSize.height);
+    parallel_for_(Range(0, channels), [&](const Range& r) {
+        std::vector<float> rowBuf(srcSize.width);
+        for (int c = r.start; c < r.end; c++)
+        {
+            const float* g = dDst.ptr<float>(c);
+            float* out = dSrc.ptr<float>(c);
+            std::fill(out, out + srcSize.area(), 0.f);
+            for (int yd = 0; yd < dstSize.height; yd++)
+            {
+                // Scatter along x into one source-width row, then along y.
+                std::fill(rowBuf.begin(), rowBuf.end(), 0.f);
+                const float* grow = g + (size_t)yd * dstSize.width;
+                for (int xd = 0; xd < dstSize.width; xd++)
+                {
+                    rowBuf[tx.i0[xd]] += tx.w0[xd] * grow[xd];
+                    rowBuf[tx.i1[xd]] += tx.w1[xd] * grow[xd];
+                }
+                float* r0 = out + (size_t)ty.i0[yd] * srcSize.width;
+                float* r1 = out + (size_t)ty.i1[yd] * srcSize.width;
+                const float a0 = ty.w0[yd], a1 = ty.w1[yd];
+                for (int x = 0; x < srcSize.width; x++)
+                {
+                    r0[x] += a0 * rowBuf[x];
+                    r1[x] += a1 * rowBuf[x];
+                }
+            }
+        }
+    });
+}
+
+}}} // namespace cv::escrf::detail

@@ -1,0 +1,25 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// Bilinear resizing of planar tensors (C x (h*w), CV_32F) with half-pixel centres, the same
+// as cv::resize(INTER_LINEAR) on each channel, and its adjoint, which backpropagates
+// through it. The head resizes projected features to its resolution and logits to the image.
+#ifndef OPENCV_ESCRF_HEAD_BILINEAR_HPP
+#define OPENCV_ESCRF_HEAD_BILINEAR_HPP
+
+#include "opencv2/core.hpp"
+
+namespace cv {
+namespace escrf {
+namespace detail {
+
+//! dst (C x dstSize.area()) = resize of each row of src (C x srcSize.area()).
+void resizeBilinear(const Mat& src, Size srcSize, Size dstSize, Mat& dst);
+
+//! dSrc (C x srcSize.area()) = adjoint of resizeBilinear applied to dDst (C x dstSize.area()).
+void resizeBilinearAdjoint(const Mat& dDst, Size srcSize, Size dstSize, Mat& dSrc);
+
+}}} // namespace cv::escrf::detail
+
+#endif

@@ -1,0 +1,367 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// The head's forward and backward passes: projection at each input's own resolution,
+// bilinear resize to the head resolution, ReLU, ES-CRF block, 1x1 classifier.
+#include "precomp.hpp"
+#include "opencv2/escrf/head.hpp"
+#include "head/bilinear.hpp"
+
+namespace cv {
+namespace escrf {
+
+namespace {
+
+// A 1 x C x h x w blob (or a C x N matrix) as a continuous C x (h*w) CV_32F header.
+Mat planar(const Mat& blob, int channels, Size& size, const String& name)
+{
+    if (blob.empty())
+        CV_Error_(Error::StsBadArg, ("Head: input '%s' is empty", name.c_str()));
+    if (blob.type() != CV_32F || !blob.isContinuous())
+        CV_Error_(Error::StsBadArg, ("Head: input '%s' must be a continuous CV_32F blob", name.c_str()));
+    if (blob.dims != 4 || blob.size[0] != 1 || blob.size[1] != channels)
+        CV_Error_(Error::StsBadArg, ("Head: input '%s' must be a 1 x %d x h x w blob, got dims=%d channels=%d",
+                                     name.c_str(), channels, blob.dims, blob.dims >= 2 ? blob.size[1] : -1));
+    size = Size(blob.size[3], blob.size[2]);
+    return Mat(channels, size.area(), CV_32F, (void*)blob.ptr<float>());
+}
+
+// Kaiming-uniform bound of a 1x1 convolution with fanIn inputs, as PyTorch initialises it.
+void kaimingUniform(Mat& w, int fanIn, RNG& rng)
+{
+    const float bound = 1.f / std::sqrt((float)fanIn);
+    rng.fill(w, RNG::UNIFORM, -bound, bound);
+}
+
+// Cache layout of forward(): saved[0] = pre-activation Z (D x N), saved[1] = block input F,
+// saved[2] = block output F*.
+enum { SAVED_Z = 0, SAVED_F = 1, SAVED_FSTAR = 2, SAVED_COUNT = 3 };
+
+} // namespace
+
+int headVariantFromString(const String& name)
+{
+    if (name == "baseline") return HEAD_BASELINE;
+    if (name == "pairwise") return HEAD_PAIRWISE;
+    if (name == "superpixel") return HEAD_SUPERPIXEL;
+    if (name == "escrf") return HEAD_ESCRF;
+    CV_Error_(Error::StsBadArg, ("head variant: expected baseline, pairwise, superpixel or escrf, got '%s'",
+                                 name.c_str()));
+}
+
+String headVariantToString(int variant)
+{
+    switch (variant)
+    {
+    case HEAD_BASELINE: return "baseline";
+    case HEAD_PAIRWISE: return "pairwise";
+    case HEAD_SUPERPIXEL: return "superpixel";
+    case HEAD_ESCRF: return "escrf";
+    }
+    CV_Error_(Error::StsBadArg, ("head variant: expected 0..3 (HeadVariant), got %d", variant));
+}
+
+HeadConfig::HeadConfig()
+    : variant(HEAD_ESCRF), stride(1), projection(16), projectionRelu(true), numClasses(0)
+{
+}
+
+Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputChannels, uint64 seed)
+{
+    headVariantToString(config.variant); // validates
+    if (config.inputs.empty())
+        CV_Error(Error::StsBadArg, "HeadConfig::inputs: expected at least one backbone output name");
+    if (inputChannels.size() != config.inputs.size())
+        CV_Error_(Error::StsBadArg, ("Head::create: inputChannels has %d entries, config.inputs has %d",
+                                     (int)inputChannels.size(), (int)config.inputs.size()));
+    for (size_t i = 0; i < inputChannels.size(); i++)
+        if (inputChannels[i] <= 0)
+            CV_Error_(Error::StsBadArg, ("Head::create: input '%s' has %d channels, expected > 0",
+                                         config.inputs[i].c_str(), inputChannels[i]));
+    if (config.stride < 1)
+        CV_Error_(Error::StsBadArg, ("HeadConfig::stride: expected >= 1, got %d", config.stride));
+    if (config.projection < 0)
+        CV_Error_(Error::StsBadArg, ("HeadConfig::projection: expected >= 0, got %d", config.projection));
+    if (config.numClasses < 1)
+        CV_Error_(Error::StsBadArg, ("HeadConfig::numClasses: expected >= 1, got %d", config.numClasses));
+
+    Ptr<Head> head = makePtr<Head>();
+    head->config_ = config;
+    head->inputChannels_ = inputChannels;
+    RNG rng(seed);
+    const int D = head->featureChannels();
+    if (config.projection > 0)
+    {
+        int fanIn = 0;
+        for (int c : inputChannels)
+            fanIn += c;
+        for (int c : inputChannels)
+        {
+            Mat w(config.projection, c, CV_32F);
+            kaimingUniform(w, fanIn, rng);
+            head->projectionWeights.push_back(w);
+        }
+        head->projectionBias = Mat::zeros(config.projection, 1, CV_32F);
+    }
+    if (config.variant != HEAD_BASELINE)
+        head->blockWeights = EscrfBlockWeights::create(head->effectiveBlockParams(), D, rng, CV_32F);
+    head->classifierWeights.create(config.numClasses, D, CV_32F);
+    kaimingUniform(head->classifierWeights, D, rng);
+    head->classifierBias = Mat::zeros(config.numClasses, 1, CV_32F);
+    return head;
+}
+
+int Head::featureChannels() const
+{
+    if (config_.projection > 0)
+        return config_.projection;
+    int sum = 0;
+    for (int c : inputChannels_)
+        sum += c;
+    return sum;
+}
+
+bool Head::needsGuide() const
+{
+    return config_.variant != HEAD_BASELINE;
+}
+
+EscrfBlockParams Head::effectiveBlockParams() const
+{
+    EscrfBlockParams p = config_.block;
+    if (config_.variant == HEAD_PAIRWISE)
+        p.alphaS = 0.f;
+    if (config_.variant == HEAD_SUPERPIXEL)
+        p.alphaP = 0.f;
+    // A term the variant removes stays removed: it must not be learnt back.
+    if (config_.variant != HEAD_ESCRF)
+        p.learnableFusion = false;
+    return p;
+}
+
+void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
+                   Mat& logits, HeadCache* cache) const
+{
+    CV_Assert(!classifierWeights.empty());
+    if (inputs.size() != config_.inputs.size())
+        CV_Error_(Error::StsBadArg, ("Head::forward: expected %d inputs (%s...), got %d",
+                                     (int)config_.inputs.size(), config_.inputs[0].c_str(), (int)inputs.size()));
+    if (headSize.empty())
+        CV_Error(Error::StsBadArg, "Head::forward: headSize must not be empty");
+    const int D = featureChannels();
+    const int N = headSize.area();
+
+    Mat Z(D, N, CV_32F, Scalar(0)), tmp, resized;
+    int row = 0;
+    for (size_t l = 0; l < inputs.size(); l++)
+    {
+        Size sz;
+        Mat X = planar(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
+        if (config_.projection > 0)
+        {
+            // Project first, at the input's own resolution: it commutes with the resize.
+            gemm(projectionWeights[l], X, 1.0, noArray(), 0.0, tmp);
+            detail::resizeBilinear(tmp, sz, headSize, resized);
+            Z += resized;
+        }
+        else
+        {
+            Mat dst = Z.rowRange(row, row + X.rows);
+            detail::resizeBilinear(X, sz, headSize, resized);
+            resized.copyTo(dst);
+            row += X.rows;
+        }
+    }
+    Mat F;
+    if (config_.projection > 0)
+    {
+        Z += repeat(projectionBias, 1, N);
+        F = config_.projectionRelu ? max(Z, 0.f) : Z;
+    }
+    else
+        F = Z;
+
+    Mat Fstar = F;
+    if (config_.variant != HEAD_BASELINE)
+    {
+        if (!guide)
+            CV_Error(Error::StsBadArg, "Head::forward: this head variant needs the guide (image and superpixels)");
+        if (guide->featureSize != headSize)
+            CV_Error_(Error::StsBadArg, ("Head::forward: guide is %dx%d, head resolution is %dx%d",
+                                         guide->featureSize.width, guide->featureSize.height,
+                                         headSize.width, headSize.height));
+        escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, cache ? &cache->block : nullptr);
+    }
+    gemm(classifierWeights, Fstar, 1.0, repeat(classifierBias, 1, N), 1.0, logits);
+
+    if (cache)
+    {
+        cache->saved.assign(SAVED_COUNT, Mat());
+        cache->saved[SAVED_Z] = Z;
+        cache->saved[SAVED_F] = F;
+        cache->saved[SAVED_FSTAR] = Fstar;
+    }
+}
+
+void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
+                    const HeadCache& cache, const Mat& dLogits, std::vector<Mat>& grads) const
+{
+    const int N = headSize.area();
+    if (cache.saved.size() != SAVED_COUNT)
+        CV_Error(Error::StsBadArg, "Head::backward: cache was not filled by forward()");
+    if (dLogits.type() != CV_32F || dLogits.rows != config_.numClasses || dLogits.cols != N)
+        CV_Error_(Error::StsBadArg, ("Head::backward: dLogits must be CV_32F %d x %d", config_.numClasses, N));
+    std::vector<String> names = parameterNames();
+    if (grads.size() != names.size())
+        CV_Error_(Error::StsBadArg, ("Head::backward: expected %d gradient tensors (zeroGradients()), got %d",
+                                     (int)names.size(), (int)grads.size()));
+    size_t gi = 0;
+    // Gradients are listed in parameterNames() order: projection, block, classifier.
+    const size_t clsIdx = names.size() - 2;
+    const Mat& Z = cache.saved[SAVED_Z];
+    const Mat& F = cache.saved[SAVED_F];
+    const Mat& Fstar = cache.saved[SAVED_FSTAR];
+
+    // Classifier.
+    gemm(dLogits, Fstar, 1.0, grads[clsIdx], 1.0, grads[clsIdx], GEMM_2_T);
+    Mat rowSum;
+    reduce(dLogits, rowSum, 1, REDUCE_SUM, CV_32F);
+    grads[clsIdx + 1] += rowSum;
+    Mat dFstar;
+    gemm(classifierWeights, dLogits, 1.0, noArray(), 0.0, dFstar, GEMM_1_T);
+
+    // Block.
+    Mat dF = dFstar;
+    size_t blockIdx = config_.projection > 0 ? inputs.size() + 1 : 0;
+    if (config_.variant != HEAD_BASELINE)
+    {
+        CV_Assert(guide);
+        const EscrfBlockParams p = effectiveBlockParams();
+        EscrfBlockWeights g;
+        gi = blockIdx;
+        g.W_img = grads[gi++];
+        g.W_pos = grads[gi++];
+        if (p.pairCompatibility)
+        {
+            g.w_comp = Mat::zeros(blockWeights.w_comp.size(), CV_32F);
+            g.a = grads[gi++];
+            g.b = grads[gi++];
+            gi++; // c, below
+        }
+        else
+        {
+            g.w_comp = grads[gi++];
+            g.a = Mat::zeros(blockWeights.a.size(), CV_32F);
+            g.b = Mat::zeros(blockWeights.b.size(), CV_32F);
+        }
+        escrfBlockBackward(p, blockWeights, *guide, F, cache.block, dFstar, dF, g);
+        if (p.pairCompatibility)
+            grads[blockIdx + 4].at<double>(0) += g.c;
+        if (p.learnableFusion)
+        {
+            grads[gi++].at<double>(0) += g.alphaS;
+            grads[gi++].at<double>(0) += g.alphaP;
+        }
+    }
+
+    // Projection (ReLU, bias, resize adjoint, 1x1 weights at each input's resolution).
+    if (config_.projection > 0)
+    {
+        Mat dZ = dF;
+        if (config_.projectionRelu)
+        {
+            Mat mask = Z > 0;
+            dZ = Mat::zeros(dF.size(), CV_32F);
+            dF.copyTo(dZ, mask);
+        }
+        reduce(dZ, rowSum, 1, REDUCE_SUM, CV_32F);
+        grads[inputs.size()] += rowSum;
+        Mat dP;
+        for (size_t l = 0; l < inputs.size(); l++)
+        {
+            Size sz;
+            Mat X = planar(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
+            detail::resizeBilinearAdjoint(dZ, sz, headSize, dP);
+            gemm(dP, X, 1.0, grads[l], 1.0, grads[l], GEMM_2_T);
+        }
+    }
+}
+
+std::vector<String> Head::parameterNames() const
+{
+    std::vector<String> names;
+    if (config_.projection > 0)
+    {
+        for (const String& in : config_.inputs)
+            names.push_back("proj." + in);
+        names.push_back("proj.bias");
+    }
+    if (config_.variant != HEAD_BASELINE)
+    {
+        const EscrfBlockParams p = effectiveBlockParams();
+        names.push_back("block.W_img");
+        names.push_back("block.W_pos");
+        if (p.pairCompatibility)
+        {
+            names.push_back("block.a");
+            names.push_back("block.b");
+            names.push_back("block.c");
+        }
+        else
+            names.push_back("block.w_comp");
+        if (p.learnableFusion)
+        {
+            names.push_back("block.alpha_s");
+            names.push_back("block.alpha_p");
+        }
+    }
+    names.push_back("cls.weight");
+    names.push_back("cls.bias");
+    return names;
+}
+
+std::vector<Mat> Head::parameters()
+{
+    std::vector<Mat> params;
+    if (config_.projection > 0)
+    {
+        for (Mat& w : projectionWeights)
+            params.push_back(w);
+        params.push_back(projectionBias);
+    }
+    if (config_.variant != HEAD_BASELINE)
+    {
+        const EscrfBlockParams p = effectiveBlockParams();
+        params.push_back(blockWeights.W_img);
+        params.push_back(blockWeights.W_pos);
+        if (p.pairCompatibility)
+        {
+            params.push_back(blockWeights.a);
+            params.push_back(blockWeights.b);
+            params.push_back(Mat(1, 1, CV_64F, &blockWeights.c));
+        }
+        else
+            params.push_back(blockWeights.w_comp);
+        // Scalars are exposed as 1x1 CV_64F headers onto the block's own fields.
+        if (p.learnableFusion)
+        {
+            params.push_back(Mat(1, 1, CV_64F, &blockWeights.alphaS));
+            params.push_back(Mat(1, 1, CV_64F, &blockWeights.alphaP));
+        }
+    }
+    params.push_back(classifierWeights);
+    params.push_back(classifierBias);
+    return params;
+}
+
+std::vector<Mat> Head::zeroGradients() const
+{
+    std::vector<Mat> params = const_cast<Head*>(this)->parameters();
+    std::vector<Mat> grads;
+    for (const Mat& p : params)
+        grads.push_back(Mat::zeros(p.size(), p.type()));
+    return grads;
+}
+
+}} // namespace cv::escrf

@@ -1,0 +1,258 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// The head file: a versioned cv::FileStorage document holding the configuration, the
+// superpixel parameters, the backbone description and the weights (base64), written
+// atomically so that an interrupted save never leaves a half-written file behind.
+#include "precomp.hpp"
+#include "opencv2/escrf/head.hpp"
+#include "opencv2/core/utils/filesystem.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+namespace cv {
+namespace escrf {
+
+static const int kHeadFileVersion = 1;
+static const char* const kHeadRoot = "escrf_head";
+
+class HeadIO
+{
+public:
+    static void write(const Head& head, FileStorage& fs);
+    static Ptr<Head> read(const FileNode& root, const String& file);
+};
+
+namespace {
+
+void writeBlockParams(FileStorage& fs, const EscrfBlockParams& p)
+{
+    fs << "block" << "{"
+       << "embed_dim" << p.embedDim << "pos_dim" << p.posDim
+       << "window" << p.window << "dilation" << p.dilation
+       << "alpha_s" << p.alphaS << "alpha_p" << p.alphaP
+       << "normalize" << (int)p.normalize << "dense" << (int)p.dense
+       << "pair_compatibility" << (int)p.pairCompatibility
+       << "soft_superpixels" << (int)p.softSuperpixels
+       << "learnable_fusion" << (int)p.learnableFusion << "}";
+}
+
+void writeSuperpixelParams(FileStorage& fs, const SuperpixelParams& p)
+{
+    fs << "superpixels" << "{"
+       << "algorithm" << p.algorithm << "num_superpixels" << p.numSuperpixels
+       << "ruler" << p.ruler << "iterations" << p.iterations
+       << "enforce_connectivity" << (int)p.enforceConnectivity
+       << "min_element_size" << p.minElementSize << "blur_kernel" << p.blurKernel << "}";
+}
+
+// Reads a required key; a missing key means the file is truncated or not a head file.
+FileNode required(const FileNode& parent, const char* key, const String& file)
+{
+    FileNode n = parent[key];
+    if (n.empty())
+        CV_Error_(Error::StsParseError, ("head file '%s': missing key '%s' (truncated or not a head file)",
+                                         file.c_str(), key));
+    return n;
+}
+
+int readInt(const FileNode& parent, const char* key, const String& file)
+{
+    FileNode n = required(parent, key, file);
+    if (!n.isInt())
+        CV_Error_(Error::StsParseError, ("head file '%s': key '%s' must be an integer", file.c_str(), key));
+    return (int)n;
+}
+
+float readReal(const FileNode& parent, const char* key, const String& file)
+{
+    FileNode n = required(parent, key, file);
+    if (!n.isReal() && !n.isInt())
+        CV_Error_(Error::StsParseError, ("head file '%s': key '%s' must be a number", file.c_str(), key));
+    return (float)(double)n;
+}
+
+EscrfBlockParams readBlockParams(const FileNode& n, const String& file)
+{
+    EscrfBlockParams p;
+    p.embedDim = readInt(n, "embed_dim", file);
+    p.posDim = readInt(n, "pos_dim", file);
+    p.window = readInt(n, "window", file);
+    p.dilation = readInt(n, "dilation", file);
+    p.alphaS = readReal(n, "alpha_s", file);
+    p.alphaP = readReal(n, "alpha_p", file);
+    p.normalize = readInt(n, "normalize", file) != 0;
+    p.dense = readInt(n, "dense", file) != 0;
+    p.pairCompatibility = readInt(n, "pair_compatibility", file) != 0;
+    p.softSuperpixels = readInt(n, "soft_superpixels", file) != 0;
+    p.learnableFusion = readInt(n, "learnable_fusion", file) != 0;
+    return p;
+}
+
+SuperpixelParams readSuperpixelParams(const FileNode& n, const String& file)
+{
+    SuperpixelParams p;
+    p.algorithm = readInt(n, "algorithm", file);
+    p.numSuperpixels = readInt(n, "num_superpixels", file);
+    p.ruler = readReal(n, "ruler", file);
+    p.iterations = readInt(n, "iterations", file);
+    p.enforceConnectivity = readInt(n, "enforce_connectivity", file) != 0;
+    p.minElementSize = readInt(n, "min_element_size", file);
+    p.blurKernel = readInt(n, "blur_kernel", file);
+    return p;
+}
+
+// Writes text to a temporary file beside `filename`, then renames it over `filename`.
+void writeFileAtomically(const String& filename, const std::string& text)
+{
+    const String tmp = filename + format(".tmp%d", (int)getpid());
+    {
+        std::ofstream out(tmp.c_str(), std::ios::binary | std::ios::trunc);
+        if (!out)
+            CV_Error_(Error::StsError, ("head file '%s': cannot create temporary file '%s'",
+                                        filename.c_str(), tmp.c_str()));
+        out.write(text.data(), (std::streamsize)text.size());
+        out.flush();
+        if (!out)
+        {
+            out.close();
+            std::remove(tmp.c_str());
+            CV_Error_(Error::StsError, ("head file '%s': writing '%s' failed (disk full?)",
+                                        filename.c_str(), tmp.c_str()));
+        }
+    }
+    if (std::rename(tmp.c_str(), filename.c_str()) != 0)
+    {
+        std::remove(tmp.c_str());
+        CV_Error_(Error::StsError, ("head file '%s': cannot rename the temporary file into place",
+                                    filename.c_str()));
+    }
+}
+
+} // namespace
+
+void HeadIO::write(const Head& head, FileStorage& fs)
+{
+    const HeadConfig& c = head.config_;
+    fs << kHeadRoot << "{";
+    fs << "version" << kHeadFileVersion;
+    fs << "variant" << headVariantToString(c.variant);
+    fs << "inputs" << c.inputs;
+    fs << "input_channels" << head.inputChannels_;
+    fs << "stride" << c.stride << "projection" << c.projection
+       << "projection_relu" << (int)c.projectionRelu << "num_classes" << c.numClasses;
+    writeBlockParams(fs, c.block);
+    writeSuperpixelParams(fs, c.superpixels);
+    if (!head.backbone_.model.empty())
+    {
+        fs << "backbone" << "{";
+        head.backbone_.write(fs);
+        fs << "}";
+    }
+    Head& mutableHead = const_cast<Head&>(head);
+    const std::vector<Mat> params = mutableHead.parameters();
+    const std::vector<String> names = head.parameterNames();
+    fs << "weights" << "[";
+    for (size_t i = 0; i < params.size(); i++)
+        fs << "{" << "name" << names[i] << "value" << params[i] << "}";
+    fs << "]";
+    fs << "}";
+}
+
+Ptr<Head> HeadIO::read(const FileNode& root, const String& file)
+{
+    const int version = readInt(root, "version", file);
+    if (version != kHeadFileVersion)
+        CV_Error_(Error::StsParseError, ("head file '%s': version %d is not supported (this build reads version %d)",
+                                         file.c_str(), version, kHeadFileVersion));
+    HeadConfig c;
+    c.variant = headVariantFromString((String)required(root, "variant", file));
+    required(root, "inputs", file) >> c.inputs;
+    std::vector<int> channels;
+    required(root, "input_channels", file) >> channels;
+    c.stride = readInt(root, "stride", file);
+    c.projection = readInt(root, "projection", file);
+    c.projectionRelu = readInt(root, "projection_relu", file) != 0;
+    c.numClasses = readInt(root, "num_classes", file);
+    c.block = readBlockParams(required(root, "block", file), file);
+    c.superpixels = readSuperpixelParams(required(root, "superpixels", file), file);
+
+    Ptr<Head> head = Head::create(c, channels);
+    FileNode bb = root["backbone"];
+    if (!bb.empty())
+        head->backbone_.read(bb, String(), file);
+
+    FileNode weights = required(root, "weights", file);
+    std::vector<Mat> params = head->parameters();
+    const std::vector<String> names = head->parameterNames();
+    if (!weights.isSeq() || weights.size() != params.size())
+        CV_Error_(Error::StsParseError, ("head file '%s': expected %d weight tensors for this configuration, found %d",
+                                         file.c_str(), (int)params.size(), (int)weights.size()));
+    for (size_t i = 0; i < params.size(); i++)
+    {
+        FileNode w = weights[(int)i];
+        const String name = (String)w["name"];
+        if (name != names[i])
+            CV_Error_(Error::StsParseError, ("head file '%s': weight %d is '%s', expected '%s'",
+                                             file.c_str(), (int)i, name.c_str(), names[i].c_str()));
+        Mat value;
+        w["value"] >> value;
+        if (value.size() != params[i].size() || value.type() != params[i].type())
+            CV_Error_(Error::StsParseError, ("head file '%s': weight '%s' is %dx%d (type %d), expected %dx%d (type %d)",
+                                             file.c_str(), name.c_str(), value.rows, value.cols, value.type(),
+                                             params[i].rows, params[i].cols, params[i].type()));
+        if (!checkRange(value))
+            CV_Error_(Error::StsParseError, ("head file '%s': weight '%s' holds NaN or infinite values",
+                                             file.c_str(), name.c_str()));
+        value.copyTo(params[i]); // params[i] shares the head's storage
+    }
+    return head;
+}
+
+void Head::save(const String& filename) const
+{
+    if (filename.empty())
+        CV_Error(Error::StsBadArg, "Head::save: filename is empty");
+    FileStorage fs(".yml", FileStorage::WRITE | FileStorage::MEMORY | FileStorage::FORMAT_YAML |
+                           FileStorage::WRITE_BASE64);
+    HeadIO::write(*this, fs);
+    writeFileAtomically(filename, fs.releaseAndGetString());
+}
+
+Ptr<Head> Head::load(const String& filename)
+{
+    if (filename.empty())
+        CV_Error(Error::StsBadArg, "Head::load: filename is empty");
+    if (!utils::fs::exists(filename))
+        CV_Error_(Error::StsObjectNotFound, ("head file '%s' does not exist", filename.c_str()));
+    FileStorage fs;
+    try
+    {
+        fs.open(filename, FileStorage::READ);
+    }
+    catch (const cv::Exception& e)
+    {
+        CV_Error_(Error::StsParseError, ("head file '%s' is corrupt or truncated: %s", filename.c_str(), e.err.c_str()));
+    }
+    if (!fs.isOpened())
+        CV_Error_(Error::StsParseError, ("head file '%s' cannot be parsed as a FileStorage document", filename.c_str()));
+    FileNode root = fs[kHeadRoot];
+    if (root.empty() || !root.isMap())
+        CV_Error_(Error::StsParseError, ("head file '%s' has no '%s' map: not an escrf head file",
+                                         filename.c_str(), kHeadRoot));
+    try
+    {
+        return HeadIO::read(root, filename);
+    }
+    catch (const cv::Exception& e)
+    {
+        if (e.code == Error::StsParseError)
+            throw;
+        CV_Error_(Error::StsParseError, ("head file '%s' is inconsistent: %s", filename.c_str(), e.err.c_str()));
+    }
+}
+
+}} // namespace cv::escrf

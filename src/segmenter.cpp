@@ -1,0 +1,199 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// The core pipeline: image -> superpixels + backbone features -> head (projection,
+// ES-CRF block, classifier) -> bilinear up-sampling -> label map.
+#include "precomp.hpp"
+#include "head/bilinear.hpp"
+
+namespace cv {
+namespace escrf {
+
+Segmenter::~Segmenter() {}
+
+namespace {
+
+int lcm(int a, int b)
+{
+    int x = a, y = b;
+    while (y)
+    {
+        const int t = x % y;
+        x = y;
+        y = t;
+    }
+    return a / x * b;
+}
+
+class SegmenterImpl CV_FINAL : public Segmenter
+{
+public:
+    SegmenterImpl(const Ptr<Head>& head, const BackboneDescription& desc) : head_(head), desc_(desc)
+    {
+        CV_Assert(head_);
+        const HeadConfig& cfg = head_->config();
+        if (desc_.numClasses() != cfg.numClasses)
+            CV_Error_(Error::StsBadArg, ("Segmenter: the head predicts %d classes, the backbone description '%s' has %d",
+                                         cfg.numClasses, desc_.name.c_str(), desc_.numClasses()));
+        backbone_ = Backbone::create(desc_);
+        superpixels_ = cfg.superpixels;
+    }
+
+    void segment(InputArray image, OutputArray labels, int ltype) CV_OVERRIDE
+    {
+        if (ltype != CV_8U && ltype != CV_32S)
+            CV_Error_(Error::StsBadArg, ("Segmenter::segment: ltype must be CV_8U or CV_32S, got %d", ltype));
+        const int K = head_->config().numClasses;
+        if (ltype == CV_8U && K > 256)
+            CV_Error_(Error::StsBadArg, ("Segmenter::segment: %d classes do not fit CV_8U labels, use CV_32S", K));
+        Size size;
+        Mat logits = scores(image, size);
+        Mat out(size, ltype);
+        parallel_for_(Range(0, size.height), [&](const Range& r) {
+            for (int y = r.start; y < r.end; y++)
+                for (int x = 0; x < size.width; x++)
+                {
+                    const size_t i = (size_t)y * size.width + x;
+                    int best = 0;
+                    float bestValue = logits.at<float>(0, (int)i);
+                    for (int k = 1; k < K; k++)
+                    {
+                        const float v = logits.ptr<float>(k)[i];
+                        if (v > bestValue)
+                            bestValue = v, best = k;
+                    }
+                    if (ltype == CV_8U)
+                        out.at<uchar>(y, x) = (uchar)best;
+                    else
+                        out.at<int>(y, x) = best;
+                }
+        });
+        out.copyTo(labels);
+    }
+
+    void predict(InputArray image, OutputArray probabilities) CV_OVERRIDE
+    {
+        Size size;
+        Mat logits = scores(image, size);
+        const int K = logits.rows;
+        // Softmax over classes, per pixel.
+        Mat maxv;
+        reduce(logits, maxv, 0, REDUCE_MAX);
+        Mat e = logits - repeat(maxv, K, 1);
+        exp(e, e);
+        Mat sum;
+        reduce(e, sum, 0, REDUCE_SUM);
+        e /= repeat(sum, K, 1);
+        const int sz[] = { K, size.height, size.width };
+        Mat(3, sz, CV_32F, e.ptr<float>()).copyTo(probabilities);
+    }
+
+    void setPreferableBackend(int backend) CV_OVERRIDE { backbone_->setPreferableBackend(backend); }
+    void setPreferableTarget(int target) CV_OVERRIDE { backbone_->setPreferableTarget(target); }
+    void setSuperpixelParams(const SuperpixelParams& params) CV_OVERRIDE { superpixels_ = params; }
+    SuperpixelParams getSuperpixelParams() const CV_OVERRIDE { return superpixels_; }
+
+    void setProcessingSize(Size size) CV_OVERRIDE
+    {
+        if (size != Size() && (size.width <= 0 || size.height <= 0 || size.width % alignment() ||
+                               size.height % alignment()))
+            CV_Error_(Error::StsBadArg, ("Segmenter::setProcessingSize: expected a positive size, multiple of %d, got %dx%d",
+                                         alignment(), size.width, size.height));
+        processingSize_ = size;
+    }
+
+    std::vector<String> classNames() const CV_OVERRIDE { return desc_.classes; }
+    std::vector<Vec3b> classColors() const CV_OVERRIDE { return desc_.colors; }
+    Ptr<Head> head() const CV_OVERRIDE { return head_; }
+
+private:
+    // Both the backbone and the head stride must divide the processed size.
+    int alignment() const { return lcm(std::max(desc_.sizeMultiple, 1), head_->config().stride); }
+
+    // K x (H*W) CV_32F logits at the input image size.
+    Mat scores(InputArray input, Size& size)
+    {
+        Mat image = input.getMat();
+        if (image.empty())
+            CV_Error(Error::StsBadArg, "Segmenter: image is empty");
+        if (image.type() != CV_8UC3)
+            CV_Error_(Error::StsBadArg, ("Segmenter: image must be CV_8UC3 BGR, got type %d (%s)",
+                                         image.type(), typeToString(image.type()).c_str()));
+        size = image.size();
+        Mat work;
+        if (!processingSize_.empty())
+            resize(image, work, processingSize_, 0, 0, INTER_LINEAR);
+        else
+        {
+            // Pad right and bottom so that the sizes align; the crop below undoes it exactly.
+            const int a = alignment();
+            const int padX = (a - size.width % a) % a, padY = (a - size.height % a) % a;
+            if (padX || padY)
+                copyMakeBorder(image, work, 0, padY, 0, padX, BORDER_REFLECT_101);
+            else
+                work = image;
+        }
+        const Size headSize(work.cols / head_->config().stride, work.rows / head_->config().stride);
+
+        std::vector<Mat> features;
+        backbone_->forward(work, head_->config().inputs, features);
+        EscrfGuide guide;
+        if (head_->needsGuide())
+        {
+            Mat sp;
+            const int M = computeSuperpixels(work, sp, superpixels_);
+            prepareGuide(work, sp, M, headSize, head_->effectiveBlockParams(), guide);
+        }
+        Mat logits, full;
+        head_->forward(features, headSize, head_->needsGuide() ? &guide : nullptr, logits);
+        detail::resizeBilinear(logits, headSize, work.size(), full);
+
+        if (work.size() == size)
+            return full;
+        const int K = full.rows;
+        Mat out(K, size.area(), CV_32F);
+        for (int k = 0; k < K; k++)
+        {
+            Mat src(work.size(), CV_32F, full.ptr<float>(k)), dst(size, CV_32F, out.ptr<float>(k));
+            if (!processingSize_.empty())
+                resize(src, dst, size, 0, 0, INTER_LINEAR);
+            else
+                src(Rect(Point(0, 0), size)).copyTo(dst);
+        }
+        return out;
+    }
+
+    Ptr<Head> head_;
+    BackboneDescription desc_;
+    Ptr<Backbone> backbone_;
+    SuperpixelParams superpixels_;
+    Size processingSize_;
+};
+
+} // namespace
+
+Ptr<Segmenter> Segmenter::create(const Ptr<Head>& head, const BackboneDescription& backbone)
+{
+    if (!head)
+        CV_Error(Error::StsBadArg, "Segmenter::create: head is null");
+    return makePtr<SegmenterImpl>(head, backbone);
+}
+
+Ptr<Segmenter> Segmenter::create(const String& headFile, const String& backboneDescription)
+{
+    Ptr<Head> head = Head::load(headFile);
+    BackboneDescription desc;
+    if (!backboneDescription.empty())
+        desc = BackboneDescription::read(backboneDescription);
+    else
+    {
+        desc = head->backbone();
+        if (desc.model.empty())
+            CV_Error_(Error::StsBadArg, ("Segmenter::create: head file '%s' names no backbone; pass backboneDescription",
+                                         headFile.c_str()));
+    }
+    return create(head, desc);
+}
+
+}} // namespace cv::escrf
