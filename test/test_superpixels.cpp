@@ -4,6 +4,7 @@
 
 #include "test_precomp.hpp"
 #include "superpixels/superpixels_detail.hpp"
+#include "superpixels/superpixels_cuda.hpp"
 #include <functional>
 #include <limits>
 
@@ -176,18 +177,53 @@ TEST(Escrf_Superpixels, blur_kernel_zero_and_one_are_accepted)
     EXPECT_EQ(0, countDiff(a, b));
 }
 
-TEST(Escrf_Superpixels, cuda_device_without_cuda_build_throws)
+TEST(Escrf_Superpixels, cuda_request_without_cuda_throws)
 {
+    // Without CUDA support in the build, or without a device, SUPERPIXEL_DEVICE_CUDA must be
+    // a clear cv::Exception, never a silent CPU fallback.
 #ifdef HAVE_ESCRF_CUDA
-    GTEST_SKIP() << "built with CUDA: see Escrf_SuperpixelsCuda";
-#else
+    if (escrf::cuda::deviceAvailable())
+        GTEST_SKIP() << "a CUDA device is present: see Escrf_SuperpixelsCuda";
+#endif
     const Mat img = makeTestImage(Size(40, 30));
     escrf::SuperpixelParams p;
     p.numSuperpixels = 20;
     p.device = escrf::SUPERPIXEL_DEVICE_CUDA;
     Mat labels;
     EXPECT_THROW(escrf::computeSuperpixels(img, labels, p), cv::Exception);
-#endif
+}
+
+TEST(Escrf_Superpixels, module_slic_driver_on_cpu)
+{
+    // The SLIC driver used by the CUDA path, run with the CPU assignment step: contiguous
+    // labels, a count close to the request, and superpixels that respect a sharp edge.
+    Mat img = makeTestImage();
+    img(Rect(0, 0, 80, 120)).setTo(Scalar(0, 0, 0));
+    img(Rect(80, 0, 80, 120)).setTo(Scalar(255, 255, 255));
+    Mat lab;
+    cvtColor(img, lab, COLOR_BGR2Lab);
+    for (int algo : { escrf::SUPERPIXEL_SLIC, escrf::SUPERPIXEL_SLICO })
+    {
+        SCOPED_TRACE(cv::format("algorithm %d", algo));
+        escrf::SuperpixelParams p;
+        p.algorithm = algo;
+        p.numSuperpixels = 120;
+        Mat labels;
+        escrf::detail::runSlic(lab, labels, p, escrf::detail::slicAssignCpu);
+        const int M = escrf::detail::renumberLabelsRasterOrder(labels);
+        expectContiguousRasterOrder(labels, M);
+        EXPECT_GE(M, 60);
+        EXPECT_LE(M, 180);
+        std::vector<int> side(M, -1);
+        for (int y = 0; y < labels.rows; y++)
+            for (int x = 0; x < labels.cols; x++)
+            {
+                const int s = x < 80 ? 0 : 1, l = labels.at<int>(y, x);
+                if (side[l] < 0)
+                    side[l] = s;
+                ASSERT_EQ(side[l], s) << "superpixel " << l << " crosses the edge at " << x << "," << y;
+            }
+    }
 }
 
 TEST(Escrf_Superpixels, region_size_rounds_sqrt_of_mean_area)

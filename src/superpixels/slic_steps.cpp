@@ -141,6 +141,34 @@ void slicUpdateCentres(const Mat& lab, const Mat& labels, Mat& centres, std::vec
     }
 }
 
+void runSlic(const Mat& lab, Mat& labels, const SuperpixelParams& params, const SlicAssignFn& assign)
+{
+    CV_Assert(lab.type() == CV_8UC3 && assign);
+    CV_Assert(params.algorithm == SUPERPIXEL_SLIC || params.algorithm == SUPERPIXEL_SLICO);
+    const int S = superpixelRegionSize(lab.size(), params.numSuperpixels);
+    const SlicGrid g = makeSlicGrid(lab.size(), S);
+    Mat centres;
+    initSlicCentres(lab, g, centres);
+    const int K = centres.rows;
+
+    const bool slico = params.algorithm == SUPERPIXEL_SLICO;
+    const float invSpatial = slico ? 1.f / (float)(S * S) : (params.ruler * params.ruler) / (float)(S * S);
+    std::vector<float> invColor(K, slico ? 1.f / 100.f : 1.f), maxDc2;
+    for (int it = 0; it < params.iterations; it++)
+    {
+        assign(lab, centres, g, invColor, invSpatial, labels);
+        slicUpdateCentres(lab, labels, centres, slico ? &maxDc2 : nullptr);
+        if (slico)
+            for (int k = 0; k < K; k++)
+                invColor[k] = 1.f / std::max(maxDc2[k], 1.f);
+    }
+    if (params.enforceConnectivity)
+    {
+        const int minSize = (int)((int64)lab.total() / K * params.minElementSize / 100);
+        enforceLabelConnectivity(labels, minSize);
+    }
+}
+
 int enforceLabelConnectivity(Mat& labels, int minSize)
 {
     CV_Assert(labels.type() == CV_32SC1 && !labels.empty());

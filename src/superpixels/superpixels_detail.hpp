@@ -8,6 +8,8 @@
 
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/superpixels.hpp"
+#include <functional>
+#include <vector>
 
 namespace cv {
 namespace escrf {
@@ -51,6 +53,16 @@ keep their value); when maxColorDist2 is not null it receives, per centre, the l
 squared Lab distance of its pixels to the new centre (SLICO's adaptive compactness). */
 CV_EXPORTS void slicUpdateCentres(const Mat& lab, const Mat& labels, Mat& centres,
                                   std::vector<float>* maxColorDist2);
+
+//! The assignment step of runSlic: (lab, centres, grid, invColorScale, invSpatialScale, labels).
+typedef std::function<void(const Mat&, const Mat&, const SlicGrid&, const std::vector<float>&, float, Mat&)> SlicAssignFn;
+
+/** The module's SLIC / SLICO on a CV_8UC3 Lab image with a given assignment step (CPU
+reference or CUDA kernel): grid init, params.iterations x (assign, update), then
+connectivity enforcement when enabled. SLIC: d = dc2 + ds2 (ruler/S)^2; SLICO:
+d = dc2 / maxDc2[k] + ds2 / S^2 with maxDc2[k] the largest colour distance in superpixel k at
+the previous iteration (100 at the start), as in ximgproc. labels: CV_32SC1. */
+CV_EXPORTS void runSlic(const Mat& lab, Mat& labels, const SuperpixelParams& params, const SlicAssignFn& assign);
 
 /** Relabels pieces that are not 4-connected to their superpixel: every 4-connected piece
 smaller than minSize pixels takes the label of the piece met just before it (its left or
