@@ -268,13 +268,16 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
     // Projection (ReLU, bias, resize adjoint, 1x1 weights at each input's resolution).
     if (config_.projection > 0)
     {
-        Mat dZ = dF;
+        Mat dZ;
         if (config_.projectionRelu)
         {
-            Mat mask = Z > 0;
-            dZ = Mat::zeros(dF.size(), CV_32F);
-            dF.copyTo(dZ, mask);
+            // A fresh buffer: assigning Mat::zeros() to a header of dF would zero dF itself.
+            dZ.create(dF.size(), CV_32F);
+            dZ.setTo(0);
+            dF.copyTo(dZ, Z > 0);
         }
+        else
+            dZ = dF;
         reduce(dZ, rowSum, 1, REDUCE_SUM, CV_32F);
         grads[inputs.size()] += rowSum;
         Mat dP;

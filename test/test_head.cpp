@@ -1,0 +1,257 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#include "test_precomp.hpp"
+#include "head/bilinear.hpp"
+#include "opencv2/core/utils/filesystem.hpp"
+
+#include <fstream>
+
+namespace opencv_test {
+namespace {
+
+using namespace cv::escrf;
+
+Mat randomBlob(int c, int h, int w, RNG& rng)
+{
+    const int sz[] = { 1, c, h, w };
+    Mat b(4, sz, CV_32F);
+    rng.fill(b, RNG::UNIFORM, -1.f, 1.f);
+    return b;
+}
+
+TEST(Escrf_Bilinear, equals_cv_resize_per_channel)
+{
+    RNG rng(1);
+    const Size cases[][2] = { { Size(7, 5), Size(15, 11) }, { Size(12, 9), Size(5, 4) },
+                              { Size(8, 6), Size(16, 12) }, { Size(6, 6), Size(6, 6) } };
+    for (const auto& c : cases)
+    {
+        Mat src(3, c[0].area(), CV_32F), dst;
+        rng.fill(src, RNG::UNIFORM, -1.f, 1.f);
+        cv::escrf::detail::resizeBilinear(src, c[0], c[1], dst);
+        for (int ch = 0; ch < 3; ch++)
+        {
+            Mat expected;
+            resize(Mat(c[0], CV_32F, src.ptr<float>(ch)), expected, c[1], 0, 0, INTER_LINEAR);
+            EXPECT_LE(cv::norm(Mat(c[1], CV_32F, dst.ptr<float>(ch)), expected, NORM_INF), 1e-6);
+        }
+    }
+}
+
+// <R x, y> == <x, R^T y> for the forward resize R and its adjoint R^T.
+TEST(Escrf_Bilinear, adjoint_passes_dot_product_test)
+{
+    RNG rng(2);
+    const Size cases[][2] = { { Size(7, 5), Size(15, 11) }, { Size(12, 9), Size(5, 4) },
+                              { Size(60, 45), Size(480, 360) }, { Size(240, 180), Size(120, 90) },
+                              { Size(10, 3), Size(4, 13) } };
+    for (const auto& c : cases)
+    {
+        Mat x(2, c[0].area(), CV_32F), y(2, c[1].area(), CV_32F), Rx, Rty;
+        rng.fill(x, RNG::UNIFORM, -1.f, 1.f);
+        rng.fill(y, RNG::UNIFORM, -1.f, 1.f);
+        cv::escrf::detail::resizeBilinear(x, c[0], c[1], Rx);
+        cv::escrf::detail::resizeBilinearAdjoint(y, c[0], c[1], Rty);
+        const double lhs = Rx.dot(y), rhs = x.dot(Rty);
+        EXPECT_NEAR(lhs, rhs, 1e-4 * (std::abs(lhs) + 1)) << c[0] << " -> " << c[1];
+    }
+}
+
+HeadConfig smallConfig(int variant, int projection)
+{
+    HeadConfig cfg;
+    cfg.variant = variant;
+    cfg.inputs = { "fine", "coarse" };
+    cfg.projection = projection;
+    cfg.numClasses = 3;
+    cfg.stride = 1;
+    cfg.block.embedDim = 4;
+    cfg.block.posDim = 4;
+    cfg.block.learnableFusion = true;
+    return cfg;
+}
+
+struct HeadFixture
+{
+    Ptr<Head> head;
+    std::vector<Mat> inputs;
+    Size headSize{ 9, 7 };
+    EscrfGuide guide;
+
+    HeadFixture(int variant, int projection, uint64 seed)
+    {
+        RNG rng(seed);
+        head = Head::create(smallConfig(variant, projection), { 3, 4 }, seed);
+        inputs = { randomBlob(3, 7, 9, rng), randomBlob(4, 4, 5, rng) };
+        Mat image(headSize.height * 2, headSize.width * 2, CV_32FC3);
+        rng.fill(image, RNG::UNIFORM, 0.f, 1.f);
+        Mat sp(image.size(), CV_32S);
+        for (int y = 0; y < sp.rows; y++)
+            for (int x = 0; x < sp.cols; x++)
+                sp.at<int>(y, x) = (y / 5) * 4 + x / 5;
+        prepareGuide(image, sp, 16, headSize, head->effectiveBlockParams(), guide);
+    }
+
+    double loss(const Mat& R)
+    {
+        Mat logits;
+        head->forward(inputs, headSize, head->needsGuide() ? &guide : nullptr, logits);
+        return logits.dot(R);
+    }
+};
+
+// Finite differences (float, central) on a sample of entries of every parameter tensor.
+void checkHeadGradients(int variant, int projection)
+{
+    HeadFixture f(variant, projection, 7 + variant);
+    RNG rng(11);
+    Mat R(f.head->config().numClasses, f.headSize.area(), CV_32F);
+    rng.fill(R, RNG::UNIFORM, -1.f, 1.f);
+    Mat logits;
+    HeadCache cache;
+    f.head->forward(f.inputs, f.headSize, f.head->needsGuide() ? &f.guide : nullptr, logits, &cache);
+    std::vector<Mat> grads = f.head->zeroGradients();
+    f.head->backward(f.inputs, f.headSize, f.head->needsGuide() ? &f.guide : nullptr, cache, R, grads);
+    std::vector<Mat> params = f.head->parameters();
+    const std::vector<String> names = f.head->parameterNames();
+    ASSERT_EQ(params.size(), grads.size());
+    for (size_t p = 0; p < params.size(); p++)
+    {
+        const int total = (int)params[p].total();
+        for (int t = 0; t < std::min(total, 6); t++)
+        {
+            const int idx = total <= 6 ? t : rng.uniform(0, total);
+            const bool dbl = params[p].depth() == CV_64F;
+            auto at = [&](Mat& m) -> double { return dbl ? m.ptr<double>()[idx] : m.ptr<float>()[idx]; };
+            auto set = [&](Mat& m, double v) { if (dbl) m.ptr<double>()[idx] = v; else m.ptr<float>()[idx] = (float)v; };
+            const double v0 = at(params[p]), eps = 1e-2;
+            set(params[p], v0 + eps);
+            const double lp = f.loss(R);
+            set(params[p], v0 - eps);
+            const double lm = f.loss(R);
+            set(params[p], v0);
+            const double numeric = (lp - lm) / (2 * eps), analytic = at(grads[p]);
+            EXPECT_NEAR(analytic, numeric, 2e-2 * (std::abs(numeric) + 1))
+                << headVariantToString(variant) << " projection=" << projection << " " << names[p] << "[" << idx << "]";
+        }
+    }
+}
+
+TEST(Escrf_Head, gradients_baseline_with_projection) { checkHeadGradients(HEAD_BASELINE, 5); }
+TEST(Escrf_Head, gradients_baseline_concatenated) { checkHeadGradients(HEAD_BASELINE, 0); }
+TEST(Escrf_Head, gradients_escrf_with_projection) { checkHeadGradients(HEAD_ESCRF, 5); }
+TEST(Escrf_Head, gradients_pairwise_and_superpixel) { checkHeadGradients(HEAD_PAIRWISE, 5); checkHeadGradients(HEAD_SUPERPIXEL, 5); }
+
+TEST(Escrf_Head, variants_switch_block_terms_off)
+{
+    HeadFixture pw(HEAD_PAIRWISE, 5, 3), sp(HEAD_SUPERPIXEL, 5, 3);
+    EXPECT_EQ(0.f, pw.head->effectiveBlockParams().alphaS);
+    EXPECT_EQ(0.f, sp.head->effectiveBlockParams().alphaP);
+    EXPECT_FALSE(pw.head->effectiveBlockParams().learnableFusion);
+    EXPECT_FALSE(HeadFixture(HEAD_BASELINE, 5, 3).head->needsGuide());
+    EXPECT_EQ(HEAD_ESCRF, headVariantFromString("escrf"));
+    EXPECT_THROW(headVariantFromString("crf"), cv::Exception);
+}
+
+TEST(Escrf_Head, bad_inputs_throw)
+{
+    HeadFixture f(HEAD_ESCRF, 5, 5);
+    Mat logits;
+    EXPECT_THROW(f.head->forward({ f.inputs[0] }, f.headSize, &f.guide, logits), cv::Exception);
+    EXPECT_THROW(f.head->forward(f.inputs, f.headSize, nullptr, logits), cv::Exception);
+    EXPECT_THROW(f.head->forward({ f.inputs[1], f.inputs[0] }, f.headSize, &f.guide, logits), cv::Exception);
+    EXPECT_THROW(f.head->forward(f.inputs, Size(5, 5), &f.guide, logits), cv::Exception);
+    HeadConfig cfg = smallConfig(HEAD_ESCRF, 5);
+    EXPECT_THROW(Head::create(cfg, { 3 }), cv::Exception);
+    cfg.numClasses = 0;
+    EXPECT_THROW(Head::create(cfg, { 3, 4 }), cv::Exception);
+}
+
+std::string tempPath(const std::string& name)
+{
+    return cv::tempfile(name.c_str());
+}
+
+TEST(Escrf_HeadFile, roundtrip_gives_identical_outputs)
+{
+    for (int variant = HEAD_BASELINE; variant <= HEAD_ESCRF; variant++)
+    {
+        HeadFixture f(variant, variant == HEAD_SUPERPIXEL ? 0 : 5, 21);
+        const std::string file = tempPath(".yml");
+        f.head->save(file);
+        Ptr<Head> loaded = Head::load(file);
+        EXPECT_EQ(f.head->parameterNames(), loaded->parameterNames());
+        Mat a, b;
+        f.head->forward(f.inputs, f.headSize, f.head->needsGuide() ? &f.guide : nullptr, a);
+        loaded->forward(f.inputs, f.headSize, f.head->needsGuide() ? &f.guide : nullptr, b);
+        EXPECT_EQ(0, cv::norm(a, b, NORM_INF)) << headVariantToString(variant);
+        std::remove(file.c_str());
+    }
+}
+
+std::string readText(const std::string& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void writeText(const std::string& file, const std::string& text)
+{
+    std::ofstream(file, std::ios::binary) << text;
+}
+
+void expectLoadError(const std::string& text, const std::string& fragment)
+{
+    const std::string file = tempPath(".yml");
+    writeText(file, text);
+    try
+    {
+        Head::load(file);
+        ADD_FAILURE() << "loading did not throw; expected: " << fragment;
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(std::string::npos, e.err.find(fragment)) << e.err;
+    }
+    std::remove(file.c_str());
+}
+
+TEST(Escrf_HeadFile, corrupt_truncated_and_mismatched_files_throw)
+{
+    HeadFixture f(HEAD_ESCRF, 5, 4);
+    const std::string file = tempPath(".yml");
+    f.head->save(file);
+    const std::string good = readText(file);
+    std::remove(file.c_str());
+
+    expectLoadError(good.substr(0, good.size() / 2), "head file");
+    expectLoadError(good.substr(0, good.find("weights:")), "missing key 'weights'");
+    std::string v2 = good;
+    v2.replace(v2.find("version: 1"), 10, "version: 7");
+    expectLoadError(v2, "version 7 is not supported");
+    std::string wrongClasses = good;
+    wrongClasses.replace(wrongClasses.find("num_classes: 3"), 14, "num_classes: 4");
+    expectLoadError(wrongClasses, "cls.weight");
+    expectLoadError("%YAML:1.0\n---\nsomething: 1\n", "not an escrf head file");
+    expectLoadError("\x01\x02 this is not yaml {{{", "head file");
+    EXPECT_THROW(Head::load(tempPath(".yml")), cv::Exception); // does not exist
+}
+
+TEST(Escrf_HeadFile, save_is_atomic_and_reports_unwritable_paths)
+{
+    HeadFixture f(HEAD_BASELINE, 5, 4);
+    const std::string dir = tempPath("_dir");
+    ASSERT_TRUE(utils::fs::createDirectory(dir));
+    const std::string file = dir + "/head.yml";
+    f.head->save(file);
+    f.head->save(file); // overwrite in place
+    std::vector<String> files;
+    utils::fs::glob(dir, "*", files);
+    EXPECT_EQ(1u, files.size()) << "temporary files left behind";
+    EXPECT_THROW(f.head->save(dir + "/no/such/folder/head.yml"), cv::Exception);
+    utils::fs::remove_all(dir);
+}
+
+}} // namespace

@@ -1,0 +1,119 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#include "test_precomp.hpp"
+
+namespace opencv_test {
+namespace {
+
+using namespace cv::escrf;
+
+// A baseline head whose classifier copies the backbone's first K logits channels: through
+// the Segmenter it must reproduce the backbone's own argmax exactly.
+Ptr<Head> logitCopyHead(const BackboneDescription& desc, int logitChannels)
+{
+    HeadConfig cfg;
+    cfg.variant = HEAD_BASELINE;
+    cfg.inputs = { desc.logits };
+    cfg.projection = 0;
+    cfg.numClasses = desc.numClasses();
+    Ptr<Head> head = Head::create(cfg, { logitChannels });
+    head->classifierWeights = Mat::eye(cfg.numClasses, logitChannels, CV_32F);
+    head->classifierBias = Mat::zeros(cfg.numClasses, 1, CV_32F);
+    head->setBackbone(desc);
+    return head;
+}
+
+TEST(Escrf_Segmenter, logit_copy_head_reproduces_backbone_argmax_on_camvid)
+{
+    std::string yml, list;
+    ESCRF_REQUIRE_SHARED("models/espnet_camvid.yml", yml);
+    ESCRF_REQUIRE_SHARED("data/camvid/val.txt", list);
+    BackboneDescription desc = BackboneDescription::read(yml);
+    Ptr<Backbone> backbone = Backbone::create(desc);
+    Ptr<Segmenter> seg = Segmenter::create(logitCopyHead(desc, 12), desc);
+    Dataset val(list);
+    for (int i = 0; i < val.size(); i += 25)
+    {
+        Mat image, gt, expected, labels;
+        val.load(i, image, gt);
+        backbone->predict(image, expected);
+        seg->segment(image, labels, CV_32S);
+        ASSERT_EQ(expected.size(), labels.size());
+        EXPECT_EQ(0, cv::norm(expected, labels, NORM_L1)) << val.sample(i).imagePath;
+    }
+}
+
+TEST(Escrf_Segmenter, any_image_size_maps_back_to_the_input)
+{
+    std::string yml, list;
+    ESCRF_REQUIRE_SHARED("models/espnet_camvid.yml", yml);
+    ESCRF_REQUIRE_SHARED("data/camvid/val.txt", list);
+    BackboneDescription desc = BackboneDescription::read(yml);
+    Ptr<Head> head = logitCopyHead(desc, 12);
+    Ptr<Segmenter> seg = Segmenter::create(head, desc);
+    Dataset val(list);
+    Mat image, gt, full, cropped, scores;
+    val.load(3, image, gt);
+    seg->segment(image, full);
+    EXPECT_EQ(CV_8U, full.type());
+    // Padding: the crop of a padded run has the crop's size; pixels far from the padded
+    // border agree with the full-image run (the network's receptive field is finite).
+    const Rect roi(0, 0, 473, 351);
+    seg->segment(image(roi), cropped);
+    ASSERT_EQ(roi.size(), cropped.size());
+    const Rect inner(0, 0, 400, 280);
+    EXPECT_GT(countNonZero(full(roi)(inner) == cropped(inner)), 0.98 * inner.area());
+    // Probabilities sum to one per pixel.
+    seg->predict(image(roi), scores);
+    ASSERT_EQ(3, scores.dims);
+    EXPECT_EQ(desc.numClasses(), scores.size[0]);
+    EXPECT_EQ(351, scores.size[1]);
+    EXPECT_EQ(473, scores.size[2]);
+    Mat planar(scores.size[0], 351 * 473, CV_32F, scores.ptr<float>()), sum;
+    reduce(planar, sum, 0, REDUCE_SUM);
+    EXPECT_LE(cv::norm(sum, Mat::ones(sum.size(), CV_32F), NORM_INF), 1e-4);
+    // A fixed processing size resizes instead of padding.
+    seg->setProcessingSize(Size(240, 176));
+    seg->segment(image, cropped);
+    EXPECT_EQ(image.size(), cropped.size());
+    EXPECT_THROW(seg->setProcessingSize(Size(241, 176)), cv::Exception);
+}
+
+TEST(Escrf_Segmenter, bad_inputs_throw)
+{
+    std::string yml;
+    ESCRF_REQUIRE_SHARED("models/espnet_camvid.yml", yml);
+    BackboneDescription desc = BackboneDescription::read(yml);
+    Ptr<Segmenter> seg = Segmenter::create(logitCopyHead(desc, 12), desc);
+    Mat labels;
+    EXPECT_THROW(seg->segment(Mat(), labels), cv::Exception);
+    EXPECT_THROW(seg->segment(Mat(64, 64, CV_32FC3, Scalar::all(0)), labels), cv::Exception);
+    EXPECT_THROW(seg->segment(Mat(64, 64, CV_8UC1, Scalar::all(0)), labels), cv::Exception);
+    EXPECT_THROW(seg->segment(Mat(64, 64, CV_8UC3, Scalar::all(0)), labels, CV_16S), cv::Exception);
+    // A head for another number of classes than the backbone describes.
+    BackboneDescription other = desc;
+    other.classes.pop_back();
+    EXPECT_THROW(Segmenter::create(logitCopyHead(desc, 12), other), cv::Exception);
+    EXPECT_THROW(Segmenter::create("no_such_head.yml"), cv::Exception);
+}
+
+TEST(Escrf_Segmenter, overlay_and_colorize)
+{
+    Mat labels = (Mat_<uchar>(2, 3) << 0, 1, 1, 0, 1, 7);
+    std::vector<Vec3b> colors = { Vec3b(255, 0, 0), Vec3b(0, 0, 255) }; // RGB
+    Mat color;
+    colorizeLabels(labels, colors, color);
+    EXPECT_EQ(Vec3b(0, 0, 255), color.at<Vec3b>(0, 0)); // BGR of red
+    EXPECT_EQ(Vec3b(255, 0, 0), color.at<Vec3b>(0, 1));
+    EXPECT_EQ(Vec3b(0, 0, 0), color.at<Vec3b>(1, 2));   // no colour for label 7
+    Mat image(2, 3, CV_8UC3, Scalar::all(100)), overlay;
+    EXPECT_THROW(drawSegmentationOverlay(image, labels, colors, overlay, 1.5), cv::Exception);
+    EXPECT_THROW(drawSegmentationOverlay(image(Rect(0, 0, 2, 2)), labels, colors, overlay), cv::Exception);
+    Mat uniform(4, 4, CV_8U, Scalar(1));
+    drawSegmentationOverlay(Mat(4, 4, CV_8UC3, Scalar::all(100)), uniform, colors, overlay, 0.5);
+    EXPECT_EQ(Vec3b(178, 50, 50), overlay.at<Vec3b>(1, 1)); // 0.5*100 + 0.5*(255,0,0) (BGR of blue), rounded
+}
+
+}} // namespace
