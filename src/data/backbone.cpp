@@ -1,0 +1,212 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// A cv::dnn backbone: per-channel standardisation (cv::dnn::blobFromImage has no per-channel
+// std in OpenCV 4.6, so the blob is built here), forward passes with checked output names,
+// and the backbone's own label map.
+
+#include "precomp.hpp"
+#include "opencv2/dnn.hpp"
+
+namespace cv {
+namespace escrf {
+
+void argmaxChannels(const Mat& scores, int numChannels, Mat& labels)
+{
+    if (scores.dims != 4 || scores.size[0] != 1 || scores.type() != CV_32F)
+        CV_Error_(Error::StsBadArg, ("argmaxChannels: scores must be a 1 x C x H x W CV_32F blob, got dims %d type %s",
+                                     scores.dims, typeToString(scores.type()).c_str()));
+    const int C = scores.size[1], H = scores.size[2], W = scores.size[3];
+    if (numChannels <= 0)
+        numChannels = C;
+    if (numChannels > C)
+        CV_Error_(Error::StsOutOfRange, ("argmaxChannels: numChannels %d exceeds the %d channels of scores",
+                                         numChannels, C));
+    CV_Assert(scores.isContinuous());
+    labels.create(H, W, CV_32S);
+    const float* base = scores.ptr<float>();
+    const size_t plane = (size_t)H * W;
+    parallel_for_(Range(0, H), [&](const Range& rows) {
+        std::vector<float> best(W);
+        for (int y = rows.start; y < rows.end; y++)
+        {
+            int* out = labels.ptr<int>(y);
+            const float* s0 = base + (size_t)y * W;
+            for (int x = 0; x < W; x++) { best[x] = s0[x]; out[x] = 0; }
+            for (int c = 1; c < numChannels; c++)
+            {
+                const float* s = s0 + c * plane;
+                for (int x = 0; x < W; x++)
+                    if (s[x] > best[x]) { best[x] = s[x]; out[x] = c; }
+            }
+        }
+    });
+}
+
+namespace {
+
+/* OpenCV 4.6 dnn re-runs its layer fusion on weights it has already fused when a net is set up a
+ * second time, i.e. when the input size or the set of requested outputs changes after a forward
+ * (measured with espnet_camvid: logits off by up to 70, then 630, instead of 0). A net is
+ * therefore only ever run in one configuration: one net per (input size, output names), read
+ * afresh from the model file (about 10 ms) and kept in a small most-recently-used cache. */
+class BackboneImpl CV_FINAL : public Backbone
+{
+public:
+    BackboneImpl(const BackboneDescription& d, int backend, int target)
+        : desc_(d), backend_(backend), target_(target)
+    {
+        desc_.validate();
+        probe_ = loadNet();
+        // Fail at load time, not at the first forward, when the description does not match the net.
+        checkOutput(desc_.logits, "logits");
+        for (const String& f : desc_.features)
+            checkOutput(f, "features");
+    }
+
+    void setPreferableBackend(int backend) CV_OVERRIDE { backend_ = backend; cache_.clear(); }
+    void setPreferableTarget(int target) CV_OVERRIDE { target_ = target; cache_.clear(); }
+
+    Mat blobFromImage(const Mat& bgr8) const CV_OVERRIDE
+    {
+        if (bgr8.empty() || bgr8.type() != CV_8UC3)
+            CV_Error_(Error::StsBadArg, ("Backbone::blobFromImage: image must be a non-empty CV_8UC3 BGR image, got %s",
+                                         bgr8.empty() ? "an empty image" : typeToString(bgr8.type()).c_str()));
+        const int H = bgr8.rows, W = bgr8.cols;
+        const int shape[] = { 1, 3, H, W };
+        Mat blob(4, shape, CV_32F);
+        Mat planes[3];
+        split(bgr8, planes);
+        for (int c = 0; c < 3; c++)
+        {
+            // blob_c = ((x - mean_c) / std_c) * scale as one affine map per channel.
+            const double a = desc_.scale / desc_.stddev[c];
+            const double b = -desc_.mean[c] * a;
+            Mat dst(H, W, CV_32F, blob.ptr<float>(0, c));
+            planes[desc_.rgb ? 2 - c : c].convertTo(dst, CV_32F, a, b);
+        }
+        return blob;
+    }
+
+    void forward(const Mat& image, const std::vector<String>& outputNames, std::vector<Mat>& outputs) CV_OVERRIDE
+    {
+        if (outputNames.empty())
+            CV_Error(Error::StsBadArg, "Backbone::forward: no output name given");
+        for (const String& n : outputNames)
+            checkOutput(n, "outputNames");
+        checkSize(image);
+        dnn::Net& net = netFor(image.size(), outputNames);
+        net.setInput(blobFromImage(image));
+        std::vector<Mat> outs;
+        net.forward(outs, outputNames);
+        // The net's output blobs are reused by the next forward: give the caller its own copies.
+        outputs.resize(outs.size());
+        for (size_t i = 0; i < outs.size(); i++)
+            outputs[i] = outs[i].clone();
+    }
+
+    void predict(const Mat& image, Mat& labels) CV_OVERRIDE
+    {
+        checkSize(image);
+        dnn::Net& net = netFor(image.size(), std::vector<String>(1, desc_.logits));
+        net.setInput(blobFromImage(image));
+        Mat logits = net.forward(desc_.logits);  // argmax reads it before the next forward
+        argmaxChannels(logits, numClasses(), labels);
+    }
+
+    int numClasses() const CV_OVERRIDE { return desc_.numClasses(); }
+    BackboneDescription description() const CV_OVERRIDE { return desc_; }
+    dnn::Net readNet() const CV_OVERRIDE { return loadNet(); }
+
+private:
+    struct CachedNet
+    {
+        Size size;
+        std::vector<String> outputs;
+        dnn::Net net;
+    };
+    enum { kMaxCachedNets = 4 };
+
+    dnn::Net loadNet() const
+    {
+        dnn::Net net;
+        try
+        {
+            net = dnn::readNet(desc_.model);
+        }
+        catch (const cv::Exception& e)
+        {
+            CV_Error_(Error::StsError, ("Backbone: cannot load model '%s' of backbone '%s': %s",
+                                        desc_.model.c_str(), desc_.name.c_str(), e.what()));
+        }
+        if (net.empty())
+            CV_Error_(Error::StsError, ("Backbone: model '%s' of backbone '%s' loaded as an empty net",
+                                        desc_.model.c_str(), desc_.name.c_str()));
+        net.setPreferableBackend(backend_);
+        net.setPreferableTarget(target_);
+        return net;
+    }
+
+    //! The net that runs this configuration (most recently used first).
+    dnn::Net& netFor(const Size& size, const std::vector<String>& outputs)
+    {
+        for (size_t i = 0; i < cache_.size(); i++)
+            if (cache_[i].size == size && cache_[i].outputs == outputs)
+            {
+                if (i > 0)
+                    std::rotate(cache_.begin(), cache_.begin() + i, cache_.begin() + i + 1);
+                return cache_[0].net;
+            }
+        if (cache_.size() >= (size_t)kMaxCachedNets)
+            cache_.pop_back();
+        CachedNet c;
+        c.size = size;
+        c.outputs = outputs;
+        c.net = loadNet();
+        cache_.insert(cache_.begin(), c);
+        return cache_[0].net;
+    }
+
+    void checkOutput(const String& outName, const char* what)
+    {
+        if (probe_.getLayerId(outName) >= 0)
+            return;
+        String known;
+        const std::vector<String> outs = probe_.getUnconnectedOutLayersNames();
+        for (const String& o : outs)
+            known += (known.empty() ? "" : ", ") + o;
+        CV_Error_(Error::StsObjectNotFound, ("Backbone '%s': %s '%s' is not an output of the net '%s' "
+                                             "(its final outputs: %s)", desc_.name.c_str(), what, outName.c_str(),
+                                             desc_.model.c_str(), known.c_str()));
+    }
+
+    void checkSize(const Mat& image) const
+    {
+        if (image.empty() || image.type() != CV_8UC3)
+            CV_Error_(Error::StsBadArg, ("Backbone '%s': image must be a non-empty CV_8UC3 BGR image, got %s",
+                                         desc_.name.c_str(),
+                                         image.empty() ? "an empty image" : typeToString(image.type()).c_str()));
+        const int m = desc_.sizeMultiple;
+        if (image.cols % m != 0 || image.rows % m != 0)
+            CV_Error_(Error::StsBadSize, ("Backbone '%s': image size %dx%d must be a multiple of %d in width and height "
+                                          "(e.g. %dx%d)", desc_.name.c_str(), image.cols, image.rows, m,
+                                          std::max(m, image.cols / m * m), std::max(m, image.rows / m * m)));
+    }
+
+    BackboneDescription desc_;
+    int backend_, target_;
+    dnn::Net probe_;                 // never run: answers questions about layer names
+    std::vector<CachedNet> cache_;
+};
+
+} // namespace
+
+Backbone::~Backbone() {}
+
+Ptr<Backbone> Backbone::create(const BackboneDescription& description, int backend, int target)
+{
+    return makePtr<BackboneImpl>(description, backend, target);
+}
+
+}} // namespace cv::escrf

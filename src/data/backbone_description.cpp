@@ -1,0 +1,276 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// Reading, checking and writing backbone descriptions. Every error names the key and the file:
+// these files are written by hand.
+
+#include "precomp.hpp"
+#include "opencv2/core/utils/filesystem.hpp"
+#include "data/paths.hpp"
+
+namespace cv {
+namespace escrf {
+
+namespace {
+
+struct EntryReader
+{
+    const FileNode& entry;
+    const String& where;  // "file, entry 'name'" for messages
+
+    [[noreturn]] void fail(const char* key, const String& what) const
+    {
+        CV_Error_(Error::StsParseError, ("backbone description %s: key '%s' %s", where.c_str(), key, what.c_str()));
+    }
+
+    FileNode required(const char* key) const
+    {
+        FileNode n = entry[key];
+        if (n.empty())
+            fail(key, "is missing");
+        return n;
+    }
+
+    static bool isNumber(const FileNode& n) { return n.isInt() || n.isReal(); }
+
+    double number(const FileNode& n, const char* key) const
+    {
+        if (!isNumber(n))
+            fail(key, "must be a number");
+        return (double)n;
+    }
+
+    int integer(const FileNode& n, const char* key) const
+    {
+        if (!n.isInt())
+            fail(key, "must be an integer");
+        return (int)n;
+    }
+
+    String string(const FileNode& n, const char* key) const
+    {
+        if (!n.isString())
+            fail(key, "must be a string");
+        return (String)n;
+    }
+
+    std::vector<String> strings(const FileNode& n, const char* key) const
+    {
+        std::vector<String> out;
+        if (n.isString())
+            out.push_back((String)n);
+        else if (n.isSeq())
+        {
+            for (FileNodeIterator it = n.begin(); it != n.end(); ++it)
+                out.push_back(string(*it, key));
+        }
+        else
+            fail(key, "must be a sequence of strings");
+        return out;
+    }
+
+    Scalar triple(const FileNode& n, const char* key) const
+    {
+        if (!n.isSeq() || n.size() != 3)
+            fail(key, "must be a sequence of 3 numbers (one per input channel)");
+        return Scalar(number(n[0], key), number(n[1], key), number(n[2], key));
+    }
+
+    bool boolean(const FileNode& n, const char* key) const
+    {
+        if (n.isInt() && ((int)n == 0 || (int)n == 1))
+            return (int)n != 0;
+        if (n.isString())
+        {
+            const String s = (String)n;
+            if (s == "true" || s == "True") return true;
+            if (s == "false" || s == "False") return false;
+        }
+        fail(key, "must be 0 or 1 (or true / false)");
+    }
+};
+
+String entryWhere(const String& where, const String& name)
+{
+    return format("'%s'%s", where.empty() ? "<node>" : where.c_str(),
+                  name.empty() ? "" : format(", entry '%s'", name.c_str()).c_str());
+}
+
+//! An absolute path where possible, so that the description stays valid when embedded in a
+//! file elsewhere or used from another working directory.
+String absolutePath(const String& path)
+{
+    if (path.empty() || detail::isAbsolutePath(path))
+        return path;
+    if (utils::fs::exists(path))
+        return utils::fs::canonical(path);
+    return detail::resolvePath(utils::fs::getcwd(), path);
+}
+
+} // namespace
+
+void BackboneDescription::read(const FileNode& node, const String& baseDir, const String& where)
+{
+    if (!node.isMap())
+        CV_Error_(Error::StsParseError, ("backbone description %s: the entry must be a map of keys (model, mean, ...)",
+                                         entryWhere(where, name).c_str()));
+    BackboneDescription d;
+    d.name = name;
+    if (!node["name"].empty())
+        d.name = (String)node["name"];
+    const String at = entryWhere(where, d.name);
+    const EntryReader r{node, at};
+
+    d.model = r.string(r.required("model"), "model");
+    if (d.model.empty())
+        r.fail("model", "must not be empty");
+    if (!baseDir.empty())
+        d.model = absolutePath(detail::resolvePath(baseDir, d.model));
+    d.mean = r.triple(r.required("mean"), "mean");
+    d.stddev = r.triple(r.required("std"), "std");
+    d.scale = r.number(r.required("scale"), "scale");
+    d.rgb = r.boolean(r.required("rgb"), "rgb");
+    d.width = r.integer(r.required("width"), "width");
+    d.height = r.integer(r.required("height"), "height");
+    d.sizeMultiple = r.integer(r.required("size_multiple"), "size_multiple");
+    if (!node["features"].empty())
+        d.features = r.strings(node["features"], "features");
+    d.logits = r.string(r.required("logits"), "logits");
+    d.classes = r.strings(r.required("classes"), "classes");
+    if (!node["colors"].empty())
+    {
+        const FileNode cn = node["colors"];
+        if (!cn.isSeq())
+            r.fail("colors", "must be a sequence of [R, G, B] triples");
+        for (FileNodeIterator it = cn.begin(); it != cn.end(); ++it)
+        {
+            const Scalar c = r.triple(*it, "colors");
+            for (int k = 0; k < 3; k++)
+                if (c[k] < 0 || c[k] > 255 || c[k] != (int)c[k])
+                    r.fail("colors", "must hold integers in [0, 255]");
+            d.colors.push_back(Vec3b((uchar)c[0], (uchar)c[1], (uchar)c[2]));
+        }
+    }
+    if (!node["ignore_label"].empty())
+        d.ignoreLabel = r.integer(node["ignore_label"], "ignore_label");
+    d.validate(at);
+    *this = d;
+}
+
+BackboneDescription BackboneDescription::read(const String& file, const String& name)
+{
+    FileStorage fs;
+    try
+    {
+        fs.open(file, FileStorage::READ);
+    }
+    catch (const cv::Exception& e)
+    {
+        CV_Error_(Error::StsParseError, ("backbone description '%s' cannot be parsed: %s", file.c_str(), e.what()));
+    }
+    if (!fs.isOpened())
+        CV_Error_(Error::StsObjectNotFound, ("backbone description '%s' cannot be opened", file.c_str()));
+
+    FileNode root = fs.root();
+    BackboneDescription d;
+    const String baseDir = detail::folderOf(file).empty() ? String(".") : detail::folderOf(file);
+    if (root.isMap() && !root["model"].empty())
+    {
+        // A file holding a single unnamed entry.
+        if (!name.empty())
+            CV_Error_(Error::StsObjectNotFound, ("backbone description '%s' has a single unnamed entry, "
+                                                 "entry '%s' was asked for", file.c_str(), name.c_str()));
+        d.read(root, baseDir, file);
+        return d;
+    }
+    if (!root.isMap() || root.size() == 0)
+        CV_Error_(Error::StsParseError, ("backbone description '%s' must hold a map of named entries", file.c_str()));
+    FileNode entry;
+    String names;
+    for (FileNodeIterator it = root.begin(); it != root.end(); ++it)
+    {
+        const FileNode n = *it;
+        names += (names.empty() ? "" : ", ") + n.name();
+        if (entry.empty() && (name.empty() || n.name() == name))
+        {
+            entry = n;
+            d.name = n.name();
+        }
+    }
+    if (entry.empty())
+        CV_Error_(Error::StsObjectNotFound, ("backbone description '%s' has no entry '%s' (entries: %s)",
+                                             file.c_str(), name.c_str(), names.c_str()));
+    d.read(entry, baseDir, file);
+    return d;
+}
+
+void BackboneDescription::validate(const String& where) const
+{
+    const String at = where.empty() ? entryWhere(String(), name) : where;
+    const FileNode none;
+    const EntryReader r{none, at};
+    if (model.empty())
+        r.fail("model", "must not be empty");
+    for (int k = 0; k < 3; k++)
+    {
+        if (!std::isfinite(mean[k]))
+            r.fail("mean", "must be finite");
+        if (!(stddev[k] > 0) || !std::isfinite(stddev[k]))
+            r.fail("std", format("must be > 0, got %g for channel %d", stddev[k], k));
+    }
+    if (!std::isfinite(scale) || scale == 0)
+        r.fail("scale", format("must be a finite non-zero number, got %g", scale));
+    if (sizeMultiple < 1)
+        r.fail("size_multiple", format("must be >= 1, got %d", sizeMultiple));
+    if (width <= 0 || width % sizeMultiple != 0)
+        r.fail("width", format("must be > 0 and a multiple of size_multiple %d, got %d", sizeMultiple, width));
+    if (height <= 0 || height % sizeMultiple != 0)
+        r.fail("height", format("must be > 0 and a multiple of size_multiple %d, got %d", sizeMultiple, height));
+    if (logits.empty())
+        r.fail("logits", "must name an output of the net");
+    for (const String& f : features)
+        if (f.empty())
+            r.fail("features", "must not hold empty names");
+    if (classes.empty())
+        r.fail("classes", "must hold at least one class name");
+    if (!colors.empty() && colors.size() != classes.size())
+        r.fail("colors", format("must hold one colour per class (%d), got %d", (int)classes.size(), (int)colors.size()));
+    if (ignoreLabel >= 0 && ignoreLabel < (int)classes.size())
+        r.fail("ignore_label", format("must be -1 or outside the class labels [0, %d), got %d",
+                                      (int)classes.size(), ignoreLabel));
+}
+
+void BackboneDescription::write(FileStorage& fs) const
+{
+    if (!fs.isOpened())
+        CV_Error(Error::StsBadArg, "BackboneDescription::write: the FileStorage is not open");
+    validate();
+    if (!name.empty())
+        fs << "name" << name;
+    fs << "model" << model;
+    fs << "mean" << "[:" << mean[0] << mean[1] << mean[2] << "]";
+    fs << "std" << "[:" << stddev[0] << stddev[1] << stddev[2] << "]";
+    fs << "scale" << scale;
+    fs << "rgb" << (int)rgb;
+    fs << "width" << width << "height" << height << "size_multiple" << sizeMultiple;
+    fs << "features" << "[:";
+    for (const String& f : features)
+        fs << f;
+    fs << "]";
+    fs << "logits" << logits;
+    fs << "classes" << "[:";
+    for (const String& c : classes)
+        fs << c;
+    fs << "]";
+    if (!colors.empty())
+    {
+        fs << "colors" << "[";
+        for (const Vec3b& c : colors)
+            fs << "[:" << (int)c[0] << (int)c[1] << (int)c[2] << "]";
+        fs << "]";
+    }
+    fs << "ignore_label" << ignoreLabel;
+}
+
+}} // namespace cv::escrf
