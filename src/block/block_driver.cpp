@@ -1,0 +1,296 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// Forward and backward drivers of the ES-CRF block: argument checks, the order of the
+// pieces (embedding, compatibility, message, prior, fusion) and the cache between passes.
+
+#include "precomp.hpp"
+#include "block_kernels.hpp"
+#include "block_compat.hpp"
+
+namespace cv {
+namespace escrf {
+
+using namespace block;
+
+namespace {
+
+// Slots of EscrfBlockCache::saved.
+enum Slot { SLOT_META, SLOT_FPT, SLOT_AUX, SLOT_ET, SLOT_U, SLOT_V, SLOT_MUJ, SLOT_COUNT };
+
+struct Plan
+{
+    double alphaS = 0, alphaP = 0;
+    bool prior = false;      // the superpixel prior is evaluated
+    bool pairwise = false;   // the pairwise message is evaluated
+};
+
+// The fusion weights are the trained ones (weights) when learnable, the constants of params
+// otherwise. A term whose weight is 0 is skipped, unless learnable: its alpha gradient,
+// sum(term .* dOut), needs the term itself.
+Plan makePlan(const EscrfBlockParams& p, const EscrfBlockWeights& w)
+{
+    Plan plan;
+    plan.alphaS = p.learnableFusion ? w.alphaS : (double)p.alphaS;
+    plan.alphaP = p.learnableFusion ? w.alphaP : (double)p.alphaP;
+    plan.prior = plan.alphaS != 0 || p.learnableFusion;
+    plan.pairwise = plan.alphaP != 0 || p.learnableFusion;
+    return plan;
+}
+
+void checkRow(const char* name, const Mat& m, int C, int depth)
+{
+    if (m.rows != 1 || m.cols != C || m.depth() != depth || m.channels() != 1)
+        CV_Error_(Error::StsBadArg, ("escrfBlock: weights.%s is %dx%d %s, expected 1x%d of the depth of F",
+                                     name, m.rows, m.cols, typeToString(m.type()).c_str(), C));
+}
+
+void checkInputs(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+                 const Plan& plan)
+{
+    if (F.empty() || F.channels() != 1 || (F.depth() != CV_32F && F.depth() != CV_64F))
+        CV_Error_(Error::StsBadArg, ("escrfBlock: F is %s, expected a non-empty single-channel CV_32F or CV_64F "
+                                     "C x N matrix", typeToString(F.type()).c_str()));
+    const int N = g.featureSize.area(), C = F.rows, depth = F.depth();
+    if (F.cols != N)
+        CV_Error_(Error::StsBadSize, ("escrfBlock: F has %d columns, expected N = w*h = %d of guide.featureSize %dx%d",
+                                      F.cols, N, g.featureSize.width, g.featureSize.height));
+    if (p.window < 1 || p.window % 2 == 0 || p.dilation < 1)
+        CV_Error_(Error::StsBadArg, ("escrfBlock: window = %d, dilation = %d, expected an odd window >= 1 and "
+                                     "dilation >= 1", p.window, p.dilation));
+    if (plan.prior)
+    {
+        if (g.numSuperpixels <= 0)
+            CV_Error_(Error::StsBadArg, ("escrfBlock: guide.numSuperpixels = %d, expected > 0 (use prepareGuide)",
+                                         g.numSuperpixels));
+    }
+    if (!plan.pairwise)
+        return;
+    const int E = w.W_img.rows;
+    if (w.W_img.cols != 3 || E != p.embedDim || w.W_img.depth() != depth)
+        CV_Error_(Error::StsBadArg, ("escrfBlock: weights.W_img is %dx%d %s, expected embedDim x 3 = %dx3 of the "
+                                     "depth of F", w.W_img.rows, w.W_img.cols, typeToString(w.W_img.type()).c_str(),
+                                     p.embedDim));
+    if (w.W_pos.rows != E || w.W_pos.cols != 2 * p.posDim || w.W_pos.depth() != depth)
+        CV_Error_(Error::StsBadArg, ("escrfBlock: weights.W_pos is %dx%d %s, expected embedDim x 2*posDim = %dx%d "
+                                     "of the depth of F", w.W_pos.rows, w.W_pos.cols,
+                                     typeToString(w.W_pos.type()).c_str(), E, 2 * p.posDim));
+    if (g.image.rows != 3 || g.image.cols != N || g.position.rows != 2 * p.posDim || g.position.cols != N)
+        CV_Error_(Error::StsBadArg, ("escrfBlock: guide has image %dx%d and position %dx%d, expected 3x%d and %dx%d "
+                                     "(prepare it with the same params and feature size)", g.image.rows,
+                                     g.image.cols, g.position.rows, g.position.cols, N, 2 * p.posDim, N));
+    if (p.pairCompatibility)
+    {
+        checkRow("a", w.a, C, depth);
+        checkRow("b", w.b, C, depth);
+    }
+    else
+        checkRow("w_comp", w.w_comp, C, depth);
+}
+
+Mat asDepth(const Mat& m, int depth)
+{
+    if (m.depth() == depth)
+        return m;
+    Mat out;
+    m.convertTo(out, depth);
+    return out;
+}
+
+template <typename T>
+MessageInput<T> messageInput(const EscrfBlockParams& p, int h, int w, int C, int E, const Mat& FT,
+                             const Mat& eT, const Mat& u, const Mat& v, const Mat& muJ, double c)
+{
+    MessageInput<T> in;
+    in.h = h; in.w = w; in.C = C; in.D = 2 * E;
+    in.FT = FT.ptr<T>();
+    in.eT = eT.ptr<T>();
+    in.u = u.empty() ? nullptr : u.ptr<T>();
+    in.v = v.ptr<T>();
+    in.muJ = muJ.empty() ? nullptr : muJ.ptr<T>();
+    in.c = (T)c;
+    in.pair = p.pairCompatibility;
+    in.normalize = p.normalize;
+    in.invTau = (T)(1.0 / std::sqrt(2.0 * E));
+    in.window = p.window;
+    in.dilation = p.dilation;
+    return in;
+}
+
+template <typename T>
+void sigmoidRow(const Mat& v, Mat& mu)
+{
+    mu.create(v.size(), v.type());
+    const T* z = v.ptr<T>();
+    T* m = mu.ptr<T>();
+    for (int j = 0; j < (int)v.total(); j++)
+        m[j] = sigmoidT(z[j]);
+}
+
+template <typename T>
+void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+              const Plan& plan, Mat& out, EscrfBlockCache* cache)
+{
+    const int C = F.rows, N = F.cols, depth = F.depth();
+    const int h = g.featureSize.height, wd = g.featureSize.width;
+    std::vector<Mat> saved(SLOT_COUNT);
+    Mat result = F.clone();
+    if (plan.prior)
+    {
+        Mat Fs;
+        superpixelPrior(F, g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, Fs);
+        scaleAdd(Fs, plan.alphaS, result, result);
+    }
+    if (plan.pairwise)
+    {
+        const int E = w.W_img.rows;
+        Mat FT, eT, u, v, muJ, FpT, aux;
+        transpose(F, FT);
+        computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), eT);
+        if (p.pairCompatibility)
+        {
+            compatLogits(w.a, F, u);
+            compatLogits(w.b, F, v);
+        }
+        else
+        {
+            compatLogits(w.w_comp, F, v);
+            sigmoidRow<T>(v, muJ);
+        }
+        MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, eT, u, v, muJ, w.c);
+        if (p.dense)
+            denseForward(in, FpT, aux);
+        else
+            windowForward(in, FpT, aux);
+        Mat Fp;
+        transpose(FpT, Fp);
+        scaleAdd(Fp, plan.alphaP, result, result);
+        saved[SLOT_FPT] = FpT; saved[SLOT_AUX] = aux; saved[SLOT_ET] = eT;
+        saved[SLOT_U] = u; saved[SLOT_V] = v; saved[SLOT_MUJ] = muJ;
+    }
+    out = result;
+    if (cache)
+    {
+        saved[SLOT_META] = (Mat_<double>(1, 6) << plan.alphaS, plan.alphaP, plan.prior, plan.pairwise,
+                            C, N);
+        cache->saved = saved;
+    }
+}
+
+template <typename T>
+void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+               const Plan& plan, const EscrfBlockCache& cache, const Mat& dOut, Mat& dF, EscrfBlockWeights& grads)
+{
+    const int C = F.rows, N = F.cols, depth = F.depth();
+    const int h = g.featureSize.height, wd = g.featureSize.width;
+    const std::vector<Mat>& saved = cache.saved;
+    Mat grad = dOut.clone();   // identity term
+    if (plan.prior)
+    {
+        Mat PdOut;
+        superpixelPrior(dOut, g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, PdOut);
+        scaleAdd(PdOut, plan.alphaS, grad, grad);
+        grads.alphaS += F.dot(PdOut);   // sum(Fs .* dOut) = sum(F .* P dOut), P symmetric
+    }
+    if (plan.pairwise)
+    {
+        const int E = w.W_img.rows;
+        const Mat& FpT = saved[SLOT_FPT];
+        CV_Assert(FpT.rows == N && FpT.cols == C && FpT.depth() == depth);
+        Mat dOutT;
+        transpose(dOut, dOutT);
+        grads.alphaP += FpT.dot(dOutT);
+        if (plan.alphaP != 0)
+        {
+            Mat FT, gT;
+            transpose(F, FT);
+            gT = dOutT * plan.alphaP;
+            MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, saved[SLOT_ET], saved[SLOT_U],
+                                                 saved[SLOT_V], saved[SLOT_MUJ], w.c);
+            MessageGrad mg;
+            if (p.dense)
+                denseBackward(in, FpT, saved[SLOT_AUX], gT, mg);
+            else
+                windowBackward(in, saved[SLOT_AUX], gT, mg);
+            // Direct message term, then compatibility: dz_ij summed over i (dv) and over j (du).
+            Mat dFdirect;
+            transpose(mg.dFT, dFdirect);
+            grad += dFdirect;
+            if (p.pairCompatibility)
+            {
+                compatLogitsBackward(w.a, F, mg.du, grad, grads.a);
+                compatLogitsBackward(w.b, F, mg.dv, grad, grads.b);
+                grads.c += sum(mg.dv)[0];
+            }
+            else
+                compatLogitsBackward(w.w_comp, F, mg.dv, grad, grads.w_comp);
+            embeddingBackward(mg.deT, asDepth(g.image, depth), asDepth(g.position, depth), grads.W_img, grads.W_pos);
+        }
+    }
+    dF = grad;
+}
+
+void checkGrads(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfBlockWeights& gr, const Plan& plan)
+{
+    if (!plan.pairwise || plan.alphaP == 0)
+        return;
+    auto same = [](const char* name, const Mat& a, const Mat& b) {
+        if (a.size() != b.size() || a.type() != b.type())
+            CV_Error_(Error::StsBadArg, ("escrfBlockBackward: grads.%s is %dx%d %s, expected the shape and type "
+                                         "of weights.%s (use weights.zerosLike())", name, b.rows, b.cols,
+                                         typeToString(b.type()).c_str(), name));
+    };
+    same("W_img", w.W_img, gr.W_img);
+    same("W_pos", w.W_pos, gr.W_pos);
+    if (p.pairCompatibility)
+    {
+        same("a", w.a, gr.a);
+        same("b", w.b, gr.b);
+    }
+    else
+        same("w_comp", w.w_comp, gr.w_comp);
+}
+
+} // namespace
+
+void escrfBlockForward(const EscrfBlockParams& params, const EscrfBlockWeights& weights, const EscrfGuide& guide,
+                       const Mat& F, Mat& out, EscrfBlockCache* cache)
+{
+    const Plan plan = makePlan(params, weights);
+    checkInputs(params, weights, guide, F, plan);
+    Mat Fc = F.isContinuous() ? F : F.clone();
+    if (F.depth() == CV_32F)
+        forwardT<float>(params, weights, guide, Fc, plan, out, cache);
+    else
+        forwardT<double>(params, weights, guide, Fc, plan, out, cache);
+}
+
+void escrfBlockBackward(const EscrfBlockParams& params, const EscrfBlockWeights& weights, const EscrfGuide& guide,
+                        const Mat& F, const EscrfBlockCache& cache, const Mat& dOut, Mat& dF,
+                        EscrfBlockWeights& grads)
+{
+    const Plan plan = makePlan(params, weights);
+    checkInputs(params, weights, guide, F, plan);
+    if (dOut.size() != F.size() || dOut.type() != F.type())
+        CV_Error_(Error::StsBadArg, ("escrfBlockBackward: dOut is %dx%d %s, expected the shape and type of F (%dx%d %s)",
+                                     dOut.rows, dOut.cols, typeToString(dOut.type()).c_str(), F.rows, F.cols,
+                                     typeToString(F.type()).c_str()));
+    const std::vector<Mat>& s = cache.saved;
+    if ((int)s.size() != SLOT_COUNT || s[SLOT_META].total() != 6)
+        CV_Error(Error::StsBadArg, "escrfBlockBackward: cache was not filled by escrfBlockForward");
+    const double* meta = s[SLOT_META].ptr<double>();
+    if (meta[0] != plan.alphaS || meta[1] != plan.alphaP || (meta[2] != 0) != plan.prior ||
+        (meta[3] != 0) != plan.pairwise || meta[4] != F.rows || meta[5] != F.cols)
+        CV_Error(Error::StsBadArg, "escrfBlockBackward: cache comes from a forward pass with other params, "
+                                   "weights or feature size");
+    checkGrads(params, weights, grads, plan);
+    Mat Fc = F.isContinuous() ? F : F.clone();
+    Mat dOutc = dOut.isContinuous() ? dOut : dOut.clone();
+    if (F.depth() == CV_32F)
+        backwardT<float>(params, weights, guide, Fc, plan, cache, dOutc, dF, grads);
+    else
+        backwardT<double>(params, weights, guide, Fc, plan, cache, dOutc, dF, grads);
+}
+
+}} // namespace cv::escrf

@@ -1,0 +1,100 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// Per-image guide of the ES-CRF block: the RGB image and the cosine position encoding at
+// feature resolution, and the superpixel of each cell. Independent of the weights.
+
+#include "precomp.hpp"
+
+namespace cv {
+namespace escrf {
+
+// Spec step 2: for k in 0..P/2-1, f_k = exp(-2k ln(10000) / P), channel 2k = sin(x f_k),
+// channel 2k+1 = cos(x f_k). Rows [0, P) encode x, rows [P, 2P) encode y (the parity
+// fixtures confirm this layout).
+static void positionEncoding(Size fs, int P, int depth, Mat& position)
+{
+    const int w = fs.width, h = fs.height, N = w * h;
+    Mat pe(2 * P, N, CV_64F);
+    for (int k = 0; k < P / 2; k++)
+    {
+        const double f = std::exp(-2.0 * k * std::log(10000.0) / P);
+        double* sx = pe.ptr<double>(2 * k);
+        double* cx = pe.ptr<double>(2 * k + 1);
+        double* sy = pe.ptr<double>(P + 2 * k);
+        double* cy = pe.ptr<double>(P + 2 * k + 1);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                const int i = y * w + x;
+                sx[i] = std::sin(x * f); cx[i] = std::cos(x * f);
+                sy[i] = std::sin(y * f); cy[i] = std::cos(y * f);
+            }
+    }
+    pe.convertTo(position, depth);
+}
+
+void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels, Size featureSize,
+                  const EscrfBlockParams& params, EscrfGuide& guide, int depth)
+{
+    if (depth != CV_32F && depth != CV_64F)
+        CV_Error_(Error::StsBadArg, ("prepareGuide: depth = %d, expected CV_32F or CV_64F", depth));
+    if (_image.empty() || (_image.type() != CV_32FC3 && _image.type() != CV_8UC3))
+        CV_Error_(Error::StsBadArg, ("prepareGuide: image type is %s, expected a non-empty CV_32FC3 RGB "
+                                     "image in [0,1] or CV_8UC3 BGR", typeToString(_image.type()).c_str()));
+    if (_superpixels.type() != CV_32SC1 || _superpixels.size() != _image.size())
+        CV_Error_(Error::StsBadArg, ("prepareGuide: superpixels must be CV_32SC1 of the image size %dx%d "
+                                     "(got %s %dx%d)", _image.size().width, _image.size().height,
+                                     typeToString(_superpixels.type()).c_str(), _superpixels.size().width,
+                                     _superpixels.size().height));
+    if (numSuperpixels <= 0)
+        CV_Error_(Error::StsBadArg, ("prepareGuide: numSuperpixels = %d, expected > 0", numSuperpixels));
+    const Size imgSize = _image.size();
+    if (featureSize.width <= 0 || featureSize.height <= 0 ||
+        featureSize.width > imgSize.width || featureSize.height > imgSize.height)
+        CV_Error_(Error::StsBadSize, ("prepareGuide: featureSize = %dx%d, expected positive and at most "
+                                      "the image size %dx%d", featureSize.width, featureSize.height,
+                                      imgSize.width, imgSize.height));
+    if (params.posDim <= 0 || params.posDim % 2 != 0)
+        CV_Error_(Error::StsBadArg, ("prepareGuide: params.posDim = %d, expected even and > 0", params.posDim));
+
+    Mat S = _superpixels.getMat();
+    double minL = 0, maxL = 0;
+    minMaxIdx(S, &minL, &maxL);
+    if (minL < 0 || maxL >= numSuperpixels)
+        CV_Error_(Error::StsOutOfRange, ("prepareGuide: superpixel labels span [%d, %d], expected "
+                                         "0..numSuperpixels-1 = 0..%d", (int)minL, (int)maxL, numSuperpixels - 1));
+
+    Mat rgb;
+    if (_image.type() == CV_8UC3)
+    {
+        Mat tmp;
+        cvtColor(_image, tmp, COLOR_BGR2RGB);
+        tmp.convertTo(rgb, CV_32F, 1.0 / 255);
+    }
+    else
+        rgb = _image.getMat();
+
+    const int N = featureSize.area();
+    guide = EscrfGuide();
+    guide.featureSize = featureSize;
+    guide.numSuperpixels = numSuperpixels;
+
+    // Spec step 1: bilinear with half-pixel centres is exactly cv::resize INTER_LINEAR.
+    Mat small;
+    resize(rgb, small, featureSize, 0, 0, INTER_LINEAR);
+    Mat planar;
+    transpose(small.reshape(1, N), planar);   // N x 3 -> 3 x N
+    planar.convertTo(guide.image, depth);
+
+    positionEncoding(featureSize, params.posDim, depth, guide.position);
+
+    Mat cells;
+    downsampleLabelsNearest(S, featureSize, cells);
+    guide.cellLabels = cells.reshape(1, 1).clone();
+    if (params.softSuperpixels)
+        computeSoftAssignment(S, numSuperpixels, featureSize, guide.soft);
+}
+
+}} // namespace cv::escrf
