@@ -1,0 +1,212 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// createHeadNet / appendHead: a Head as cv::dnn layers after its backbone, so that one
+// Net::forward gives the scores. Each step mirrors Head::forward (head/head.cpp): project at
+// the input's resolution, resize, sum, bias, ReLU, block, classifier, resize to the image.
+#include "precomp.hpp"
+#include "opencv2/escrf/dnn.hpp"
+#include "opencv2/escrf/head.hpp"
+#include "opencv2/core/utils/filesystem.hpp"
+
+namespace cv {
+namespace escrf {
+
+namespace {
+
+using dnn::LayerParams;
+
+const char* const kPrefix = "escrf_head/";
+
+// A D x C matrix as the 4-D D x C x 1 x 1 weight blob of a 1x1 convolution.
+Mat convWeights(const Mat& w)
+{
+    CV_Assert(w.type() == CV_32F && w.dims == 2);
+    return w.clone().reshape(1, std::vector<int>{ w.rows, w.cols, 1, 1 });
+}
+
+LayerParams conv1x1(const String& name, const Mat& w, const Mat& bias)
+{
+    LayerParams lp;
+    lp.name = name;
+    lp.type = "Convolution";
+    lp.set("kernel_size", 1);
+    lp.set("num_output", w.rows);
+    lp.set("stride", 1);
+    lp.set("pad", 0);
+    lp.set("dilation", 1);
+    lp.set("group", 1);
+    lp.set("bias_term", !bias.empty());
+    lp.blobs.push_back(convWeights(w));
+    if (!bias.empty())
+        lp.blobs.push_back(bias.reshape(1, 1).clone());
+    return lp;
+}
+
+LayerParams resizeParams(const String& name, int stride)
+{
+    LayerParams lp;
+    lp.name = name;
+    lp.type = "EscrfResize";
+    lp.set("stride", stride);
+    return lp;
+}
+
+int addLayer(dnn::Net& net, LayerParams& lp)
+{
+    return net.addLayer(lp.name, lp.type, lp);
+}
+
+} // namespace
+
+void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
+{
+    registerLayers();
+    const HeadConfig& cfg = head.config();
+    if (head.classifierWeights.empty())
+        CV_Error(Error::StsBadArg, "appendHead: the head has no weights (use Head::create or Head::load)");
+    if (imageInputName.empty() || imageInputName == "guide" || imageInputName == "superpixels")
+        CV_Error_(Error::StsBadArg, ("appendHead: imageInputName = '%s', expected a non-empty name other than "
+                                     "'guide' and 'superpixels'", imageInputName.c_str()));
+    const bool projection = cfg.projection > 0;
+    if (projection && head.projectionWeights.size() != cfg.inputs.size())
+        CV_Error_(Error::StsBadArg, ("appendHead: %d projection weights for %d inputs",
+                                     (int)head.projectionWeights.size(), (int)cfg.inputs.size()));
+
+    // Inputs: the backbone's image at pin 0, then the guide and the superpixels.
+    std::vector<String> inputNames(1, imageInputName);
+    if (head.needsGuide())
+    {
+        inputNames.push_back("guide");
+        inputNames.push_back("superpixels");
+    }
+    net.setInputsNames(inputNames);
+
+    // Per input: (projection,) resize to the head resolution.
+    std::vector<int> resized;
+    for (size_t l = 0; l < cfg.inputs.size(); l++)
+    {
+        const String& in = cfg.inputs[l];
+        const int srcId = net.getLayerId(in);
+        if (srcId < 0)
+            CV_Error_(Error::StsObjectNotFound, ("appendHead: the backbone has no output (layer) named '%s' "
+                                                 "(HeadConfig::inputs[%d])", in.c_str(), (int)l));
+        const int srcPin = std::max(0, net.getLayer(srcId)->outputNameToIndex(in));
+        int id = srcId, pin = srcPin;
+        if (projection)
+        {
+            LayerParams lp = conv1x1(kPrefix + String("proj_") + in, head.projectionWeights[l], Mat());
+            const int conv = addLayer(net, lp);
+            net.connect(id, pin, conv, 0);
+            id = conv, pin = 0;
+        }
+        LayerParams rp = resizeParams(kPrefix + String("resize_") + in, cfg.stride);
+        const int rs = addLayer(net, rp);
+        net.connect(id, pin, rs, 0);
+        net.connect(0, 0, rs, 1); // the image gives the head resolution
+        resized.push_back(rs);
+    }
+
+    int feat = resized[0];
+    if (resized.size() > 1)
+    {
+        LayerParams lp;
+        lp.name = kPrefix + String(projection ? "sum" : "concat");
+        lp.type = projection ? "Eltwise" : "Concat";
+        if (projection)
+            lp.set("operation", "sum");
+        else
+            lp.set("axis", 1);
+        feat = addLayer(net, lp);
+        for (size_t l = 0; l < resized.size(); l++)
+            net.connect(resized[l], 0, feat, (int)l);
+    }
+    if (projection)
+    {
+        // Bias only (Scale without weights: x + b, exact like Head::forward's Z += bias).
+        LayerParams bp;
+        bp.name = kPrefix + String("bias");
+        bp.type = "Scale";
+        bp.set("bias_term", true);
+        bp.set("axis", 1);
+        bp.blobs.push_back(head.projectionBias.reshape(1, 1).clone());
+        const int bias = addLayer(net, bp);
+        net.connect(feat, 0, bias, 0);
+        feat = bias;
+        if (cfg.projectionRelu)
+        {
+            LayerParams rl;
+            rl.name = kPrefix + String("relu");
+            rl.type = "ReLU";
+            const int relu = addLayer(net, rl);
+            net.connect(feat, 0, relu, 0);
+            feat = relu;
+        }
+    }
+
+    if (head.needsGuide())
+    {
+        const EscrfBlockParams p = head.effectiveBlockParams();
+        const EscrfBlockWeights& w = head.blockWeights;
+        LayerParams lp;
+        lp.name = kPrefix + String("block");
+        lp.type = "ESCRF";
+        lp.set("k", p.window);
+        lp.set("dilation", p.dilation);
+        // Trained fusion weights live in the block weights, the constant ones in the params.
+        lp.set("alpha_s", p.learnableFusion ? w.alphaS : (double)p.alphaS);
+        lp.set("alpha_p", p.learnableFusion ? w.alphaP : (double)p.alphaP);
+        lp.set("normalize", (int)p.normalize);
+        lp.set("dense", (int)p.dense);
+        lp.set("pair_compatibility", (int)p.pairCompatibility);
+        lp.set("soft_superpixels", (int)p.softSuperpixels);
+        lp.blobs.push_back(w.W_img.clone());
+        lp.blobs.push_back(w.W_pos.clone());
+        if (p.pairCompatibility)
+        {
+            lp.blobs.push_back(w.a.clone());
+            lp.blobs.push_back(w.b.clone());
+            lp.blobs.push_back(Mat(1, 1, CV_32F, Scalar(w.c)));
+        }
+        else
+            lp.blobs.push_back(w.w_comp.clone());
+        const int block = addLayer(net, lp);
+        net.connect(feat, 0, block, 0);
+        net.connect(0, 1, block, 1);
+        net.connect(0, 2, block, 2);
+        feat = block;
+    }
+
+    LayerParams cp = conv1x1(kPrefix + String("classifier"), head.classifierWeights, head.classifierBias);
+    const int cls = addLayer(net, cp);
+    net.connect(feat, 0, cls, 0);
+
+    LayerParams up = resizeParams("scores", 1);
+    const int scores = addLayer(net, up);
+    net.connect(cls, 0, scores, 0);
+    net.connect(0, 0, scores, 1);
+}
+
+dnn::Net createHeadNet(const String& backboneModelPath, const Head& head)
+{
+    if (!utils::fs::exists(backboneModelPath))
+        CV_Error_(Error::StsObjectNotFound, ("createHeadNet: backbone model '%s' not found",
+                                             backboneModelPath.c_str()));
+    registerLayers();
+    dnn::Net net = dnn::readNet(backboneModelPath);
+    String inputName = "image";
+    const String lower = toLowerCase(backboneModelPath);
+    if (lower.size() >= 5 && lower.compare(lower.size() - 5, 5, ".onnx") == 0)
+    {
+        const std::vector<String> names = readOnnxInputNames(backboneModelPath);
+        if (names.size() != 1)
+            CV_Error_(Error::StsBadArg, ("createHeadNet: backbone '%s' has %d inputs, expected 1",
+                                         backboneModelPath.c_str(), (int)names.size()));
+        inputName = names[0];
+    }
+    appendHead(net, head, inputName);
+    return net;
+}
+
+}} // namespace cv::escrf
