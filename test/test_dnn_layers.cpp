@@ -1,0 +1,609 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#include "test_precomp.hpp"
+#include "opencv2/escrf/dnn.hpp"
+#include "opencv2/escrf/head.hpp"
+#include "opencv2/dnn.hpp"
+#include "opencv2/dnn/shape_utils.hpp"
+#include "opencv2/core/utils/filesystem.hpp"
+#include "opencv2/core/utils/logger.hpp"
+#include "head/bilinear.hpp"
+
+#include <fstream>
+#include <thread>
+
+namespace opencv_test {
+namespace {
+
+using namespace cv::escrf;
+using cv::dnn::LayerParams;
+using cv::dnn::Net;
+
+// The committed models written by tools/make_escrf_onnx.py, next to this file.
+std::string testDataPath(const std::string& name)
+{
+    std::string dir = cv::utils::fs::getParent(__FILE__);
+    return cv::utils::fs::join(cv::utils::fs::join(dir, "data"), name);
+}
+
+Mat blob4(int n, int c, int h, int w)
+{
+    const int sz[] = { n, c, h, w };
+    return Mat(4, sz, CV_32F);
+}
+
+Mat randomBlob(int n, int c, int h, int w, RNG& rng, float lo = -1.f, float hi = 1.f)
+{
+    Mat b = blob4(n, c, h, w);
+    rng.fill(b, RNG::UNIFORM, lo, hi);
+    return b;
+}
+
+// Superpixel labels stored as float: a grid of cells of size cell x cell, shifted per image,
+// labels 0..M-1 in raster order.
+Mat gridLabels(int n, int H, int W, int cell)
+{
+    Mat S = blob4(n, 1, H, W);
+    for (int b = 0; b < n; b++)
+    {
+        const int cols = (W + b + cell - 1) / cell + 1;
+        float* p = S.ptr<float>(b);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                p[y * W + x] = (float)(((y + b) / cell) * cols + (x + b) / cell);
+    }
+    // Make the labels of each image contiguous from 0 (the first cell may start shifted).
+    for (int b = 0; b < n; b++)
+    {
+        Mat plane(H * W, 1, CV_32F, S.ptr<float>(b));
+        double mn = 0;
+        minMaxIdx(plane, &mn);
+        plane -= mn;
+    }
+    return S;
+}
+
+// The block applied directly (prepareGuide + escrfBlockForward), image by image.
+Mat directBlock(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Mat& F, const Mat& I, const Mat& S)
+{
+    const int batch = F.size[0], C = F.size[1];
+    const Size fs(F.size[3], F.size[2]), is(I.size[3], I.size[2]);
+    Mat out = blob4(batch, C, fs.height, fs.width);
+    for (int n = 0; n < batch; n++)
+    {
+        std::vector<Mat> planes;
+        for (int c = 0; c < 3; c++)
+            planes.push_back(Mat(is, CV_32F, (void*)(I.ptr<float>(n) + (size_t)c * is.area())));
+        Mat rgb, labels;
+        merge(planes, rgb);
+        Mat(is, CV_32F, (void*)S.ptr<float>(n)).convertTo(labels, CV_32S);
+        double mx = 0;
+        minMaxIdx(labels, nullptr, &mx);
+        EscrfGuide guide;
+        prepareGuide(rgb, labels, (int)mx + 1, fs, p, guide, CV_32F);
+        Mat result;
+        escrfBlockForward(p, w, guide, Mat(C, fs.area(), CV_32F, (void*)F.ptr<float>(n)), result);
+        result.copyTo(Mat(C, fs.area(), CV_32F, out.ptr<float>(n)));
+    }
+    return out;
+}
+
+LayerParams escrfLayerParams(const EscrfBlockParams& p, const EscrfBlockWeights& w)
+{
+    LayerParams lp;
+    lp.name = "block";
+    lp.type = "ESCRF";
+    lp.set("k", p.window);
+    lp.set("dilation", p.dilation);
+    lp.set("alpha_s", p.alphaS);
+    lp.set("alpha_p", p.alphaP);
+    lp.set("normalize", (int)p.normalize);
+    lp.set("dense", (int)p.dense);
+    lp.set("pair_compatibility", (int)p.pairCompatibility);
+    lp.set("soft_superpixels", (int)p.softSuperpixels);
+    lp.blobs = { w.W_img, w.W_pos };
+    if (p.pairCompatibility)
+    {
+        lp.blobs.push_back(w.a);
+        lp.blobs.push_back(w.b);
+        lp.blobs.push_back(Mat(1, 1, CV_32F, Scalar(w.c)));
+    }
+    else
+        lp.blobs.push_back(w.w_comp);
+    return lp;
+}
+
+// A net whose only layer is `lp`, fed by the net inputs named `inputs` in order.
+Net singleLayerNet(LayerParams lp, const std::vector<String>& inputs)
+{
+    registerLayers();
+    Net net;
+    net.setInputsNames(inputs);
+    const int id = net.addLayer(lp.name, lp.type, lp);
+    for (int i = 0; i < (int)inputs.size(); i++)
+        net.connect(0, i, id, i);
+    net.setPreferableBackend(dnn::DNN_BACKEND_OPENCV);
+    return net;
+}
+
+double maxAbs(const Mat& m)
+{
+    return cv::norm(m.reshape(1, 1), NORM_INF);
+}
+
+// Maximum |a - b| relative to max |b| (at least 1).
+double relDiff(const Mat& a, const Mat& b)
+{
+    EXPECT_EQ(dnn::shape(a), dnn::shape(b));
+    if (dnn::shape(a) != dnn::shape(b))
+        return 1e9;
+    return cv::norm(a.reshape(1, 1), b.reshape(1, 1), NORM_INF) / std::max(1.0, maxAbs(b));
+}
+
+// ---------------------------------------------------------------------------- ONNX model
+
+TEST(Escrf_DnnLayers, onnx_block_model_matches_the_block)
+{
+    const std::string path = testDataPath("escrf_block.onnx");
+    ASSERT_TRUE(cv::utils::fs::exists(path)) << path << " (written by tools/make_escrf_onnx.py)";
+    registerLayers();
+    Net net = dnn::readNetFromONNX(path);
+    net.setPreferableBackend(dnn::DNN_BACKEND_OPENCV);
+
+    // The node is in the "escrf" domain: OpenCV 4.6 names its type "escrf.ESCRF".
+    int id = -1;
+    for (const String& name : net.getLayerNames())
+        if (net.getLayer(net.getLayerId(name))->type == "escrf.ESCRF")
+            id = net.getLayerId(name);
+    ASSERT_GE(id, 0);
+
+    // Weights as the importer passed them (initializers in node-input order).
+    EscrfBlockWeights w;
+    w.W_img = net.getParam(id, 0).clone();
+    w.W_pos = net.getParam(id, 1).clone();
+    w.w_comp = net.getParam(id, 2).clone().reshape(1, 1);
+    ASSERT_EQ(w.W_img.size(), Size(3, 4));
+    ASSERT_EQ(w.W_pos.size(), Size(8, 4));
+    ASSERT_EQ(w.w_comp.size(), Size(6, 1));
+    w.a = Mat::zeros(1, 6, CV_32F);
+    w.b = Mat::zeros(1, 6, CV_32F);
+
+    // The attributes the script writes.
+    EscrfBlockParams p;
+    p.embedDim = 4;
+    p.posDim = 4;
+    p.window = 5;
+    p.dilation = 1;
+    p.alphaS = 0.3f;
+    p.alphaP = 0.15f;
+    p.normalize = true;
+    w.alphaS = p.alphaS;
+    w.alphaP = p.alphaP;
+
+    RNG rng(11);
+    Mat F = randomBlob(1, 6, 5, 7, rng), I = randomBlob(1, 3, 11, 15, rng, 0.f, 1.f), S = gridLabels(1, 11, 15, 4);
+    net.setInput(F, "F");
+    net.setInput(I, "I");
+    net.setInput(S, "S");
+    Mat out = net.forward();
+    Mat expected = directBlock(p, w, F, I, S);
+    EXPECT_LE(relDiff(out, expected), 1e-5);
+    EXPECT_GT(relDiff(out, F), 1e-3) << "the block must change the features";
+}
+
+TEST(Escrf_DnnLayers, onnx_input_names_are_read_from_the_file)
+{
+    EXPECT_EQ(readOnnxInputNames(testDataPath("escrf_block.onnx")), std::vector<String>({ "F", "I", "S" }));
+    EXPECT_EQ(readOnnxInputNames(testDataPath("escrf_tiny_backbone.onnx")), std::vector<String>({ "image" }));
+
+    const std::string bad = cv::tempfile(".onnx");
+    {
+        std::ofstream f(bad.c_str(), std::ios::binary);
+        f << "\x3f\xff\xff not a protobuf";
+    }
+    EXPECT_THROW(readOnnxInputNames(bad), cv::Exception);
+    std::remove(bad.c_str());
+    EXPECT_THROW(readOnnxInputNames(testDataPath("no_such_model.onnx")), cv::Exception);
+}
+
+// ---------------------------------------------------------------- programmatic ESCRF layer
+
+struct Option
+{
+    const char* name;
+    void (*apply)(EscrfBlockParams&);
+};
+
+TEST(Escrf_DnnLayers, escrf_layer_equals_the_block_for_each_option)
+{
+    const Option options[] = {
+        { "reference", [](EscrfBlockParams&) {} },
+        { "normalize", [](EscrfBlockParams& p) { p.normalize = true; } },
+        { "dense", [](EscrfBlockParams& p) { p.dense = true; } },
+        { "dense+normalize", [](EscrfBlockParams& p) { p.dense = true; p.normalize = true; } },
+        { "pair_compatibility", [](EscrfBlockParams& p) { p.pairCompatibility = true; } },
+        { "soft_superpixels", [](EscrfBlockParams& p) { p.softSuperpixels = true; } },
+        { "window 5, dilation 1, alphas", [](EscrfBlockParams& p) { p.window = 5; p.dilation = 1;
+                                                                     p.alphaS = 0.5f; p.alphaP = 0.05f; } },
+        { "pairwise only", [](EscrfBlockParams& p) { p.alphaS = 0.f; } },
+        { "superpixel only", [](EscrfBlockParams& p) { p.alphaP = 0.f; } },
+    };
+    const int C = 5;
+    RNG rng(3);
+    for (const Option& o : options)
+    {
+        SCOPED_TRACE(o.name);
+        EscrfBlockParams p;
+        p.embedDim = 6;
+        p.posDim = 4;
+        o.apply(p);
+        EscrfBlockWeights w = EscrfBlockWeights::create(p, C, rng, CV_32F);
+        if (p.pairCompatibility)
+        {
+            rng.fill(w.a, RNG::UNIFORM, -0.5f, 0.5f);
+            w.c = 0.25;
+        }
+        // Two images of a batch (independent), features at a non-integer scale of the image.
+        Mat F = randomBlob(2, C, 6, 9, rng), I = randomBlob(2, 3, 13, 20, rng, 0.f, 1.f);
+        Mat S = gridLabels(2, 13, 20, 5);
+        Net net = singleLayerNet(escrfLayerParams(p, w), { "F", "I", "S" });
+        net.setInput(F, "F");
+        net.setInput(I, "I");
+        net.setInput(S, "S");
+        Mat out = net.forward("block");
+        EXPECT_LE(relDiff(out, directBlock(p, w, F, I, S)), 1e-5);
+        EXPECT_GT(relDiff(out, F), 1e-4) << "the block must change the features";
+    }
+}
+
+TEST(Escrf_DnnLayers, escrf_layer_batch_images_are_independent)
+{
+    EscrfBlockParams p;
+    p.embedDim = 4;
+    p.posDim = 4;
+    RNG rng(5);
+    EscrfBlockWeights w = EscrfBlockWeights::create(p, 3, rng, CV_32F);
+    Mat F = randomBlob(2, 3, 4, 6, rng), I = randomBlob(2, 3, 8, 12, rng, 0.f, 1.f), S = gridLabels(2, 8, 12, 3);
+    Net net = singleLayerNet(escrfLayerParams(p, w), { "F", "I", "S" });
+    net.setInput(F, "F");
+    net.setInput(I, "I");
+    net.setInput(S, "S");
+    Mat both = net.forward("block").clone();
+    for (int n = 0; n < 2; n++)
+    {
+        Net one = singleLayerNet(escrfLayerParams(p, w), { "F", "I", "S" });
+        cv::Range r[] = { cv::Range(n, n + 1), cv::Range::all(), cv::Range::all(), cv::Range::all() };
+        one.setInput(F(r).clone(), "F");
+        one.setInput(I(r).clone(), "I");
+        one.setInput(S(r).clone(), "S");
+        Mat single = one.forward("block");
+        EXPECT_EQ(0, cv::norm(single.reshape(1, 1), both(r).clone().reshape(1, 1), NORM_INF)) << "image " << n;
+    }
+}
+
+// ------------------------------------------------------------------------ EscrfResize layer
+
+TEST(Escrf_DnnLayers, resize_layer_equals_cv_resize)
+{
+    struct Case { Size src, ref; int stride; };
+    const Case cases[] = { { Size(7, 5), Size(15, 11), 1 }, { Size(12, 9), Size(5, 4), 1 },
+                           { Size(8, 6), Size(32, 24), 2 }, { Size(10, 7), Size(31, 20), 3 },
+                           { Size(6, 6), Size(6, 6), 1 } };
+    RNG rng(7);
+    for (const Case& c : cases)
+    {
+        SCOPED_TRACE(cv::format("%dx%d -> %dx%d / %d", c.src.width, c.src.height, c.ref.width, c.ref.height, c.stride));
+        LayerParams lp;
+        lp.name = "resize";
+        lp.type = "EscrfResize";
+        lp.set("stride", c.stride);
+        Net net = singleLayerNet(lp, { "x", "ref" });
+        Mat X = randomBlob(2, 3, c.src.height, c.src.width, rng);
+        Mat R = blob4(1, 1, c.ref.height, c.ref.width);
+        R.setTo(0);
+        net.setInput(X, "x");
+        net.setInput(R, "ref");
+        Mat out = net.forward("resize");
+        const Size dst(c.ref.width / c.stride, c.ref.height / c.stride);
+        ASSERT_EQ(dnn::shape(out), dnn::shape(blob4(2, 3, dst.height, dst.width)));
+        for (int n = 0; n < 2; n++)
+            for (int ch = 0; ch < 3; ch++)
+            {
+                Mat expected;
+                resize(Mat(c.src, CV_32F, X.ptr<float>(n, ch)), expected, dst, 0, 0, INTER_LINEAR);
+                EXPECT_LE(cv::norm(Mat(dst, CV_32F, out.ptr<float>(n, ch)), expected, NORM_INF), 1e-5);
+            }
+    }
+}
+
+// ------------------------------------------------------------------- backbone + head net
+
+HeadConfig tinyConfig(int variant, int projection, int stride)
+{
+    HeadConfig cfg;
+    cfg.variant = variant;
+    cfg.inputs = { "feat_a", "feat_b" };
+    cfg.projection = projection;
+    cfg.numClasses = 3;
+    cfg.stride = stride;
+    cfg.block.embedDim = 4;
+    cfg.block.posDim = 4;
+    return cfg;
+}
+
+// Head::forward on the backbone's outputs, then the logits resized to the image.
+Mat headReference(const Head& head, Net& backbone, const Mat& image, const Mat& rgb, const Mat& labels, int M)
+{
+    backbone.setInput(image);
+    std::vector<Mat> feats;
+    backbone.forward(feats, head.config().inputs);
+    const Size imgSize(image.size[3], image.size[2]);
+    const Size headSize(imgSize.width / head.config().stride, imgSize.height / head.config().stride);
+    EscrfGuide guide;
+    if (head.needsGuide())
+        prepareGuide(rgb, labels, M, headSize, head.effectiveBlockParams(), guide, CV_32F);
+    Mat logits, up;
+    head.forward(feats, headSize, head.needsGuide() ? &guide : nullptr, logits);
+    cv::escrf::detail::resizeBilinear(logits, headSize, imgSize, up);
+    return up.reshape(1, std::vector<int>{ 1, head.config().numClasses, imgSize.height, imgSize.width });
+}
+
+TEST(Escrf_DnnHeadNet, equals_head_forward_on_a_tiny_backbone)
+{
+    const std::string model = testDataPath("escrf_tiny_backbone.onnx");
+    ASSERT_TRUE(cv::utils::fs::exists(model)) << model;
+    Net backbone = dnn::readNetFromONNX(model);
+
+    struct Case { int variant, projection, stride; bool relu, pair, learnable; };
+    const Case cases[] = {
+        { HEAD_BASELINE, 8, 1, true, false, false },
+        { HEAD_PAIRWISE, 8, 2, true, false, false },
+        { HEAD_SUPERPIXEL, 8, 1, false, false, false },
+        { HEAD_ESCRF, 8, 2, true, false, false },
+        { HEAD_ESCRF, 0, 1, true, false, false },  // no projection: concatenation
+        { HEAD_ESCRF, 6, 1, true, true, true },    // pair compatibility, trained fusion weights
+        { HEAD_BASELINE, 0, 2, true, false, false },
+    };
+    RNG rng(9);
+    // Not the model's nominal 16x20: the net adapts to the input size.
+    const Size imgSize(30, 22);
+    for (const Case& c : cases)
+    {
+        SCOPED_TRACE(cv::format("variant %s, projection %d, stride %d, relu %d, pair %d, learnable %d",
+                                headVariantToString(c.variant).c_str(), c.projection, c.stride, c.relu, c.pair,
+                                c.learnable));
+        HeadConfig cfg = tinyConfig(c.variant, c.projection, c.stride);
+        cfg.projectionRelu = c.relu;
+        cfg.block.pairCompatibility = c.pair;
+        cfg.block.learnableFusion = c.learnable;
+        Ptr<Head> head = Head::create(cfg, { 4, 5 }, 1000 + c.variant);
+        rng.fill(head->classifierBias, RNG::UNIFORM, -0.5f, 0.5f);
+        if (c.projection > 0)
+            rng.fill(head->projectionBias, RNG::UNIFORM, -0.3f, 0.3f);
+        if (c.learnable)
+        {
+            head->blockWeights.alphaS = 0.45;  // as if trained: differ from the params' 0.1 / 0.2
+            head->blockWeights.alphaP = 0.07;
+        }
+        if (c.pair)
+        {
+            rng.fill(head->blockWeights.a, RNG::UNIFORM, -0.5f, 0.5f);
+            head->blockWeights.c = -0.2;
+        }
+
+        Mat image = randomBlob(1, 3, imgSize.height, imgSize.width, rng);
+        Mat guideBlob = randomBlob(1, 3, imgSize.height, imgSize.width, rng, 0.f, 1.f);
+        Mat spBlob = gridLabels(1, imgSize.height, imgSize.width, 6);
+
+        Net net = createHeadNet(model, *head);
+        net.setPreferableBackend(dnn::DNN_BACKEND_OPENCV);
+        net.setInput(image, "image");
+        if (head->needsGuide())
+        {
+            net.setInput(guideBlob, "guide");
+            net.setInput(spBlob, "superpixels");
+        }
+        Mat scores = net.forward("scores");
+
+        std::vector<Mat> planes;
+        for (int ch = 0; ch < 3; ch++)
+            planes.push_back(Mat(imgSize, CV_32F, guideBlob.ptr<float>(0, ch)));
+        Mat rgb, labels;
+        merge(planes, rgb);
+        Mat(imgSize, CV_32F, spBlob.ptr<float>(0)).convertTo(labels, CV_32S);
+        double mx = 0;
+        minMaxIdx(labels, nullptr, &mx);
+        Mat expected = headReference(*head, backbone, image, rgb, labels, (int)mx + 1);
+        EXPECT_LE(relDiff(scores, expected), 1e-4);
+    }
+}
+
+TEST(Escrf_DnnHeadNet, errors_name_what_is_wrong)
+{
+    const std::string model = testDataPath("escrf_tiny_backbone.onnx");
+    HeadConfig cfg = tinyConfig(HEAD_ESCRF, 4, 1);
+    cfg.inputs = { "feat_a", "no_such_output" };
+    Ptr<Head> head = Head::create(cfg, { 4, 5 });
+    try
+    {
+        createHeadNet(model, *head);
+        ADD_FAILURE() << "expected cv::Exception";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(std::string(e.what()).find("no_such_output"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(createHeadNet(testDataPath("no_such_model.onnx"), *head), cv::Exception);
+    Net net = dnn::readNetFromONNX(model);
+    EXPECT_THROW(appendHead(net, *head, "guide"), cv::Exception);
+}
+
+TEST(Escrf_DnnHeadNet, real_espnet_backbone)
+{
+    std::string model;
+    ESCRF_REQUIRE_SHARED("models/espnet_camvid.onnx", model);
+    HeadConfig cfg;
+    cfg.variant = HEAD_ESCRF;
+    cfg.inputs = { "feat_dec", "feat_s8" };
+    cfg.projection = 16;
+    cfg.stride = 2;
+    cfg.numClasses = 11;
+    cfg.block.embedDim = 8;
+    cfg.block.posDim = 8;
+    Ptr<Head> head = Head::create(cfg, { 12, 256 });
+
+    const Size imgSize(160, 120); // a multiple of 8, as the backbone needs
+    RNG rng(13);
+    Mat bgr(imgSize, CV_8UC3);
+    rng.fill(bgr, RNG::UNIFORM, 0, 256);
+    GaussianBlur(bgr, bgr, Size(9, 9), 3);
+    SuperpixelParams sp;
+    sp.numSuperpixels = 40;
+    Mat labels;
+    const int M = computeSuperpixels(bgr, labels, sp);
+    Mat image = dnn::blobFromImage(bgr, 1.0 / 255 / 72.0, Size(), Scalar(110, 108, 105));
+    Mat guideBlob = dnn::blobFromImage(bgr, 1.0 / 255, Size(), Scalar(), true);
+    Mat spFloat;
+    labels.convertTo(spFloat, CV_32F);
+
+    Net net = createHeadNet(model, *head);
+    net.setInput(image, "image");
+    net.setInput(guideBlob, "guide");
+    net.setInput(spFloat.reshape(1, std::vector<int>{ 1, 1, imgSize.height, imgSize.width }), "superpixels");
+    Mat scores = net.forward("scores");
+
+    Net backbone = dnn::readNet(model);
+    Mat rgb;
+    cvtColor(bgr, rgb, COLOR_BGR2RGB);
+    rgb.convertTo(rgb, CV_32F, 1.0 / 255);
+    Mat expected = headReference(*head, backbone, image, rgb, labels, M);
+    EXPECT_LE(relDiff(scores, expected), 1e-4);
+}
+
+// ------------------------------------------------------------------------------ bad input
+
+TEST(Escrf_DnnLayers, bad_weights_and_attributes_throw)
+{
+    registerLayers();
+    EscrfBlockParams p;
+    p.embedDim = 4;
+    p.posDim = 4;
+    RNG rng(17);
+    EscrfBlockWeights w = EscrfBlockWeights::create(p, 3, rng, CV_32F);
+
+    LayerParams lp = escrfLayerParams(p, w);
+    lp.blobs.pop_back(); // no w_comp
+    EXPECT_THROW(dnn::LayerFactory::createLayerInstance("ESCRF", lp), cv::Exception);
+
+    lp = escrfLayerParams(p, w);
+    lp.set("pair_compatibility", 1); // a, b, c missing
+    EXPECT_THROW(dnn::LayerFactory::createLayerInstance("ESCRF", lp), cv::Exception);
+
+    lp = escrfLayerParams(p, w);
+    lp.blobs[0] = Mat::zeros(4, 2, CV_32F); // W_img must be E x 3
+    EXPECT_THROW(dnn::LayerFactory::createLayerInstance("ESCRF", lp), cv::Exception);
+
+    lp = escrfLayerParams(p, w);
+    lp.blobs[1] = Mat::zeros(3, 8, CV_32F); // W_pos rows must be E
+    EXPECT_THROW(dnn::LayerFactory::createLayerInstance("ESCRF", lp), cv::Exception);
+
+    lp = escrfLayerParams(p, w);
+    lp.set("k", 4); // even window
+    EXPECT_THROW(dnn::LayerFactory::createLayerInstance("ESCRF", lp), cv::Exception);
+
+    LayerParams rp;
+    rp.set("stride", 0);
+    EXPECT_THROW(dnn::LayerFactory::createLayerInstance("EscrfResize", rp), cv::Exception);
+
+    lp = escrfLayerParams(p, w);
+    EXPECT_FALSE(dnn::LayerFactory::createLayerInstance("ESCRF", lp).empty());
+}
+
+// OpenCV 4.6 dnn logs every exception of getMemoryShapes at ERROR level before rethrowing;
+// the expected ones would flood the test output.
+struct QuietLog
+{
+    cv::utils::logging::LogLevel saved;
+    QuietLog() : saved(cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT)) {}
+    ~QuietLog() { cv::utils::logging::setLogLevel(saved); }
+};
+
+// Runs the layer on F, I, S and returns the exception message ("" when none).
+std::string escrfError(const Mat& F, const Mat& I, const Mat& S)
+{
+    QuietLog quiet;
+    EscrfBlockParams p;
+    p.embedDim = 4;
+    p.posDim = 4;
+    RNG rng(19);
+    EscrfBlockWeights w = EscrfBlockWeights::create(p, 3, rng, CV_32F);
+    Net net = singleLayerNet(escrfLayerParams(p, w), { "F", "I", "S" });
+    try
+    {
+        net.setInput(F, "F");
+        net.setInput(I, "I");
+        net.setInput(S, "S");
+        net.forward("block");
+    }
+    catch (const cv::Exception& e)
+    {
+        return e.what();
+    }
+    return std::string();
+}
+
+TEST(Escrf_DnnLayers, bad_inputs_throw_naming_the_layer)
+{
+    RNG rng(23);
+    Mat F = randomBlob(1, 3, 4, 5, rng), I = randomBlob(1, 3, 8, 10, rng, 0.f, 1.f), S = gridLabels(1, 8, 10, 3);
+    EXPECT_EQ("", escrfError(F, I, S)); // the valid case runs
+
+    Mat neg = S.clone();
+    neg.ptr<float>(0)[7] = -1.f;
+    EXPECT_NE(std::string::npos, escrfError(F, I, neg).find("S (superpixels)"));
+
+    Mat frac = S.clone();
+    frac.ptr<float>(0)[3] = 1.5f;
+    EXPECT_NE(std::string::npos, escrfError(F, I, frac).find("ESCRF layer 'block'"));
+
+    EXPECT_NE(std::string::npos, escrfError(F, I, gridLabels(1, 8, 9, 3)).find("ESCRF layer 'block'"))
+        << "I and S sizes differ";
+    EXPECT_NE(std::string::npos, escrfError(randomBlob(1, 4, 4, 5, rng), I, S).find("channels"))
+        << "F channels differ from w_comp";
+    EXPECT_NE(std::string::npos, escrfError(F, randomBlob(1, 2, 8, 10, rng), S).find("input 1"))
+        << "the guide must have 3 channels";
+    EXPECT_NE(std::string::npos, escrfError(randomBlob(1, 3, 9, 5, rng), I, S).find("larger"))
+        << "features larger than the guide";
+    EXPECT_NE(std::string::npos, escrfError(F, randomBlob(2, 3, 8, 10, rng), gridLabels(2, 8, 10, 3)).find("batch"));
+}
+
+TEST(Escrf_DnnLayers, register_layers_is_idempotent_and_thread_safe)
+{
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; i++)
+        threads.emplace_back([]() { registerLayers(); });
+    for (std::thread& t : threads)
+        t.join();
+    registerLayers();
+    for (const char* type : { "ESCRF", "escrf.ESCRF", "EscrfResize", "escrf.EscrfResize" })
+    {
+        LayerParams lp;
+        lp.set("stride", 1);
+        if (std::string(type).find("ESCRF") != std::string::npos)
+        {
+            EscrfBlockParams p;
+            p.embedDim = 2;
+            p.posDim = 2;
+            RNG rng(1);
+            lp = escrfLayerParams(p, EscrfBlockWeights::create(p, 2, rng, CV_32F));
+        }
+        lp.type = type;
+        Ptr<dnn::Layer> layer = dnn::LayerFactory::createLayerInstance(type, lp);
+        ASSERT_FALSE(layer.empty()) << type;
+        EXPECT_EQ(type, layer->type);
+    }
+}
+
+}} // namespace opencv_test::<anonymous>
