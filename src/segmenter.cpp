@@ -5,6 +5,7 @@
 // The core pipeline: image -> superpixels + backbone features -> head (projection,
 // ES-CRF block, classifier) -> bilinear up-sampling -> label map.
 #include "precomp.hpp"
+#include "head/argmax.hpp"
 #include "head/bilinear.hpp"
 
 namespace cv {
@@ -48,27 +49,8 @@ public:
         if (ltype == CV_8U && K > 256)
             CV_Error_(Error::StsBadArg, ("Segmenter::segment: %d classes do not fit CV_8U labels, use CV_32S", K));
         Size size;
-        Mat logits = scores(image, size);
-        Mat out(size, ltype);
-        parallel_for_(Range(0, size.height), [&](const Range& r) {
-            for (int y = r.start; y < r.end; y++)
-                for (int x = 0; x < size.width; x++)
-                {
-                    const size_t i = (size_t)y * size.width + x;
-                    int best = 0;
-                    float bestValue = logits.at<float>(0, (int)i);
-                    for (int k = 1; k < K; k++)
-                    {
-                        const float v = logits.ptr<float>(k)[i];
-                        if (v > bestValue)
-                            bestValue = v, best = k;
-                    }
-                    if (ltype == CV_8U)
-                        out.at<uchar>(y, x) = (uchar)best;
-                    else
-                        out.at<int>(y, x) = best;
-                }
-        });
+        Mat logits = scores(image, size), out;
+        detail::argmaxPlanar(logits, size, ltype, out);
         out.copyTo(labels);
     }
 

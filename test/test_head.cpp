@@ -80,10 +80,12 @@ struct HeadFixture
     Size headSize{ 9, 7 };
     EscrfGuide guide;
 
-    HeadFixture(int variant, int projection, uint64 seed)
+    HeadFixture(int variant, int projection, uint64 seed, bool relu = true)
     {
         RNG rng(seed);
-        head = Head::create(smallConfig(variant, projection), { 3, 4 }, seed);
+        HeadConfig cfg = smallConfig(variant, projection);
+        cfg.projectionRelu = relu;
+        head = Head::create(cfg, { 3, 4 }, seed);
         inputs = { randomBlob(3, 7, 9, rng), randomBlob(4, 4, 5, rng) };
         Mat image(headSize.height * 2, headSize.width * 2, CV_32FC3);
         rng.fill(image, RNG::UNIFORM, 0.f, 1.f);
@@ -103,9 +105,14 @@ struct HeadFixture
 };
 
 // Finite differences (float, central) on a sample of entries of every parameter tensor.
-void checkHeadGradients(int variant, int projection)
+// With a ReLU, a perturbation that moves a pre-activation across 0 breaks finite differences;
+// the ReLU cases therefore shift the projection bias so that every pre-activation stays on one
+// side: +8 (ReLU is the identity) or -8 (ReLU blocks every gradient to the projection).
+void checkHeadGradients(int variant, int projection, bool relu = false, float biasShift = 0.f)
 {
-    HeadFixture f(variant, projection, 7 + variant);
+    HeadFixture f(variant, projection, 7 + variant, relu);
+    if (projection > 0)
+        f.head->projectionBias += biasShift;
     RNG rng(11);
     Mat R(f.head->config().numClasses, f.headSize.area(), CV_32F);
     rng.fill(R, RNG::UNIFORM, -1.f, 1.f);
@@ -143,6 +150,25 @@ TEST(Escrf_Head, gradients_baseline_with_projection) { checkHeadGradients(HEAD_B
 TEST(Escrf_Head, gradients_baseline_concatenated) { checkHeadGradients(HEAD_BASELINE, 0); }
 TEST(Escrf_Head, gradients_escrf_with_projection) { checkHeadGradients(HEAD_ESCRF, 5); }
 TEST(Escrf_Head, gradients_pairwise_and_superpixel) { checkHeadGradients(HEAD_PAIRWISE, 5); checkHeadGradients(HEAD_SUPERPIXEL, 5); }
+TEST(Escrf_Head, gradients_through_relu_active_and_blocked)
+{
+    checkHeadGradients(HEAD_ESCRF, 5, true, 8.f);
+    checkHeadGradients(HEAD_ESCRF, 5, true, -8.f);
+}
+
+TEST(Escrf_Head, relu_blocks_projection_gradients_when_inactive)
+{
+    HeadFixture f(HEAD_BASELINE, 5, 3, true);
+    f.head->projectionBias -= 8.f;
+    Mat logits, R = Mat::ones(3, f.headSize.area(), CV_32F);
+    HeadCache cache;
+    f.head->forward(f.inputs, f.headSize, nullptr, logits, &cache);
+    std::vector<Mat> grads = f.head->zeroGradients();
+    f.head->backward(f.inputs, f.headSize, nullptr, cache, R, grads);
+    EXPECT_EQ(0, cv::norm(grads[0], NORM_INF)); // proj.fine
+    EXPECT_EQ(0, cv::norm(grads[2], NORM_INF)); // proj.bias
+    EXPECT_GT(cv::norm(grads[4], NORM_INF), 0); // cls.bias still learns
+}
 
 TEST(Escrf_Head, variants_switch_block_terms_off)
 {

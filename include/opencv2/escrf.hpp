@@ -31,5 +31,7 @@ The data flow from an image to a label map is described in doc/architecture.md.
 #include "opencv2/escrf/block.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "opencv2/escrf/segmenter.hpp"
+#include "opencv2/escrf/train.hpp"
+#include "opencv2/escrf/dnn.hpp"
 
 #endif

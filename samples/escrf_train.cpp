@@ -1,0 +1,136 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// Trains a segmentation head (baseline, pairwise, superpixel or ES-CRF) on the features of a
+// frozen cv::dnn backbone. The defaults reproduce the ES-CRF row of doc/results.md.
+#include "opencv2/escrf.hpp"
+#include "opencv2/core/utility.hpp"
+
+#include <iostream>
+
+static const char* keys =
+    "{ help h        |        | print this help }"
+    "{ backbone      | <none> | backbone description (.yml), e.g. ../shared/models/espnet_camvid.yml }"
+    "{ train         | <none> | training list (image label per line) }"
+    "{ val           |        | validation list (model selection by val mIoU) }"
+    "{ out o         | <none> | output head file (.yml); also writes <out>.csv and <out>.png }"
+    "{ variant       | escrf  | baseline, pairwise, superpixel or escrf }"
+    "{ inputs        | logits,feat_s2 | comma-separated backbone outputs the head reads }"
+    "{ stride        | 1      | head resolution = image size / stride }"
+    "{ projection    | 16     | channels of the 1x1 projection (0 = concatenate the inputs) }"
+    "{ superpixels   | 600    | superpixels per image }"
+    "{ window        | 3      | ES-CRF window size k }"
+    "{ dilation      | 2      | ES-CRF window dilation }"
+    "{ embed         | 32     | ES-CRF embedding channels E }"
+    "{ normalize     | false  | softmax-normalised kernel }"
+    "{ soft          | false  | area-weighted superpixel assignment }"
+    "{ learnable-fusion | true | train a_s and a_p }"
+    "{ epochs        | 8      | epochs }"
+    "{ batch         | 4      | images per step }"
+    "{ optimizer     | adamw  | adamw or sgd }"
+    "{ lr            | 5e-3   | base learning rate }"
+    "{ wd            | 1e-4   | weight decay }"
+    "{ schedule      | poly   | poly, cosine or constant }"
+    "{ warmup        | 20     | warm-up steps }"
+    "{ class-weights | none   | none or enet }"
+    "{ flip          | true   | also train on horizontal flips }"
+    "{ seed          | 1      | random seed }"
+    "{ cache-mb      | 6000   | memory budget of the feature cache (MB) }"
+    "{ cache-dir     |        | folder for cached features (reused by later runs) }"
+    "{ max-images    | 0      | use only the first N images of each list (0 = all) }"
+    "{ device        | cpu    | cpu (cuda: see the CUDA backend) }";
+
+static std::vector<cv::String> splitComma(const std::string& s)
+{
+    std::vector<cv::String> out;
+    size_t start = 0;
+    while (start <= s.size())
+    {
+        const size_t end = s.find(',', start);
+        const std::string item = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (!item.empty())
+            out.push_back(item);
+        if (end == std::string::npos)
+            break;
+        start = end + 1;
+    }
+    return out;
+}
+
+int main(int argc, char** argv)
+{
+    cv::CommandLineParser parser(argc, argv, keys);
+    parser.about("escrf_train: train an ES-CRF (or baseline) head on a frozen cv::dnn backbone");
+    if (parser.has("help"))
+    {
+        parser.printMessage();
+        return 0;
+    }
+    using namespace cv::escrf;
+    try
+    {
+        const std::string backbone = parser.get<std::string>("backbone");
+        const std::string train = parser.get<std::string>("train");
+        const std::string val = parser.get<std::string>("val");
+        const std::string out = parser.get<std::string>("out");
+        HeadConfig cfg;
+        cfg.variant = headVariantFromString(parser.get<std::string>("variant"));
+        cfg.inputs = splitComma(parser.get<std::string>("inputs"));
+        cfg.stride = parser.get<int>("stride");
+        cfg.projection = parser.get<int>("projection");
+        cfg.superpixels.numSuperpixels = parser.get<int>("superpixels");
+        cfg.block.window = parser.get<int>("window");
+        cfg.block.dilation = parser.get<int>("dilation");
+        cfg.block.embedDim = parser.get<int>("embed");
+        cfg.block.normalize = parser.get<bool>("normalize");
+        cfg.block.softSuperpixels = parser.get<bool>("soft");
+        cfg.block.learnableFusion = parser.get<bool>("learnable-fusion");
+
+        TrainParams p;
+        p.epochs = parser.get<int>("epochs");
+        p.batchSize = parser.get<int>("batch");
+        const std::string opt = parser.get<std::string>("optimizer");
+        if (opt != "adamw" && opt != "sgd")
+            CV_Error(cv::Error::StsBadArg, "--optimizer must be adamw or sgd, got '" + opt + "'");
+        p.optimizer = opt == "sgd" ? OPTIMIZER_SGD : OPTIMIZER_ADAMW;
+        p.learningRate = parser.get<double>("lr");
+        p.weightDecay = parser.get<double>("wd");
+        const std::string sched = parser.get<std::string>("schedule");
+        if (sched != "poly" && sched != "cosine" && sched != "constant")
+            CV_Error(cv::Error::StsBadArg, "--schedule must be poly, cosine or constant, got '" + sched + "'");
+        p.schedule = sched == "poly" ? LR_POLY : sched == "cosine" ? LR_COSINE : LR_CONSTANT;
+        p.warmupSteps = parser.get<int>("warmup");
+        const std::string cw = parser.get<std::string>("class-weights");
+        if (cw != "none" && cw != "enet")
+            CV_Error(cv::Error::StsBadArg, "--class-weights must be none or enet, got '" + cw + "'");
+        p.classWeighting = cw == "enet" ? CLASS_WEIGHTS_ENET : CLASS_WEIGHTS_NONE;
+        p.flip = parser.get<bool>("flip");
+        p.seed = parser.get<int>("seed");
+        p.cacheBudgetMB = parser.get<double>("cache-mb");
+        p.cacheDir = parser.get<std::string>("cache-dir");
+        p.maxImages = parser.get<int>("max-images");
+        const std::string device = parser.get<std::string>("device");
+        if (!parser.check())
+        {
+            parser.printErrors();
+            return 2;
+        }
+        if (device != "cpu")
+            CV_Error(cv::Error::StsNotImplemented, "--device=" + device + ": this build trains on the CPU only");
+
+        cv::TickMeter tm;
+        tm.start();
+        cv::Ptr<HeadTrainer> trainer = HeadTrainer::create(BackboneDescription::read(backbone), cfg, p);
+        trainer->train(train, val, out);
+        tm.stop();
+        std::cout << "trained " << headVariantToString(cfg.variant) << " head in "
+                  << cv::format("%.1f", tm.getTimeSec() / 60) << " min -> " << out << std::endl;
+    }
+    catch (const cv::Exception& e)
+    {
+        std::cerr << "escrf_train: " << e.what() << std::endl;
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,189 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#include "precomp.hpp"
+#include "train/feature_cache.hpp"
+#include "opencv2/core/utils/filesystem.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+namespace cv {
+namespace escrf {
+namespace detail {
+
+namespace {
+
+const char kMagic[8] = { 'E', 'S', 'C', 'R', 'F', 'F', 'C', '1' };
+
+// FNV-1a: a stable file name for a cache key.
+String hashKey(const String& key)
+{
+    uint64 h = 1469598103934665603ULL;
+    for (unsigned char c : key)
+        h = (h ^ c) * 1099511628211ULL;
+    return format("%016llx", (unsigned long long)h);
+}
+
+void writeBlobs(const String& file, const std::vector<Mat>& blobs)
+{
+    const String tmp = file + format(".tmp%d", (int)getpid());
+    {
+        std::ofstream out(tmp.c_str(), std::ios::binary | std::ios::trunc);
+        out.write(kMagic, sizeof(kMagic));
+        const int count = (int)blobs.size();
+        out.write((const char*)&count, sizeof(count));
+        for (const Mat& b : blobs)
+        {
+            CV_Assert(b.isContinuous());
+            const int header[2] = { b.type(), b.dims };
+            out.write((const char*)header, sizeof(header));
+            out.write((const char*)b.size.p, sizeof(int) * b.dims);
+            out.write((const char*)b.data, (std::streamsize)(b.total() * b.elemSize()));
+        }
+        if (!out)
+            CV_Error_(Error::StsError, ("feature cache: cannot write '%s' (disk full?)", tmp.c_str()));
+    }
+    if (std::rename(tmp.c_str(), file.c_str()) != 0)
+        CV_Error_(Error::StsError, ("feature cache: cannot rename '%s'", tmp.c_str()));
+}
+
+bool readBlobs(const String& file, std::vector<Mat>& blobs)
+{
+    std::ifstream in(file.c_str(), std::ios::binary);
+    if (!in)
+        return false;
+    char magic[8];
+    int count = 0;
+    in.read(magic, sizeof(magic));
+    in.read((char*)&count, sizeof(count));
+    if (!in || std::memcmp(magic, kMagic, sizeof(kMagic)) != 0 || count < 0 || count > 64)
+        return false;
+    blobs.assign(count, Mat());
+    for (int i = 0; i < count; i++)
+    {
+        int header[2] = { 0, 0 };
+        in.read((char*)header, sizeof(header));
+        if (!in || header[1] < 1 || header[1] > 8)
+            return false;
+        std::vector<int> sz(header[1]);
+        in.read((char*)sz.data(), sizeof(int) * header[1]);
+        for (int s : sz)
+            if (!in || s <= 0 || s > (1 << 24))
+                return false;
+        blobs[i].create(header[1], sz.data(), header[0]);
+        in.read((char*)blobs[i].data, (std::streamsize)(blobs[i].total() * blobs[i].elemSize()));
+        if (!in)
+            return false;
+    }
+    return true;
+}
+
+size_t blobBytes(const std::vector<Mat>& blobs)
+{
+    size_t n = 0;
+    for (const Mat& b : blobs)
+        n += b.total() * b.elemSize();
+    return n;
+}
+
+} // namespace
+
+FeatureCache::FeatureCache(const Ptr<Backbone>& backbone, const std::vector<String>& outputs,
+                           const SuperpixelParams* superpixels, double budgetMB, const String& folder)
+    : backbone_(backbone), outputs_(outputs), superpixels_(superpixels != nullptr),
+      budget_((size_t)(std::max(0.0, budgetMB) * 1024 * 1024)), folder_(folder)
+{
+    if (superpixels)
+        spParams_ = *superpixels;
+    if (!folder_.empty() && !utils::fs::isDirectory(folder_) && !utils::fs::createDirectories(folder_))
+        CV_Error_(Error::StsError, ("feature cache: cannot create folder '%s'", folder_.c_str()));
+}
+
+void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const String& what)
+{
+    Entry e;
+    if (flip)
+    {
+        cv::flip(image, e.image, 1);
+        cv::flip(labels, e.labels, 1);
+    }
+    else
+    {
+        e.image = image;
+        e.labels = labels;
+    }
+    std::vector<Mat> half;
+    if (!folder_.empty())
+    {
+        String key = backbone_->description().model + "|" + what + (flip ? "|flip" : "|");
+        for (const String& o : outputs_)
+            key += "|" + o;
+        e.file = utils::fs::join(folder_, hashKey(key) + ".feat");
+        if (readBlobs(e.file, half) && half.size() != outputs_.size())
+            half.clear();
+    }
+    if (half.empty())
+    {
+        std::vector<Mat> blobs;
+        backbone_->forward(e.image, outputs_, blobs);
+        half.resize(blobs.size());
+        for (size_t i = 0; i < blobs.size(); i++)
+        {
+            if (!checkRange(blobs[i]))
+                CV_Error_(Error::StsError, ("feature cache: backbone output '%s' of %s holds NaN or infinite values",
+                                            outputs_[i].c_str(), what.c_str()));
+            blobs[i].convertTo(half[i], CV_16F);
+        }
+        if (!e.file.empty())
+            writeBlobs(e.file, half);
+    }
+    const size_t n = blobBytes(half);
+    if (bytes_ + n <= budget_)
+    {
+        e.features = half;
+        bytes_ += n;
+    }
+    else if (e.file.empty())
+        CV_Error_(Error::StsNoMem, ("feature cache: the features exceed the memory budget of %.0f MB at %s; "
+                                    "raise TrainParams::cacheBudgetMB or set TrainParams::cacheDir",
+                                    budget_ / 1048576.0, what.c_str()));
+    if (superpixels_)
+    {
+        Mat sp;
+        e.numSuperpixels = computeSuperpixels(e.image, sp, spParams_);
+        // 16 bits are enough for the superpixel counts in use and halve the cache.
+        if (e.numSuperpixels <= 65535)
+            sp.convertTo(e.superpixels, CV_16U);
+        else
+            e.superpixels = sp;
+    }
+    double maxLabel = 0;
+    minMaxLoc(e.labels, nullptr, &maxLabel);
+    if (maxLabel <= 255)
+        e.labels.convertTo(e.labels, CV_8U); // a quarter of the memory for the usual class counts
+    entries_.push_back(e);
+}
+
+void FeatureCache::get(int i, CachedSample& s) const
+{
+    CV_Assert(i >= 0 && i < size());
+    const Entry& e = entries_[i];
+    std::vector<Mat> half = e.features;
+    if (half.empty() && !readBlobs(e.file, half))
+        CV_Error_(Error::StsError, ("feature cache: '%s' is missing or corrupt", e.file.c_str()));
+    s.features.resize(half.size());
+    for (size_t k = 0; k < half.size(); k++)
+        half[k].convertTo(s.features[k], CV_32F);
+    s.image = e.image;
+    e.labels.convertTo(s.labels, CV_32S);
+    if (!e.superpixels.empty())
+        e.superpixels.convertTo(s.superpixels, CV_32S);
+    else
+        s.superpixels.release();
+    s.numSuperpixels = e.numSuperpixels;
+}
+
+}}} // namespace cv::escrf::detail

@@ -1,0 +1,109 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#include "precomp.hpp"
+#include "train/optimizer.hpp"
+
+namespace cv {
+namespace escrf {
+namespace detail {
+
+double learningRateAt(const TrainParams& p, int step, int totalSteps)
+{
+    if (p.warmupSteps > 0 && step < p.warmupSteps)
+        return p.learningRate * (step + 1) / p.warmupSteps;
+    const int span = std::max(1, totalSteps - p.warmupSteps);
+    const double t = std::min(1.0, (double)(step - p.warmupSteps) / span);
+    switch (p.schedule)
+    {
+    case LR_CONSTANT: return p.learningRate;
+    case LR_POLY: return p.learningRate * std::pow(1.0 - t, p.polyPower);
+    case LR_COSINE: return p.learningRate * 0.5 * (1.0 + std::cos(CV_PI * t));
+    }
+    CV_Error_(Error::StsBadArg, ("TrainParams::schedule: expected LR_CONSTANT, LR_POLY or LR_COSINE, got %d", p.schedule));
+}
+
+static bool endsWith(const String& s, const String& suffix)
+{
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Optimizer::Optimizer(const TrainParams& params, const std::vector<String>& names, const std::vector<Mat>& shapes)
+    : p_(params)
+{
+    if (p_.optimizer != OPTIMIZER_SGD && p_.optimizer != OPTIMIZER_ADAMW)
+        CV_Error_(Error::StsBadArg, ("TrainParams::optimizer: expected OPTIMIZER_SGD or OPTIMIZER_ADAMW, got %d", p_.optimizer));
+    CV_Assert(names.size() == shapes.size());
+    for (size_t i = 0; i < names.size(); i++)
+    {
+        const String& n = names[i];
+        decay_.push_back(!(endsWith(n, "bias") || endsWith(n, "alpha_s") || endsWith(n, "alpha_p") || endsWith(n, ".c")));
+        m_.push_back(Mat::zeros(shapes[i].size(), shapes[i].type()));
+        v_.push_back(p_.optimizer == OPTIMIZER_ADAMW ? Mat::zeros(shapes[i].size(), shapes[i].type()) : Mat());
+    }
+}
+
+void Optimizer::step(std::vector<Mat>& params, const std::vector<Mat>& grads, double lr)
+{
+    CV_Assert(params.size() == m_.size() && grads.size() == m_.size());
+    t_++;
+    const double b1 = p_.momentum, b2 = p_.beta2, eps = 1e-8;
+    for (size_t i = 0; i < params.size(); i++)
+    {
+        Mat& w = params[i];
+        const double wd = decay_[i] ? p_.weightDecay : 0.0;
+        if (p_.optimizer == OPTIMIZER_SGD)
+        {
+            // PyTorch SGD: g += wd * w; buf = momentum * buf + g; w -= lr * buf.
+            Mat g = grads[i] + wd * w;
+            m_[i] = b1 * m_[i] + g;
+            w -= lr * m_[i];
+        }
+        else
+        {
+            // AdamW: w -= lr * wd * w; then the Adam step with bias correction.
+            w *= (1.0 - lr * wd);
+            m_[i] = b1 * m_[i] + (1.0 - b1) * grads[i];
+            v_[i] = b2 * v_[i] + (1.0 - b2) * grads[i].mul(grads[i]);
+            const double c1 = 1.0 - std::pow(b1, t_), c2 = 1.0 - std::pow(b2, t_);
+            Mat denom;
+            sqrt(v_[i] / c2, denom);
+            denom += eps;
+            Mat update;
+            divide(m_[i], denom, update, lr / c1);
+            w -= update;
+        }
+    }
+}
+
+void Optimizer::write(FileStorage& fs) const
+{
+    fs << "optimizer" << "{" << "t" << t_ << "m" << m_;
+    if (p_.optimizer == OPTIMIZER_ADAMW)
+        fs << "v" << v_;
+    fs << "}";
+}
+
+void Optimizer::read(const FileNode& node)
+{
+    if (node.empty())
+        CV_Error(Error::StsParseError, "checkpoint: optimizer state is missing");
+    std::vector<Mat> m, v;
+    node["m"] >> m;
+    if (p_.optimizer == OPTIMIZER_ADAMW)
+        node["v"] >> v;
+    if (m.size() != m_.size() || (p_.optimizer == OPTIMIZER_ADAMW && v.size() != v_.size()))
+        CV_Error(Error::StsParseError, "checkpoint: optimizer state does not match the head (other settings?)");
+    for (size_t i = 0; i < m.size(); i++)
+    {
+        if (m[i].size() != m_[i].size() || m[i].type() != m_[i].type())
+            CV_Error(Error::StsParseError, "checkpoint: optimizer state does not match the head (other settings?)");
+        m_[i] = m[i];
+        if (p_.optimizer == OPTIMIZER_ADAMW)
+            v_[i] = v[i];
+    }
+    t_ = (int)node["t"];
+}
+
+}}} // namespace cv::escrf::detail
