@@ -22,11 +22,6 @@ using cv::dnn::LayerParams;
 using cv::dnn::Net;
 
 // The committed models written by tools/make_escrf_onnx.py, next to this file.
-std::string testDataPath(const std::string& name)
-{
-    std::string dir = cv::utils::fs::getParent(__FILE__);
-    return cv::utils::fs::join(cv::utils::fs::join(dir, "data"), name);
-}
 
 Mat blob4(int n, int c, int h, int w)
 {
@@ -146,7 +141,7 @@ double relDiff(const Mat& a, const Mat& b)
 
 TEST(Escrf_DnnLayers, onnx_block_model_matches_the_block)
 {
-    const std::string path = testDataPath("escrf_block.onnx");
+    const std::string path = escrfTestDataPath("escrf_block.onnx");
     ASSERT_TRUE(cv::utils::fs::exists(path)) << path << " (written by tools/make_escrf_onnx.py)";
     registerLayers();
     Net net = dnn::readNetFromONNX(path);
@@ -195,8 +190,8 @@ TEST(Escrf_DnnLayers, onnx_block_model_matches_the_block)
 
 TEST(Escrf_DnnLayers, onnx_input_names_are_read_from_the_file)
 {
-    EXPECT_EQ(readOnnxInputNames(testDataPath("escrf_block.onnx")), std::vector<String>({ "F", "I", "S" }));
-    EXPECT_EQ(readOnnxInputNames(testDataPath("escrf_tiny_backbone.onnx")), std::vector<String>({ "image" }));
+    EXPECT_EQ(readOnnxInputNames(escrfTestDataPath("escrf_block.onnx")), std::vector<String>({ "F", "I", "S" }));
+    EXPECT_EQ(readOnnxInputNames(escrfTestDataPath("escrf_tiny_backbone.onnx")), std::vector<String>({ "image" }));
 
     const std::string bad = cv::tempfile(".onnx");
     {
@@ -205,7 +200,7 @@ TEST(Escrf_DnnLayers, onnx_input_names_are_read_from_the_file)
     }
     EXPECT_THROW(readOnnxInputNames(bad), cv::Exception);
     std::remove(bad.c_str());
-    EXPECT_THROW(readOnnxInputNames(testDataPath("no_such_model.onnx")), cv::Exception);
+    EXPECT_THROW(readOnnxInputNames(escrfTestDataPath("no_such_model.onnx")), cv::Exception);
 }
 
 // ---------------------------------------------------------------- programmatic ESCRF layer
@@ -352,7 +347,7 @@ Mat headReference(const Head& head, Net& backbone, const Mat& image, const Mat& 
 
 TEST(Escrf_DnnHeadNet, equals_head_forward_on_a_tiny_backbone)
 {
-    const std::string model = testDataPath("escrf_tiny_backbone.onnx");
+    const std::string model = escrfTestDataPath("escrf_tiny_backbone.onnx");
     ASSERT_TRUE(cv::utils::fs::exists(model)) << model;
     Net backbone = dnn::readNetFromONNX(model);
 
@@ -422,7 +417,7 @@ TEST(Escrf_DnnHeadNet, equals_head_forward_on_a_tiny_backbone)
 
 TEST(Escrf_DnnHeadNet, errors_name_what_is_wrong)
 {
-    const std::string model = testDataPath("escrf_tiny_backbone.onnx");
+    const std::string model = escrfTestDataPath("escrf_tiny_backbone.onnx");
     HeadConfig cfg = tinyConfig(HEAD_ESCRF, 4, 1);
     cfg.inputs = { "feat_a", "no_such_output" };
     Ptr<Head> head = Head::create(cfg, { 4, 5 });
@@ -435,7 +430,7 @@ TEST(Escrf_DnnHeadNet, errors_name_what_is_wrong)
     {
         EXPECT_NE(std::string(e.what()).find("no_such_output"), std::string::npos) << e.what();
     }
-    EXPECT_THROW(createHeadNet(testDataPath("no_such_model.onnx"), *head), cv::Exception);
+    EXPECT_THROW(createHeadNet(escrfTestDataPath("no_such_model.onnx"), *head), cv::Exception);
     Net net = dnn::readNetFromONNX(model);
     EXPECT_THROW(appendHead(net, *head, "guide"), cv::Exception);
 }

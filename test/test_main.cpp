@@ -13,6 +13,11 @@ bool escrfFileExists(const std::string& path)
     return cv::utils::fs::exists(path);
 }
 
+std::string escrfTestDataPath(const std::string& name)
+{
+    return cv::utils::fs::join(cv::utils::fs::join(cv::utils::fs::getParent(__FILE__), "data"), name);
+}
+
 std::string escrfSharedDir()
 {
     const char* env = std::getenv("ESCRF_SHARED_DIR");
