@@ -12,6 +12,7 @@
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
+#include <mutex>
 
 namespace cv {
 namespace escrf {
@@ -202,8 +203,8 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
     const int N = in.N(), C = in.C, D = in.D;
     const int depth = DataType<T>::depth;
     grad.dFT.create(N, C, depth);
-    grad.deT.create(N, D, depth);
-    grad.du.create(1, N, depth);
+    grad.deT = Mat::zeros(N, D, depth);
+    grad.du = Mat::zeros(1, N, depth);
     grad.dv.create(1, N, depth);
     // D_i = sum_j K_ij dK_ij = g_i . Fp_i (the softmax backward term).
     std::vector<T> Dsum(N), invL(N), mrow(N);
@@ -214,85 +215,63 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
         invL[i] = T(1) / stats.at<T>(1, i);
     }
     const int blocks = (N + TILE_I - 1) / TILE_I;
-    T* du = grad.du.ptr<T>();
     T* dv = grad.dv.ptr<T>();
 
-    // Pass A: blocks of i, all j: de_i (gather part) and du_i.
-    parallel_for_(Range(0, blocks), [&](const Range& r) {
-        PairTile<T> tile;
-        for (int blk = r.start; blk < r.end; blk++)
+    // One pass over blocks of j, all i. The terms of j (dF_j, de_j, dv_j) belong to the block's
+    // owner; the terms of i (de_i, du_i) go to a per-stripe accumulator, summed at the end:
+    // memory O(stripes N (2E + 1)), still no N x N buffer.
+    const int stripes = std::max(1, std::min(blocks, cv::getNumThreads()));
+    std::mutex lock;
+    parallel_for_(Range(0, stripes), [&](const Range& r) {
+        Mat deLocal = Mat::zeros(N, D, depth), duLocal = Mat::zeros(1, N, depth);
+        T* dul = duLocal.ptr<T>();
+        for (int st = r.start; st < r.end; st++)
         {
-            const int i0 = blk * TILE_I, ni = std::min(TILE_I, N - i0);
-            for (int a = 0; a < ni; a++)
+            const int b0 = (int)((int64)blocks * st / stripes), b1 = (int)((int64)blocks * (st + 1) / stripes);
+            for (int blk = b0; blk < b1; blk++)
             {
-                T* de = grad.deT.ptr<T>(i0 + a);
-                std::fill(de, de + D, T(0));
-                du[i0 + a] = 0;
-            }
-            for (int j0 = 0; j0 < N; j0 += TILE_J)
-            {
-                const int nj = std::min(TILE_J, N - j0);
-                tile.compute(in, i0, ni, j0, nj);
-                for (int a = 0; a < ni; a++)
+                const int j0 = blk * TILE_I, nj = std::min(TILE_I, N - j0);
+                for (int b = 0; b < nj; b++)
                 {
-                    const int i = i0 + a;
-                    const T* gi = gT.ptr<T>(i);
-                    T* de = grad.deT.ptr<T>(i);
-                    T dui = 0;
+                    T* df = grad.dFT.ptr<T>(j0 + b);
+                    std::fill(df, df + C, T(0));
+                    dv[j0 + b] = 0;
+                }
+                for (int i0 = 0; i0 < N; i0 += TILE_J)
+                {
+                    const int ni = std::min(TILE_J, N - i0);
                     for (int b = 0; b < nj; b++)
                     {
                         const int j = j0 + b;
-                        const T t = dotN(gi, in.FT + (size_t)j * C, C);
-                        const PairGrad<T> g = pairGrad(in, tile.s[a * TILE_J + b], tile.mu[a * TILE_J + b], t,
-                                                       mrow[i], invL[i], Dsum[i]);
-                        axpyN(de, g.ds, in.eT + (size_t)j * D, D);
-                        dui += g.dz;
+                        const T* ej = in.eT + (size_t)j * D;
+                        const T* fj = in.FT + (size_t)j * C;
+                        T* df = grad.dFT.ptr<T>(j);
+                        T* de = deLocal.ptr<T>(j);   // merged under the lock below
+                        T dvj = 0;
+                        for (int a = 0; a < ni; a++)
+                        {
+                            const int i = i0 + a;
+                            const T* gi = gT.ptr<T>(i);
+                            const T* ei = in.eT + (size_t)i * D;
+                            const T s = dotN(ej, ei, D);
+                            const T mu = in.pair ? sigmoidT(in.u[i] + in.v[j] + in.c) : in.muJ[j];
+                            const T t = dotN(gi, fj, C);
+                            const PairGrad<T> g = pairGrad(in, s, mu, t, mrow[i], invL[i], Dsum[i]);
+                            axpyN(df, g.weight, gi, C);
+                            axpyN(de, g.ds, ei, D);
+                            axpyN(deLocal.ptr<T>(i), g.ds, ej, D);
+                            dul[i] += g.dz;
+                            dvj += g.dz;
+                        }
+                        dv[j] += dvj;
                     }
-                    du[i] += dui;
                 }
             }
         }
-    });
-
-    // Pass B: blocks of j, all i: dF_j, de_j (scatter part) and dv_j, written by j's owner.
-    parallel_for_(Range(0, blocks), [&](const Range& r) {
-        for (int blk = r.start; blk < r.end; blk++)
-        {
-            const int j0 = blk * TILE_I, nj = std::min(TILE_I, N - j0);
-            for (int b = 0; b < nj; b++)
-            {
-                T* df = grad.dFT.ptr<T>(j0 + b);
-                std::fill(df, df + C, T(0));
-                dv[j0 + b] = 0;
-            }
-            for (int i0 = 0; i0 < N; i0 += TILE_J)
-            {
-                const int ni = std::min(TILE_J, N - i0);
-                for (int b = 0; b < nj; b++)
-                {
-                    const int j = j0 + b;
-                    const T* ej = in.eT + (size_t)j * D;
-                    const T* fj = in.FT + (size_t)j * C;
-                    T* df = grad.dFT.ptr<T>(j);
-                    T* de = grad.deT.ptr<T>(j);
-                    T dvj = 0;
-                    for (int a = 0; a < ni; a++)
-                    {
-                        const int i = i0 + a;
-                        const T* gi = gT.ptr<T>(i);
-                        const T s = dotN(ej, in.eT + (size_t)i * D, D);
-                        const T mu = in.pair ? sigmoidT(in.u[i] + in.v[j] + in.c) : in.muJ[j];
-                        const T t = dotN(gi, fj, C);
-                        const PairGrad<T> g = pairGrad(in, s, mu, t, mrow[i], invL[i], Dsum[i]);
-                        axpyN(df, g.weight, gi, C);
-                        axpyN(de, g.ds, in.eT + (size_t)i * D, D);
-                        dvj += g.dz;
-                    }
-                    dv[j] += dvj;
-                }
-            }
-        }
-    });
+        std::lock_guard<std::mutex> guard(lock);
+        grad.deT += deLocal;
+        grad.du += duLocal;
+    }, stripes);
 }
 
 } // namespace

@@ -135,7 +135,15 @@ void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escrf
     const int C = F.rows, N = F.cols, depth = F.depth();
     const int h = g.featureSize.height, wd = g.featureSize.width;
     std::vector<Mat> saved(SLOT_COUNT);
-    Mat result = F.clone();
+    // Writes into the caller's buffer when it does not alias F (saves a fresh allocation).
+    Mat result;
+    if (out.u != nullptr && out.u == F.u)
+        result = F.clone();
+    else
+    {
+        F.copyTo(out);
+        result = out;
+    }
     if (plan.prior)
     {
         Mat Fs;
@@ -146,7 +154,7 @@ void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escrf
     {
         const int E = w.W_img.rows;
         Mat FT, eT, u, v, muJ, FpT, aux;
-        transpose(F, FT);
+        transposeFast(F, FT);
         computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), eT);
         if (p.pairCompatibility)
         {
@@ -164,7 +172,7 @@ void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escrf
         else
             windowForward(in, FpT, aux);
         Mat Fp;
-        transpose(FpT, Fp);
+        transposeFast(FpT, Fp);
         scaleAdd(Fp, plan.alphaP, result, result);
         saved[SLOT_FPT] = FpT; saved[SLOT_AUX] = aux; saved[SLOT_ET] = eT;
         saved[SLOT_U] = u; saved[SLOT_V] = v; saved[SLOT_MUJ] = muJ;
@@ -185,7 +193,14 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
     const int C = F.rows, N = F.cols, depth = F.depth();
     const int h = g.featureSize.height, wd = g.featureSize.width;
     const std::vector<Mat>& saved = cache.saved;
-    Mat grad = dOut.clone();   // identity term
+    Mat grad;   // starts as the identity term
+    if (dF.u != nullptr && (dF.u == dOut.u || dF.u == F.u))
+        grad = dOut.clone();
+    else
+    {
+        dOut.copyTo(dF);
+        grad = dF;
+    }
     if (plan.prior)
     {
         Mat PdOut;
@@ -199,12 +214,12 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
         const Mat& FpT = saved[SLOT_FPT];
         CV_Assert(FpT.rows == N && FpT.cols == C && FpT.depth() == depth);
         Mat dOutT;
-        transpose(dOut, dOutT);
+        transposeFast(dOut, dOutT);
         grads.alphaP += FpT.dot(dOutT);
         if (plan.alphaP != 0)
         {
             Mat FT, gT;
-            transpose(F, FT);
+            transposeFast(F, FT);
             gT = dOutT * plan.alphaP;
             MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, saved[SLOT_ET], saved[SLOT_U],
                                                  saved[SLOT_V], saved[SLOT_MUJ], w.c);
@@ -215,7 +230,7 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
                 windowBackward(in, saved[SLOT_AUX], gT, mg);
             // Direct message term, then compatibility: dz_ij summed over i (dv) and over j (du).
             Mat dFdirect;
-            transpose(mg.dFT, dFdirect);
+            transposeFast(mg.dFT, dFdirect);
             grad += dFdirect;
             if (p.pairCompatibility)
             {

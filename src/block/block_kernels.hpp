@@ -72,6 +72,9 @@ void denseBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats, 
 void superpixelPrior(const Mat& X, const Mat& cellLabels, int numSuperpixels,
                      const SoftAssignment* soft, Mat& Y);
 
+//! dst = src^T (parallel, cache-blocked); dst must not share data with src.
+void transposeFast(const Mat& src, Mat& dst);
+
 //! e (N x 2E) = concat(W_img Ig, W_pos PE) per cell.
 void computeEmbedding(const Mat& W_img, const Mat& W_pos, const Mat& image, const Mat& position, Mat& eT);
 

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# This file is part of OpenCV project.
+# It is subject to the license terms in the LICENSE file found in the top-level directory
+# of this distribution and at http://opencv.org/license.html.
+"""Side-by-side CPU speed of the ES-CRF block: PyTorch vs the module (opencv_perf_escrf).
+
+The PyTorch side implements the reference semantics of the module's specification the way a
+PyTorch user writes them: 1x1 convolutions for the embeddings and the compatibility,
+F.unfold for the k x k dilated window, scatter_add for the superpixel means, and for the dense
+option the N x N score matrix (softmax attention when normalised). Forward is timed under
+torch.no_grad(); forward+backward runs autograd on sum(out * dOut) with F and the weights
+requiring gradients. The C++ side is the Google Benchmark binary built from perf/ (forward
+without cache; forward with cache + backward), run by this script so that both numbers come
+from the same run on the same machine with the same thread count.
+
+Usage (Debian's torch: /usr/bin/python3):
+  /usr/bin/python3 tools/bench_block_torch.py --perf-bin build-block/bin/opencv_perf_escrf --threads 2
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as tF
+
+# (name, B, C, h, w, mode): mode 0 window k=3 d=2, 1 dense softmax, 2 dense plain. E = P = 32.
+CASES = [
+    ("main: B=2 C=256 128x128 window", 2, 256, 128, 128, 0),
+    ("ESPNet: B=2 C=12 180x240 window", 2, 12, 180, 240, 0),
+    ("ESPNet: B=2 C=64 180x240 window", 2, 64, 180, 240, 0),
+    ("dense softmax: B=1 C=64 64x64", 1, 64, 64, 64, 1),
+    ("dense plain: B=1 C=64 64x64", 1, 64, 64, 64, 2),
+]
+E = P = 32
+K, DIL = 3, 2
+ALPHA_S, ALPHA_P = 0.1, 0.2
+
+
+def position_encoding(h, w):
+    k = torch.arange(P // 2, dtype=torch.float64)
+    f = torch.exp(-2 * k * torch.log(torch.tensor(10000.0, dtype=torch.float64)) / P)
+
+    def axis(n):
+        ang = torch.arange(n, dtype=torch.float64)[:, None] * f[None]
+        pe = torch.stack([torch.sin(ang), torch.cos(ang)], 2).reshape(n, P)  # sin at 2k, cos at 2k+1
+        return pe.t()  # P x n
+
+    px, py = axis(w), axis(h)
+    return torch.cat([px[:, None, :].expand(P, h, w), py[:, :, None].expand(P, h, w)], 0).float()
+
+
+def make_inputs(B, C, h, w, grad):
+    g = torch.Generator().manual_seed(0)
+    F = torch.randn(B, C, h, w, generator=g)
+    Ig = torch.rand(B, 3, h, w, generator=g)
+    PE = position_encoding(h, w)[None].expand(B, 2 * P, h, w).contiguous()
+    cols = (w + 3) // 4
+    labels = ((torch.arange(h)[:, None] // 4) * cols + torch.arange(w)[None] // 4).reshape(1, -1).expand(B, -1)
+    M = int(labels.max()) + 1
+    W_img = (torch.rand(E, 3, 1, 1, generator=g) - 0.5)
+    W_pos = (torch.rand(E, 2 * P, 1, 1, generator=g) - 0.5) * 0.25
+    w_comp = (torch.rand(1, C, 1, 1, generator=g) - 0.5) * 0.1
+    dOut = torch.randn(B, C, h, w, generator=g)
+    for t in (F, W_img, W_pos, w_comp):
+        t.requires_grad_(grad)
+    return F, Ig, PE, labels.contiguous(), M, W_img, W_pos, w_comp, dOut
+
+
+def block(F, Ig, PE, labels, M, W_img, W_pos, w_comp, mode):
+    B, C, h, w = F.shape
+    N = h * w
+    e = torch.cat([tF.conv2d(Ig, W_img), tF.conv2d(PE, W_pos)], 1)  # B, 2E, h, w
+    mu = torch.sigmoid(tF.conv2d(F, w_comp))                         # B, 1, h, w
+    G = F * mu
+    if mode == 0:
+        pad = DIL * (K // 2)
+        eu = tF.unfold(e, K, dilation=DIL, padding=pad).view(B, 2 * E, K * K, N)
+        Gu = tF.unfold(G, K, dilation=DIL, padding=pad).view(B, C, K * K, N)
+        s = (e.view(B, 2 * E, 1, N) * eu).sum(1)                     # B, k*k, N
+        Fp = (Gu * s.unsqueeze(1)).sum(2)
+    else:
+        ef = e.view(B, 2 * E, N)
+        s = ef.transpose(1, 2) @ ef                                  # B, N, N
+        if mode == 1:
+            s = torch.softmax(s / (2 * E) ** 0.5, dim=2)
+        Fp = G.view(B, C, N) @ s.transpose(1, 2)
+    Ff = F.view(B, C, N)
+    idx = labels[:, None, :].expand(B, C, N)
+    sums = torch.zeros(B, C, M, dtype=F.dtype).scatter_add(2, idx, Ff)
+    count = torch.zeros(B, 1, M, dtype=F.dtype).scatter_add(2, labels[:, None, :], torch.ones(B, 1, N))
+    Fs = torch.gather(sums / count.clamp(min=1), 2, idx)
+    return (Ff + ALPHA_S * Fs + ALPHA_P * Fp).view(B, C, h, w)
+
+
+def status_kib(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key):
+                return float(line.split()[1])
+    return 0.0
+
+
+def time_torch(case, backward, min_time=1.0):
+    _, B, C, h, w, mode = case
+    F, Ig, PE, labels, M, W_img, W_pos, w_comp, dOut = make_inputs(B, C, h, w, backward)
+    params = [F, W_img, W_pos, w_comp]
+
+    def run():
+        if backward:
+            for p in params:
+                p.grad = None
+            out = block(F, Ig, PE, labels, M, W_img, W_pos, w_comp, mode)
+            (out * dOut).sum().backward()
+        else:
+            with torch.no_grad():
+                block(F, Ig, PE, labels, M, W_img, W_pos, w_comp, mode)
+
+    run()  # warm-up
+    times = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 3:
+        t0 = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t0)
+    return min(times) * 1e3
+
+
+def torch_peak_mib(case, backward, threads):
+    """Peak RSS growth of one PyTorch pass, measured in a fresh process."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--torch-peak", str(CASES.index(case)),
+           "--threads", str(threads)] + (["--backward"] if backward else [])
+    return float(subprocess.check_output(cmd).decode().strip())
+
+
+def run_ours(perf_bin, threads, min_time):
+    env = dict(os.environ, ESCRF_PERF_THREADS=str(threads))
+    out = subprocess.check_output([perf_bin, "--benchmark_filter=BM_Block", "--benchmark_format=json",
+                                   "--benchmark_repetitions=3", "--benchmark_min_time=%g" % min_time], env=env)
+    res = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("run_type") != "iteration":
+            continue
+        name = b["run_name"] if "run_name" in b else b["name"]
+        t = b["real_time"] * {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
+        mem = b.get("peak_rss_growth_MiB", 0.0)
+        prev = res.get(name)
+        res[name] = (min(prev[0], t) if prev else t, max(prev[1], mem) if prev else mem)
+    return res
+
+
+def ours_key(case, backward):
+    _, B, C, h, w, mode = case
+    fn = "BM_BlockForwardBackward" if backward else "BM_BlockForward"
+    return "%s/B:%d/C:%d/h:%d/w:%d/mode:%d/real_time" % (fn, B, C, h, w, mode)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--perf-bin", default="build-block/bin/opencv_perf_escrf")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--min-time", type=float, default=1.0)
+    ap.add_argument("--torch-peak", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--backward", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+
+    if args.torch_peak is not None:
+        case = CASES[args.torch_peak]
+        _, B, C, h, w, mode = case
+        inputs = make_inputs(B, C, h, w, args.backward)
+        # Reset the peak resident set (VmHWM) so that the growth is this pass alone.
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        before = status_kib("VmRSS:")
+        F, Ig, PE, labels, M, W_img, W_pos, w_comp, dOut = inputs
+        if args.backward:
+            out = block(F, Ig, PE, labels, M, W_img, W_pos, w_comp, mode)
+            (out * dOut).sum().backward()
+        else:
+            with torch.no_grad():
+                block(F, Ig, PE, labels, M, W_img, W_pos, w_comp, mode)
+        print((status_kib("VmHWM:") - before) / 1024.0)
+        return
+
+    ours = run_ours(args.perf_bin, args.threads, args.min_time / 2)
+    print("threads: %d (torch %s, set_num_threads), times are the best of several runs in ms" %
+          (args.threads, torch.__version__))
+    hdr = "%-34s %-8s %10s %10s %8s %12s %12s" % ("case", "pass", "torch ms", "ours ms", "speedup",
+                                                  "torch MiB", "ours MiB")
+    print(hdr)
+    print("-" * len(hdr))
+    for case in CASES:
+        for backward in (False, True):
+            t_torch = time_torch(case, backward, args.min_time)
+            t_ours, mem_ours = ours[ours_key(case, backward)]
+            mem_torch = torch_peak_mib(case, backward, args.threads)
+            print("%-34s %-8s %10.1f %10.1f %7.2fx %12.1f %12.1f" % (
+                case[0], "fwd+bwd" if backward else "fwd", t_torch, t_ours, t_torch / t_ours,
+                mem_torch, mem_ours))
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
