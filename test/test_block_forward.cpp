@@ -226,6 +226,24 @@ TEST(Escrf_BlockForward, zero_alpha_skips_the_term)
     EXPECT_GT(norm(out, s.F, NORM_INF), 0.0);
 }
 
+TEST(Escrf_BlockForward, output_may_alias_input)
+{
+    EscrfBlockParams p;
+    BlockCase s = makeCase(p, 4, Size(6, 5), Size(13, 10), 5, 4);
+    Mat out, dOut(s.F.size(), CV_64F), dF;
+    randn(dOut, 0, 1);
+    EscrfBlockCache cache;
+    escrfBlockForward(p, s.weights, s.guide, s.F, out, &cache);
+    EscrfBlockWeights g1 = s.weights.zerosLike(), g2 = s.weights.zerosLike();
+    escrfBlockBackward(p, s.weights, s.guide, s.F, cache, dOut, dF, g1);
+    Mat d = dOut.clone();
+    escrfBlockBackward(p, s.weights, s.guide, s.F, cache, d, d, g2);   // dF written over dOut
+    EXPECT_EQ(norm(d, dF, NORM_INF), 0.0);
+    Mat inplace = s.F.clone();
+    escrfBlockForward(p, s.weights, s.guide, inplace, inplace);          // out written over F
+    EXPECT_EQ(norm(inplace, out, NORM_INF), 0.0);
+}
+
 TEST(Escrf_BlockGuide, position_encoding_and_image)
 {
     EscrfBlockParams p;
