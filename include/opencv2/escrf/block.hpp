@@ -34,7 +34,7 @@ struct CV_EXPORTS_W_SIMPLE EscrfBlockParams
     CV_PROP_RW int dilation;        //!< d, window dilation (default 2)
     CV_PROP_RW float alphaS;        //!< a_s, weight of the superpixel prior (default 0.1)
     CV_PROP_RW float alphaP;        //!< a_p, weight of the pairwise message (default 0.2)
-    CV_PROP_RW bool normalize;      //!< softmax_j(score / sqrt(2E)) over G(i) instead of the raw score
+    CV_PROP_RW bool normalize;      //!< softmax_j(score / sqrt(2E)) over G(i) (its in-map cells only) instead of the raw score
     CV_PROP_RW bool dense;          //!< G(i) = every cell, streamed (online softmax), no N x N buffer
     CV_PROP_RW bool pairCompatibility; //!< mu(i,j) = sigmoid(a.F_i + b.F_j + c) instead of sigmoid(w_comp.F_j)
     CV_PROP_RW bool softSuperpixels;   //!< area-weighted cell-to-superpixel assignment instead of nearest
