@@ -249,4 +249,18 @@ TEST(Escrf_Metrics, bad_inputs_throw_and_leave_counts_unchanged)
     expectThrowContaining([] { SegmentationMetrics(3, 1); }, "ignoreLabel 1");
 }
 
+TEST(Escrf_Metrics, copies_are_independent_accumulators)
+{
+    std::vector<SegmentationMetrics> per(2, SegmentationMetrics(2));
+    Mat a = (Mat_<uchar>(1, 2) << 0, 1), b = (Mat_<uchar>(1, 2) << 1, 1);
+    per[0].add(a, a);
+    per[1].add(b, a);
+    EXPECT_DOUBLE_EQ(1.0, per[0].pixelAccuracy());
+    EXPECT_DOUBLE_EQ(0.5, per[1].pixelAccuracy());
+    SegmentationMetrics c = per[1];
+    c.add(a, a);
+    EXPECT_EQ(1, per[1].numImages());
+    EXPECT_DOUBLE_EQ(0.5, per[1].pixelAccuracy());
+}
+
 }} // namespace

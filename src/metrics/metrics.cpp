@@ -46,6 +46,25 @@ void maskBoundary(const Mat& mask, Mat& boundary)
 
 } // namespace
 
+SegmentationMetrics::SegmentationMetrics(const SegmentationMetrics& other)
+    : numClasses_(other.numClasses_), ignoreLabel_(other.ignoreLabel_), numImages_(other.numImages_),
+      confusion_(other.confusion_.clone()), boundary_(other.boundary_.clone())
+{
+}
+
+SegmentationMetrics& SegmentationMetrics::operator=(const SegmentationMetrics& other)
+{
+    if (this != &other)
+    {
+        numClasses_ = other.numClasses_;
+        ignoreLabel_ = other.ignoreLabel_;
+        numImages_ = other.numImages_;
+        confusion_ = other.confusion_.clone();
+        boundary_ = other.boundary_.clone();
+    }
+    return *this;
+}
+
 SegmentationMetrics::SegmentationMetrics(int numClasses, int ignoreLabel)
     : numClasses_(numClasses), ignoreLabel_(ignoreLabel), numImages_(0)
 {

@@ -49,6 +49,10 @@ public:
      *  @param ignoreLabel ground-truth label that is not scored (outside [0, K)), or -1 for none. */
     CV_WRAP explicit SegmentationMetrics(int numClasses, int ignoreLabel = -1);
 
+    //! Copies are independent accumulators (the counts are cloned, never shared).
+    SegmentationMetrics(const SegmentationMetrics& other);
+    SegmentationMetrics& operator=(const SegmentationMetrics& other);
+
     /** @brief Adds one image.
     @param prediction single-channel CV_8U, CV_16U or CV_32S map of labels in [0, K).
     @param groundTruth map of the same size and one of the same depths, labels in [0, K) or the
