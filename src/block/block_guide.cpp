@@ -13,26 +13,40 @@ namespace escrf {
 // Spec step 2: for k in 0..P/2-1, f_k = exp(-2k ln(10000) / P), channel 2k = sin(x f_k),
 // channel 2k+1 = cos(x f_k). Rows [0, P) encode x, rows [P, 2P) encode y (the parity
 // fixtures confirm this layout).
-static void positionEncoding(Size fs, int P, int depth, Mat& position)
+// The encoding is separable: each x row repeats one w-long pattern and each y row is constant
+// along x, so only P (w + h) sines and cosines are evaluated, not 2 P N.
+template <typename T>
+static void positionEncodingT(Size fs, int P, Mat& position)
 {
-    const int w = fs.width, h = fs.height, N = w * h;
-    Mat pe(2 * P, N, CV_64F);
+    const int w = fs.width, h = fs.height;
+    position.create(2 * P, w * h, DataType<T>::depth);
+    std::vector<T> px(w), py(h);
     for (int k = 0; k < P / 2; k++)
     {
         const double f = std::exp(-2.0 * k * std::log(10000.0) / P);
-        double* sx = pe.ptr<double>(2 * k);
-        double* cx = pe.ptr<double>(2 * k + 1);
-        double* sy = pe.ptr<double>(P + 2 * k);
-        double* cy = pe.ptr<double>(P + 2 * k + 1);
-        for (int y = 0; y < h; y++)
+        for (int c = 0; c < 2; c++) // c = 0: sin, c = 1: cos
+        {
             for (int x = 0; x < w; x++)
+                px[x] = (T)(c == 0 ? std::sin(x * f) : std::cos(x * f));
+            for (int y = 0; y < h; y++)
+                py[y] = (T)(c == 0 ? std::sin(y * f) : std::cos(y * f));
+            T* rx = position.ptr<T>(2 * k + c);
+            T* ry = position.ptr<T>(P + 2 * k + c);
+            for (int y = 0; y < h; y++)
             {
-                const int i = y * w + x;
-                sx[i] = std::sin(x * f); cx[i] = std::cos(x * f);
-                sy[i] = std::sin(y * f); cy[i] = std::cos(y * f);
+                std::copy(px.begin(), px.end(), rx + (size_t)y * w);
+                std::fill(ry + (size_t)y * w, ry + (size_t)(y + 1) * w, py[y]);
             }
+        }
     }
-    pe.convertTo(position, depth);
+}
+
+static void positionEncoding(Size fs, int P, int depth, Mat& position)
+{
+    if (depth == CV_64F)
+        positionEncodingT<double>(fs, P, position);
+    else
+        positionEncodingT<float>(fs, P, position);
 }
 
 void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels, Size featureSize,
