@@ -12,7 +12,6 @@
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
-#include <mutex>
 
 namespace cv {
 namespace escrf {
@@ -220,13 +219,14 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
     // One pass over blocks of j, all i. The terms of j (dF_j, de_j, dv_j) belong to the block's
     // owner; the terms of i (de_i, du_i) go to a per-stripe accumulator, summed at the end:
     // memory O(stripes N (2E + 1)), still no N x N buffer.
+    // The stripes are summed in order afterwards, independent of thread scheduling.
     const int stripes = std::max(1, std::min(blocks, cv::getNumThreads()));
-    std::mutex lock;
+    std::vector<Mat> deParts(stripes), duParts(stripes);
     parallel_for_(Range(0, stripes), [&](const Range& r) {
-        Mat deLocal = Mat::zeros(N, D, depth), duLocal = Mat::zeros(1, N, depth);
-        T* dul = duLocal.ptr<T>();
         for (int st = r.start; st < r.end; st++)
         {
+            Mat deLocal = Mat::zeros(N, D, depth), duLocal = Mat::zeros(1, N, depth);
+            T* dul = duLocal.ptr<T>();
             const int b0 = (int)((int64)blocks * st / stripes), b1 = (int)((int64)blocks * (st + 1) / stripes);
             for (int blk = b0; blk < b1; blk++)
             {
@@ -246,7 +246,7 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
                         const T* ej = in.eT + (size_t)j * D;
                         const T* fj = in.FT + (size_t)j * C;
                         T* df = grad.dFT.ptr<T>(j);
-                        T* de = deLocal.ptr<T>(j);   // merged under the lock below
+                        T* de = deLocal.ptr<T>(j);   // summed with the other stripes below
                         T dvj = 0;
                         for (int a = 0; a < ni; a++)
                         {
@@ -267,11 +267,15 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
                     }
                 }
             }
+            deParts[st] = deLocal;
+            duParts[st] = duLocal;
         }
-        std::lock_guard<std::mutex> guard(lock);
-        grad.deT += deLocal;
-        grad.du += duLocal;
     }, stripes);
+    for (int st = 0; st < stripes; st++)
+    {
+        grad.deT += deParts[st];
+        grad.du += duParts[st];
+    }
 }
 
 } // namespace

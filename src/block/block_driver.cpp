@@ -155,7 +155,7 @@ void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escrf
         const int E = w.W_img.rows;
         Mat FT, eT, u, v, muJ, FpT, aux;
         transposeFast(F, FT);
-        computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), eT);
+        computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, eT);
         if (p.pairCompatibility)
         {
             compatLogits(w.a, F, u);
@@ -240,7 +240,8 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
             }
             else
                 compatLogitsBackward(w.w_comp, F, mg.dv, grad, grads.w_comp);
-            embeddingBackward(mg.deT, asDepth(g.image, depth), asDepth(g.position, depth), grads.W_img, grads.W_pos);
+            embeddingBackward(mg.deT, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize,
+                              grads.W_img, grads.W_pos);
         }
     }
     dF = grad;

@@ -7,7 +7,6 @@
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
-#include <mutex>
 
 namespace cv {
 namespace escrf {
@@ -31,34 +30,71 @@ static void project(const Mat& W, const Mat& X, Mat& eT, int col0)
     }, std::max(1.0, N / 2048.0));
 }
 
-void computeEmbedding(const Mat& W_img, const Mat& W_pos, const Mat& image, const Mat& position, Mat& eT)
+// pe_x (P x w) and pe_y (P x h): the x part of the first image row, the y part of the first column.
+static void separablePosition(const Mat& position, Size fs, Mat& pex, Mat& pey)
+{
+    const int P = position.rows / 2, w = fs.width, h = fs.height;
+    CV_Assert(position.cols == fs.area() && position.rows == 2 * P);
+    pex = position(Range(0, P), Range(0, w)).clone();
+    pey.create(P, h, position.type());
+    for (int y = 0; y < h; y++)
+        position(Range(P, 2 * P), Range(y * w, y * w + 1)).copyTo(pey.col(y));
+}
+
+template <typename T>
+static void positionEmbedding(const Mat& W_pos, const Mat& position, Size fs, Mat& eT, int col0)
+{
+    const int E = W_pos.rows, P = W_pos.cols / 2, w = fs.width;
+    Mat pex, pey, A, B;
+    separablePosition(position, fs, pex, pey);
+    gemm(W_pos.colRange(0, P), pex, 1.0, noArray(), 0.0, A);   // E x w
+    gemm(W_pos.colRange(P, 2 * P), pey, 1.0, noArray(), 0.0, B); // E x h
+    Mat At = A.t(), Bt = B.t();                                   // w x E, h x E
+    parallel_for_(Range(0, fs.height), [&](const Range& r) {
+        for (int y = r.start; y < r.end; y++)
+        {
+            const T* b = Bt.ptr<T>(y);
+            for (int x = 0; x < w; x++)
+            {
+                T* out = eT.ptr<T>(y * w + x) + col0;
+                const T* a = At.ptr<T>(x);
+                for (int e = 0; e < E; e++)
+                    out[e] = a[e] + b[e];
+            }
+        }
+    });
+}
+
+void computeEmbedding(const Mat& W_img, const Mat& W_pos, const Mat& image, const Mat& position,
+                      Size featureSize, Mat& eT)
 {
     const int E = W_img.rows, N = image.cols;
     eT.create(N, 2 * E, W_img.type());
     if (W_img.depth() == CV_32F)
     {
         project<float>(W_img, image, eT, 0);
-        project<float>(W_pos, position, eT, E);
+        positionEmbedding<float>(W_pos, position, featureSize, eT, E);
     }
     else
     {
         project<double>(W_img, image, eT, 0);
-        project<double>(W_pos, position, eT, E);
+        positionEmbedding<double>(W_pos, position, featureSize, eT, E);
     }
 }
 
-// dW[e][p] += sum_i deT[i][col0 + e] X[p][i]; chunks of cells accumulate locally, then merge.
+// dW[e][p] += sum_i deT[i][col0 + e] X[p][i]. Each chunk of cells accumulates on its own and
+// the chunks are summed in order, so the result does not depend on thread scheduling (a fixed
+// seed must give the same training run).
 template <typename T>
 static void projectBackward(const Mat& deT, int col0, const Mat& X, Mat& dW)
 {
     const int E = dW.rows, Pin = dW.cols, N = X.cols;
     const int chunks = std::max(1, std::min(16, N / 1024));
-    std::mutex lock;
-    Mat total = Mat::zeros(Pin, E, CV_64F);
+    std::vector<Mat> partial(chunks);
     parallel_for_(Range(0, chunks), [&](const Range& r) {
-        Mat local = Mat::zeros(Pin, E, deT.type());
         for (int ch = r.start; ch < r.end; ch++)
         {
+            Mat local = Mat::zeros(Pin, E, deT.type());
             const int i0 = (int)((int64)N * ch / chunks), i1 = (int)((int64)N * (ch + 1) / chunks);
             for (int p = 0; p < Pin; p++)
             {
@@ -67,29 +103,73 @@ static void projectBackward(const Mat& deT, int col0, const Mat& X, Mat& dW)
                 for (int i = i0; i < i1; i++)
                     axpyN(acc, x[i], deT.ptr<T>(i) + col0, E);
             }
+            local.convertTo(partial[ch], CV_64F);
         }
-        Mat local64;
-        local.convertTo(local64, CV_64F);
-        std::lock_guard<std::mutex> g(lock);
-        total += local64;
     });
+    Mat total = Mat::zeros(Pin, E, CV_64F);
+    for (const Mat& p : partial)
+        total += p;
     Mat add;
     Mat(total.t()).convertTo(add, dW.type());
     dW += add;
 }
 
-void embeddingBackward(const Mat& deT, const Mat& image, const Mat& position, Mat& dW_img, Mat& dW_pos)
+// dA[x] = sum_y de(x, y), dB[y] = sum_x de(x, y) over the position half of deT, in a fixed
+// order (deterministic); then dW_pos[:, :P] += dA pe_x^T and dW_pos[:, P:] += dB pe_y^T.
+template <typename T>
+static void positionBackward(const Mat& deT, int col0, const Mat& position, Size fs, Mat& dW_pos)
+{
+    const int E = dW_pos.rows, P = dW_pos.cols / 2, w = fs.width, h = fs.height;
+    Mat dA = Mat::zeros(w, E, CV_64F), dB = Mat::zeros(h, E, CV_64F);
+    parallel_for_(Range(0, h), [&](const Range& r) {
+        for (int y = r.start; y < r.end; y++)
+        {
+            double* b = dB.ptr<double>(y);
+            for (int x = 0; x < w; x++)
+            {
+                const T* de = deT.ptr<T>(y * w + x) + col0;
+                for (int e = 0; e < E; e++)
+                    b[e] += de[e];
+            }
+        }
+    });
+    parallel_for_(Range(0, w), [&](const Range& r) {
+        for (int x = r.start; x < r.end; x++)
+        {
+            double* a = dA.ptr<double>(x);
+            for (int y = 0; y < h; y++)
+            {
+                const T* de = deT.ptr<T>(y * w + x) + col0;
+                for (int e = 0; e < E; e++)
+                    a[e] += de[e];
+            }
+        }
+    });
+    Mat pex, pey, gx, gy;
+    separablePosition(position, fs, pex, pey);
+    pex.convertTo(pex, CV_64F);
+    pey.convertTo(pey, CV_64F);
+    gemm(dA, pex, 1.0, noArray(), 0.0, gx, GEMM_1_T | GEMM_2_T); // E x P
+    gemm(dB, pey, 1.0, noArray(), 0.0, gy, GEMM_1_T | GEMM_2_T);
+    Mat add;
+    hconcat(gx, gy, add);
+    add.convertTo(add, dW_pos.type());
+    dW_pos += add;
+}
+
+void embeddingBackward(const Mat& deT, const Mat& image, const Mat& position, Size featureSize,
+                       Mat& dW_img, Mat& dW_pos)
 {
     const int E = dW_img.rows;
     if (deT.depth() == CV_32F)
     {
         projectBackward<float>(deT, 0, image, dW_img);
-        projectBackward<float>(deT, E, position, dW_pos);
+        positionBackward<float>(deT, E, position, featureSize, dW_pos);
     }
     else
     {
         projectBackward<double>(deT, 0, image, dW_img);
-        projectBackward<double>(deT, E, position, dW_pos);
+        positionBackward<double>(deT, E, position, featureSize, dW_pos);
     }
 }
 

@@ -75,11 +75,16 @@ void superpixelPrior(const Mat& X, const Mat& cellLabels, int numSuperpixels,
 //! dst = src^T (parallel, cache-blocked); dst must not share data with src.
 void transposeFast(const Mat& src, Mat& dst);
 
-//! e (N x 2E) = concat(W_img Ig, W_pos PE) per cell.
-void computeEmbedding(const Mat& W_img, const Mat& W_pos, const Mat& image, const Mat& position, Mat& eT);
+/** e (N x 2E) = concat(W_img Ig, W_pos PE) per cell. The position encoding of prepareGuide is
+ * separable (rows [0, P) depend on x only, rows [P, 2P) on y only), so W_pos PE is computed as
+ * A[:, x] + B[:, y] with A = W_pos[:, :P] pe_x and B = W_pos[:, P:] pe_y: E P (w + h) products
+ * instead of 2 E P N. */
+void computeEmbedding(const Mat& W_img, const Mat& W_pos, const Mat& image, const Mat& position,
+                      Size featureSize, Mat& eT);
 
-//! dW_img += deT_img^T Ig^T, dW_pos += deT_pos^T PE^T.
-void embeddingBackward(const Mat& deT, const Mat& image, const Mat& position, Mat& dW_img, Mat& dW_pos);
+//! dW_img += deT_img^T Ig^T, dW_pos += deT_pos^T PE^T (separably, see computeEmbedding).
+void embeddingBackward(const Mat& deT, const Mat& image, const Mat& position, Size featureSize,
+                       Mat& dW_img, Mat& dW_pos);
 
 // ---------------------------------------------------------------- small vector helpers
 // Written with independent partial sums so that the compiler vectorises them without

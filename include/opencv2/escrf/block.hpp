@@ -65,7 +65,7 @@ struct CV_EXPORTS EscrfGuide
 {
     Size featureSize;       //!< w x h
     Mat image;              //!< 3 x N: the RGB guide image resized to w x h (bilinear)
-    Mat position;           //!< 2P x N cosine position encoding
+    Mat position;           //!< 2P x N cosine position encoding (as prepareGuide makes it: the block relies on it being separable in x and y)
     Mat cellLabels;         //!< 1 x N CV_32S, superpixel of each cell (nearest)
     SoftAssignment soft;    //!< area-weighted assignment (when softSuperpixels)
     int numSuperpixels = 0; //!< M
