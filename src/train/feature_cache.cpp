@@ -152,13 +152,35 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
                                     budget_ / 1048576.0, what.c_str()));
     if (superpixels_)
     {
-        Mat sp;
-        e.numSuperpixels = computeSuperpixels(e.image, sp, spParams_);
-        // 16 bits are enough for the superpixel counts in use and halve the cache.
-        if (e.numSuperpixels <= 65535)
-            sp.convertTo(e.superpixels, CV_16U);
+        // SLIC costs as much as the backbone: it is cached in the folder too.
+        String spFile;
+        std::vector<Mat> stored;
+        if (!folder_.empty())
+        {
+            const SuperpixelParams& q = spParams_;
+            const String key = format("superpixels|%d|%d|%g|%d|%d|%d|%d|", q.algorithm, q.numSuperpixels, q.ruler,
+                                      q.iterations, (int)q.enforceConnectivity, q.minElementSize, q.blurKernel) +
+                               what + (flip ? "|flip" : "|");
+            spFile = utils::fs::join(folder_, hashKey(key) + ".sp");
+        }
+        if (!spFile.empty() && readBlobs(spFile, stored) && stored.size() == 2 && stored[1].total() == 1 &&
+            stored[0].size() == e.image.size())
+        {
+            e.superpixels = stored[0];
+            e.numSuperpixels = stored[1].at<int>(0);
+        }
         else
-            e.superpixels = sp;
+        {
+            Mat sp;
+            e.numSuperpixels = computeSuperpixels(e.image, sp, spParams_);
+            // 16 bits are enough for the superpixel counts in use and halve the cache.
+            if (e.numSuperpixels <= 65535)
+                sp.convertTo(e.superpixels, CV_16U);
+            else
+                e.superpixels = sp;
+            if (!spFile.empty())
+                writeBlobs(spFile, { e.superpixels, Mat(1, 1, CV_32S, Scalar(e.numSuperpixels)) });
+        }
     }
     double maxLabel = 0;
     minMaxLoc(e.labels, nullptr, &maxLabel);
