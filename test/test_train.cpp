@@ -123,6 +123,9 @@ TEST(Escrf_TrainOptimizer, schedules_with_warmup)
 
 // ------------------------------------------------------------------ trainer on toy data
 
+void expectTrainError(const struct ToyData& d, const HeadConfig& cfg, const TrainParams& p, const std::string& train,
+                      const std::string& fragment);
+
 struct ToyData
 {
     std::string dir, train, val, backbone;
@@ -248,6 +251,28 @@ TEST(Escrf_Trainer, resumes_after_an_interruption_mid_epoch_with_nothing_lost)
     Ptr<Head> head = resumed->train(d.train, d.val, out);
     expectSameWeights(weightsOf(reference), weightsOf(head));
     EXPECT_EQ(8u, resumed->history().size());
+    utils::fs::remove_all(d.dir);
+}
+
+TEST(Escrf_Trainer, cache_folder_is_reused_by_later_runs)
+{
+    ToyData d = makeToyData(3, 2);
+    TrainParams p = toyParams();
+    p.epochs = 2;
+    p.cacheDir = d.dir + "/cache";
+    p.cacheBudgetMB = 0; // everything is read back from the folder
+    const BackboneDescription desc = BackboneDescription::read(d.backbone);
+    Ptr<Head> a = HeadTrainer::create(desc, toyConfig(), p)->train(d.train, d.val, d.dir + "/a.yml");
+    std::vector<String> feat, sp;
+    utils::fs::glob(p.cacheDir, "*.feat", feat);
+    utils::fs::glob(p.cacheDir, "*.sp", sp);
+    EXPECT_EQ(3u * 2 + 2, feat.size()); // train with flips, val without
+    EXPECT_EQ(feat.size(), sp.size());
+    Ptr<Head> b = HeadTrainer::create(desc, toyConfig(), p)->train(d.train, d.val, d.dir + "/b.yml");
+    expectSameWeights(weightsOf(a), weightsOf(b));
+    // Without a folder, a budget that is too small is a clear error.
+    p.cacheDir.clear();
+    expectTrainError(d, toyConfig(), p, d.train, "memory budget");
     utils::fs::remove_all(d.dir);
 }
 
