@@ -8,6 +8,9 @@
 #include "opencv2/core/utility.hpp"
 
 #include <iostream>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static const char* keys =
     "{ help h        |        | print this help }"
@@ -68,6 +71,13 @@ int main(int argc, char** argv)
         return 0;
     }
     using namespace cv::escrf;
+#ifdef __GLIBC__
+    // The head's full-resolution tensors are tens of MB: above glibc's mmap threshold each one
+    // would be mapped and zero-filled by the kernel anew at every step. Keeping them on the
+    // heap makes a training step about a third faster.
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
     try
     {
         const std::string backbone = parser.get<std::string>("backbone");
