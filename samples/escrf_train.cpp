@@ -74,7 +74,7 @@ int main(int argc, char** argv)
 #ifdef __GLIBC__
     // The head's full-resolution tensors are tens of MB: above glibc's mmap threshold each one
     // would be mapped and zero-filled by the kernel anew at every step. Keeping them on the
-    // heap makes a training step about a third faster.
+    // heap avoids that page-fault and zeroing cost (see doc/performance.md).
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
