@@ -1,0 +1,475 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// Host drivers of the ES-CRF block's CUDA path (CPU twin: src/block/block_driver.cpp): argument
+// checks (all of them before the first CUDA call, so bad input is a clear cv::Exception even
+// without a device), the plan of the evaluated terms, uploads, kernel order, downloads and the
+// cache between the passes. The cache holds host Mats (re-uploaded by the backward pass): simple,
+// and the cost is one copy of tensors that the forward pass had to produce anyway.
+
+#include "cuda/escrf_block_kernels.hpp"
+#include "block/block_cuda.hpp"
+#include "superpixels/superpixels_cuda.hpp"
+#include <cmath>
+#include <climits>
+#include <vector>
+
+namespace cv {
+namespace escrf {
+namespace cuda {
+
+using namespace blockgpu;
+
+namespace {
+
+// Slots of EscrfBlockCache::saved. META has 8 entries starting with kCacheTag, so that the CPU
+// backward (6 meta entries) rejects this cache and this backward rejects a CPU one.
+enum Slot { SLOT_META, SLOT_FP, SLOT_PAIRS, SLOT_E, SLOT_U, SLOT_V, SLOT_MU, SLOT_COUNT };
+const double kCacheTag = 1129665106.0;   // "CUDA" as a number: marks a cache of this path
+const int kMetaSize = 8;
+
+struct Plan
+{
+    double alphaS = 0, alphaP = 0;
+    bool prior = false;
+    bool pairwise = false;
+};
+
+// As the CPU driver: trained fusion weights when learnable, constants otherwise; a term with
+// weight 0 is skipped unless learnable (its alpha gradient needs it).
+Plan makePlan(const EscrfBlockParams& p, const EscrfBlockWeights& w)
+{
+    Plan plan;
+    plan.alphaS = p.learnableFusion ? w.alphaS : (double)p.alphaS;
+    plan.alphaP = p.learnableFusion ? w.alphaP : (double)p.alphaP;
+    plan.prior = plan.alphaS != 0 || p.learnableFusion;
+    plan.pairwise = plan.alphaP != 0 || p.learnableFusion;
+    return plan;
+}
+
+void checkRow(const char* fn, const char* name, const Mat& m, int C)
+{
+    if (m.rows != 1 || m.cols != C || m.type() != CV_32FC1)
+        CV_Error_(Error::StsBadArg, ("%s (CUDA): weights.%s is %dx%d %s, expected 1x%d CV_32F", fn, name, m.rows,
+                                     m.cols, typeToString(m.type()).c_str(), C));
+}
+
+void checkPrior(const char* fn, const EscrfBlockParams& p, const EscrfGuide& g, int N)
+{
+    if (g.numSuperpixels <= 0)
+        CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.numSuperpixels = %d, expected > 0 (use prepareGuide)", fn,
+                                     g.numSuperpixels));
+    if (p.softSuperpixels)
+    {
+        // Checked in full here (the CPU trusts computeSoftAssignment): a bad index would be
+        // an out-of-bounds device access rather than an exception.
+        const SoftAssignment& s = g.soft;
+        if (s.numCells != N || (int)s.offsets.size() != N + 1 || s.numSuperpixels <= 0)
+            CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.soft holds %d cells, expected %d (prepare the guide with "
+                                         "params.softSuperpixels)", fn, s.numCells, N));
+        if (s.offsets[0] != 0 || s.offsets[N] != (int)s.superpixel.size() || s.superpixel.size() != s.weight.size())
+            CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.soft is inconsistent (offsets end at %d, %d superpixel "
+                                         "entries, %d weights)", fn, s.offsets[N], (int)s.superpixel.size(),
+                                         (int)s.weight.size()));
+        for (int i = 0; i < N; i++)
+            if (s.offsets[i + 1] < s.offsets[i])
+                CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.soft.offsets decrease at cell %d", fn, i));
+        for (int sp : s.superpixel)
+            if (sp < 0 || sp >= s.numSuperpixels)
+                CV_Error_(Error::StsOutOfRange, ("%s (CUDA): guide.soft has superpixel %d, expected 0..%d", fn, sp,
+                                                 s.numSuperpixels - 1));
+        return;
+    }
+    const Mat& L = g.cellLabels;
+    if (L.type() != CV_32SC1 || (int)L.total() != N || !L.isContinuous())
+        CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.cellLabels is %s with %d cells, expected continuous CV_32SC1 "
+                                     "with %d cells", fn, typeToString(L.type()).c_str(), (int)L.total(), N));
+    const int* label = L.ptr<int>();
+    for (int i = 0; i < N; i++)
+        if (label[i] < 0 || label[i] >= g.numSuperpixels)
+            CV_Error_(Error::StsOutOfRange, ("%s (CUDA): guide.cellLabels has label %d, expected "
+                                             "0..numSuperpixels-1 = 0..%d", fn, label[i], g.numSuperpixels - 1));
+}
+
+void checkInputs(const char* fn, const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
+                 const Mat& F, const Plan& plan)
+{
+    if (F.empty() || F.type() != CV_32FC1 || F.dims != 2)
+        CV_Error_(Error::StsBadArg, ("%s (CUDA): F is %s, expected a non-empty CV_32F C x N matrix (the CUDA path is "
+                                     "float32 only)", fn, typeToString(F.type()).c_str()));
+    const int N = g.featureSize.area(), C = F.rows;
+    if (g.featureSize.width <= 0 || g.featureSize.height <= 0 || F.cols != N)
+        CV_Error_(Error::StsBadSize, ("%s (CUDA): F has %d columns, expected N = w*h = %d of guide.featureSize %dx%d",
+                                      fn, F.cols, N, g.featureSize.width, g.featureSize.height));
+    if ((int64)C * N > INT_MAX)
+        CV_Error_(Error::StsOutOfRange, ("%s (CUDA): F has %d x %d elements, at most %d supported", fn, C, N, INT_MAX));
+    if (p.window < 1 || p.window % 2 == 0 || p.dilation < 1)
+        CV_Error_(Error::StsBadArg, ("%s (CUDA): window = %d, dilation = %d, expected an odd window >= 1 and "
+                                     "dilation >= 1", fn, p.window, p.dilation));
+    if (plan.prior)
+        checkPrior(fn, p, g, N);
+    if (!plan.pairwise)
+        return;
+    const int E = w.W_img.rows;
+    if (w.W_img.cols != 3 || E != p.embedDim || E <= 0 || w.W_img.type() != CV_32FC1)
+        CV_Error_(Error::StsBadArg, ("%s (CUDA): weights.W_img is %dx%d %s, expected embedDim x 3 = %dx3 CV_32F", fn,
+                                     w.W_img.rows, w.W_img.cols, typeToString(w.W_img.type()).c_str(), p.embedDim));
+    if (w.W_pos.rows != E || w.W_pos.cols != 2 * p.posDim || p.posDim <= 0 || w.W_pos.type() != CV_32FC1)
+        CV_Error_(Error::StsBadArg, ("%s (CUDA): weights.W_pos is %dx%d %s, expected embedDim x 2*posDim = %dx%d "
+                                     "CV_32F", fn, w.W_pos.rows, w.W_pos.cols, typeToString(w.W_pos.type()).c_str(),
+                                     E, 2 * p.posDim));
+    auto guideOk = [](const Mat& m, int rows, int cols) {
+        return m.rows == rows && m.cols == cols && m.channels() == 1 && (m.depth() == CV_32F || m.depth() == CV_64F);
+    };
+    if (!guideOk(g.image, 3, N) || !guideOk(g.position, 2 * p.posDim, N))
+        CV_Error_(Error::StsBadArg, ("%s (CUDA): guide has image %dx%d and position %dx%d, expected 3x%d and %dx%d "
+                                     "CV_32F or CV_64F (prepare it with the same params and feature size)", fn,
+                                     g.image.rows, g.image.cols, g.position.rows, g.position.cols, N, 2 * p.posDim, N));
+    if (p.pairCompatibility)
+    {
+        checkRow(fn, "a", w.a, C);
+        checkRow(fn, "b", w.b, C);
+    }
+    else
+        checkRow(fn, "w_comp", w.w_comp, C);
+    if (p.dense)
+        CV_Error(Error::StsNotImplemented, "dense is CPU-only in this build (use cv::escrf::escrfBlockForward / "
+                                           "escrfBlockBackward, or params.dense = false)");
+}
+
+void checkGrads(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfBlockWeights& gr, const Plan& plan)
+{
+    if (!plan.pairwise || plan.alphaP == 0)
+        return;
+    auto same = [](const char* name, const Mat& a, const Mat& b) {
+        if (a.size() != b.size() || a.type() != b.type())
+            CV_Error_(Error::StsBadArg, ("escrfBlockBackward (CUDA): grads.%s is %dx%d %s, expected the shape and "
+                                         "type of weights.%s (use weights.zerosLike())", name, b.rows, b.cols,
+                                         typeToString(b.type()).c_str(), name));
+    };
+    same("W_img", w.W_img, gr.W_img);
+    same("W_pos", w.W_pos, gr.W_pos);
+    if (p.pairCompatibility)
+    {
+        same("a", w.a, gr.a);
+        same("b", w.b, gr.b);
+    }
+    else
+        same("w_comp", w.w_comp, gr.w_comp);
+}
+
+// The saved tensors must have the shapes the kernels will index (a wrong cache would otherwise
+// be an out-of-bounds device access).
+void checkCache(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Mat& F, const Plan& plan,
+                const EscrfBlockCache& cache)
+{
+    const std::vector<Mat>& s = cache.saved;
+    if ((int)s.size() != SLOT_COUNT || s[SLOT_META].type() != CV_64FC1 || (int)s[SLOT_META].total() != kMetaSize ||
+        s[SLOT_META].ptr<double>()[0] != kCacheTag)
+        CV_Error(Error::StsBadArg, "escrfBlockBackward (CUDA): cache was not filled by cuda::escrfBlockForward");
+    const double* meta = s[SLOT_META].ptr<double>();
+    const int C = F.rows, N = F.cols, K = p.window * p.window;
+    if (meta[1] != plan.alphaS || meta[2] != plan.alphaP || (meta[3] != 0) != plan.prior ||
+        (meta[4] != 0) != plan.pairwise || meta[5] != C || meta[6] != N || meta[7] != K)
+        CV_Error(Error::StsBadArg, "escrfBlockBackward (CUDA): cache comes from a forward pass with other params, "
+                                   "weights or feature size");
+    if (!plan.pairwise)
+        return;
+    auto shape = [](const Mat& m, int rows, int cols) {
+        return m.type() == CV_32FC1 && m.rows == rows && m.cols == cols && m.isContinuous();
+    };
+    const int D = 2 * w.W_img.rows;
+    const bool ok = shape(s[SLOT_FP], C, N) && shape(s[SLOT_PAIRS], 2 * K, N) && shape(s[SLOT_E], D, N) &&
+                    shape(s[SLOT_V], 1, N) &&
+                    (p.pairCompatibility ? shape(s[SLOT_U], 1, N) : shape(s[SLOT_MU], 1, N));
+    if (!ok)
+        CV_Error(Error::StsBadArg, "escrfBlockBackward (CUDA): cache tensors have unexpected shapes (cache "
+                                   "from another forward pass?)");
+}
+
+void requireDevice(const char* fn)
+{
+    if (!deviceAvailable())
+        CV_Error_(Error::GpuNotSupported, ("%s (CUDA): no CUDA device (use the CPU function "
+                                           "cv::escrf::%s)", fn, fn));
+}
+
+Mat asFloat(const Mat& m)
+{
+    if (m.type() == CV_32FC1 && m.isContinuous())
+        return m;
+    Mat out;
+    m.convertTo(out, CV_32F);
+    return out;
+}
+
+// pe_x (P x w) and pe_y (P x h) of the separable position encoding (as block_embedding.cpp).
+void separablePosition(const Mat& position, Size fs, Mat& pex, Mat& pey)
+{
+    const int P = position.rows / 2, w = fs.width, h = fs.height;
+    pex = position(Range(0, P), Range(0, w)).clone();
+    pey.create(P, h, position.type());
+    for (int y = 0; y < h; y++)
+        position(Range(P, 2 * P), Range(y * w, y * w + 1)).copyTo(pey.col(y));
+}
+
+template <typename T>
+DeviceBuffer<T> upload(const Mat& m)
+{
+    DeviceBuffer<T> buf;
+    uploadMat(m, buf);
+    return buf;
+}
+
+// rows x cols float Mat from the device, into dst (reused when it has that shape and is continuous).
+void download(const DeviceBuffer<float>& buf, int rows, int cols, Mat& dst)
+{
+    dst.create(rows, cols, CV_32F);
+    if (dst.isContinuous())
+    {
+        buf.download(dst.ptr<float>(), (size_t)rows * cols);
+        return;
+    }
+    Mat tmp(rows, cols, CV_32F);   // dst is a ROI of a larger matrix
+    buf.download(tmp.ptr<float>(), (size_t)rows * cols);
+    tmp.copyTo(dst);
+}
+
+Mat downloadMat(const DeviceBuffer<float>& buf, int rows, int cols)
+{
+    Mat m;
+    download(buf, rows, cols, m);
+    return m;
+}
+
+std::vector<double> downloadDoubles(const DeviceBuffer<double>& buf, size_t n)
+{
+    std::vector<double> v(n);
+    buf.download(v.data(), n);
+    return v;
+}
+
+// sum(X .* Y) of two C x N device tensors: per-channel device dots, summed on the host in order.
+double tensorDot(const float* X, const float* Y, int C, int N)
+{
+    DeviceBuffer<double> part(C);
+    rowDots(X, Y, N, C, N, part.get());
+    double s = 0;
+    for (double v : downloadDoubles(part, C))
+        s += v;
+    return s;
+}
+
+// dw (1 x C, float) += F dz^T, i.e. dw[c] += sum_i F[c][i] dz[i].
+void addRowGradient(const float* F, const float* dz, int C, int N, Mat& dw)
+{
+    DeviceBuffer<double> part(C);
+    rowDots(F, dz, 0, C, N, part.get());
+    const std::vector<double> v = downloadDoubles(part, C);
+    float* out = dw.ptr<float>();
+    for (int c = 0; c < C; c++)
+        out[c] += (float)v[c];
+}
+
+} // namespace
+
+void escrfBlockForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
+                       const Mat& F, Mat& out, EscrfBlockCache* cache)
+{
+    const Plan plan = makePlan(p, w);
+    checkInputs("escrfBlockForward", p, w, g, F, plan);
+    requireDevice("escrfBlockForward");
+    const int C = F.rows, N = F.cols, h = g.featureSize.height, wd = g.featureSize.width;
+    const int K = p.window * p.window;
+    const DeviceBuffer<float> dF = upload<float>(F);
+    DeviceBuffer<float> Fs, Fp, e, u, v, mu, pairs;
+    if (plan.prior)
+    {
+        PriorOperator op;
+        preparePrior(g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, N, op);
+        DeviceBuffer<double> mean;
+        Fs.allocate((size_t)C * N);
+        applyPrior(op, dF.get(), C, Fs.get(), mean);
+    }
+    if (plan.pairwise)
+    {
+        const int E = w.W_img.rows, P = p.posDim;
+        // The position half of the embedding is separable: its small factors A = W_pos[:, :P] pe_x
+        // (E x w) and B = W_pos[:, P:] pe_y (E x h) are host products, as on the CPU.
+        Mat pex, pey, A, B;
+        separablePosition(asFloat(g.position), g.featureSize, pex, pey);
+        gemm(w.W_pos.colRange(0, P), pex, 1.0, noArray(), 0.0, A);
+        gemm(w.W_pos.colRange(P, 2 * P), pey, 1.0, noArray(), 0.0, B);
+        const DeviceBuffer<float> dWimg = upload<float>(w.W_img), dImage = upload<float>(asFloat(g.image));
+        const DeviceBuffer<float> dA = upload<float>(A), dB = upload<float>(B);
+        e.allocate((size_t)2 * E * N);
+        embeddingForward(dWimg.get(), dImage.get(), dA.get(), dB.get(), E, h, wd, e.get());
+
+        v.allocate(N);
+        DeviceBuffer<float> da, db;
+        if (p.pairCompatibility)
+        {
+            da = upload<float>(w.a);
+            db = upload<float>(w.b);
+            u.allocate(N);
+            compatLogits(da.get(), dF.get(), C, N, u.get());
+            compatLogits(db.get(), dF.get(), C, N, v.get());
+        }
+        else
+        {
+            da = upload<float>(w.w_comp);
+            compatLogits(da.get(), dF.get(), C, N, v.get());
+            mu.allocate(N);
+            sigmoidRow(v.get(), N, mu.get());
+        }
+        WindowArgs a;
+        a.h = h; a.w = wd; a.C = C; a.D = 2 * E;
+        a.window = p.window; a.dilation = p.dilation;
+        a.pair = p.pairCompatibility; a.normalize = p.normalize;
+        a.invTau = (float)(1.0 / std::sqrt(2.0 * E));
+        a.c = (float)w.c;
+        a.F = dF.get(); a.e = e.get(); a.u = u.get(); a.v = v.get(); a.mu = mu.get();
+        Fp.allocate((size_t)C * N);
+        pairs.allocate((size_t)2 * K * N);
+        windowForward(a, Fp.get(), pairs.get());
+    }
+    DeviceBuffer<float> result((size_t)C * N);
+    combine(dF.get(), plan.prior ? Fs.get() : nullptr, (float)plan.alphaS, plan.pairwise ? Fp.get() : nullptr,
+            (float)plan.alphaP, nullptr, nullptr, nullptr, nullptr, C, N, result.get());
+    std::vector<Mat> saved;
+    if (cache)
+    {
+        saved.resize(SLOT_COUNT);
+        if (plan.pairwise)
+        {
+            const int D = 2 * w.W_img.rows;
+            saved[SLOT_FP] = downloadMat(Fp, C, N);
+            saved[SLOT_PAIRS] = downloadMat(pairs, 2 * K, N);
+            saved[SLOT_E] = downloadMat(e, D, N);
+            saved[SLOT_V] = downloadMat(v, 1, N);
+            if (p.pairCompatibility)
+                saved[SLOT_U] = downloadMat(u, 1, N);
+            else
+                saved[SLOT_MU] = downloadMat(mu, 1, N);
+        }
+        saved[SLOT_META] = (Mat_<double>(1, kMetaSize) << kCacheTag, plan.alphaS, plan.alphaP, plan.prior,
+                            plan.pairwise, C, N, K);
+    }
+    download(result, C, N, out);   // F is on the device already: out may alias it
+    if (cache)
+        cache->saved = saved;
+}
+
+void escrfBlockBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
+                        const Mat& F, const EscrfBlockCache& cache, const Mat& dOut, Mat& dF,
+                        EscrfBlockWeights& grads)
+{
+    const Plan plan = makePlan(p, w);
+    checkInputs("escrfBlockBackward", p, w, g, F, plan);
+    if (dOut.size() != F.size() || dOut.type() != F.type())
+        CV_Error_(Error::StsBadArg, ("escrfBlockBackward (CUDA): dOut is %dx%d %s, expected the shape and type of F "
+                                     "(%dx%d %s)", dOut.rows, dOut.cols, typeToString(dOut.type()).c_str(), F.rows,
+                                     F.cols, typeToString(F.type()).c_str()));
+    checkCache(p, w, F, plan, cache);
+    checkGrads(p, w, grads, plan);
+    requireDevice("escrfBlockBackward");
+    const int C = F.rows, N = F.cols, h = g.featureSize.height, wd = g.featureSize.width;
+    const int K = p.window * p.window;
+    const std::vector<Mat>& saved = cache.saved;
+    const DeviceBuffer<float> dFin = upload<float>(F), dG = upload<float>(dOut);
+    DeviceBuffer<float> PdOut, direct, du, dv, dwA, dwB;
+    if (plan.prior)
+    {
+        PriorOperator op;
+        preparePrior(g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, N, op);
+        DeviceBuffer<double> mean;
+        PdOut.allocate((size_t)C * N);
+        applyPrior(op, dG.get(), C, PdOut.get(), mean);
+        grads.alphaS += tensorDot(dFin.get(), PdOut.get(), C, N);   // sum(Fs .* dOut), P symmetric
+    }
+    if (plan.pairwise)
+    {
+        {
+            const DeviceBuffer<float> Fp = upload<float>(saved[SLOT_FP]);
+            grads.alphaP += tensorDot(Fp.get(), dG.get(), C, N);
+        }
+        if (plan.alphaP != 0)
+        {
+            const int E = w.W_img.rows, D = 2 * E;
+            DeviceBuffer<float> gbuf((size_t)C * N);
+            scale(dG.get(), (float)plan.alphaP, (size_t)C * N, gbuf.get());
+            const DeviceBuffer<float> e = upload<float>(saved[SLOT_E]), pairs = upload<float>(saved[SLOT_PAIRS]);
+            const DeviceBuffer<float> v = upload<float>(saved[SLOT_V]);
+            DeviceBuffer<float> u, mu;
+            if (p.pairCompatibility)
+                u = upload<float>(saved[SLOT_U]);
+            else
+                mu = upload<float>(saved[SLOT_MU]);
+            WindowArgs a;
+            a.h = h; a.w = wd; a.C = C; a.D = D;
+            a.window = p.window; a.dilation = p.dilation;
+            a.pair = p.pairCompatibility; a.normalize = p.normalize;
+            a.invTau = (float)(1.0 / std::sqrt(2.0 * E));
+            a.c = (float)w.c;
+            a.F = dFin.get(); a.e = e.get(); a.u = u.get(); a.v = v.get(); a.mu = mu.get();
+            direct.allocate((size_t)C * N);
+            DeviceBuffer<float> de((size_t)D * N), dpair((size_t)2 * K * N);
+            du.allocate(N);
+            dv.allocate(N);
+            windowBackward(a, pairs.get(), gbuf.get(), direct.get(), de.get(), dpair.get(), du.get(), dv.get());
+
+            // Compatibility weights: dz summed over i (dv) and over j (du).
+            if (p.pairCompatibility)
+            {
+                addRowGradient(dFin.get(), du.get(), C, N, grads.a);
+                addRowGradient(dFin.get(), dv.get(), C, N, grads.b);
+                DeviceBuffer<double> s(1);
+                rowDots(dv.get(), nullptr, 0, 1, N, s.get());
+                grads.c += downloadDoubles(s, 1)[0];
+                dwA = upload<float>(w.a);
+                dwB = upload<float>(w.b);
+            }
+            else
+            {
+                addRowGradient(dFin.get(), dv.get(), C, N, grads.w_comp);
+                dwA = upload<float>(w.w_comp);
+            }
+
+            // Embedding weights: dW_img[e][c] = sum_i de[e][i] Ig[c][i]; the position half through
+            // its separable factors, dA = sum over y, dB = sum over x, then small host products.
+            const Mat image = asFloat(g.image);
+            const DeviceBuffer<float> dImage = upload<float>(image);
+            DeviceBuffer<double> imgPart((size_t)3 * E), colPart((size_t)E * wd), rowPart((size_t)E * h);
+            for (int ch = 0; ch < 3; ch++)
+                rowDots(de.get(), dImage.get() + (size_t)ch * N, 0, E, N, imgPart.get() + (size_t)ch * E);
+            columnSums(de.get() + (size_t)E * N, E, h, wd, colPart.get());
+            rowDots(de.get() + (size_t)E * N, nullptr, 0, E * h, wd, rowPart.get());
+            const std::vector<double> img = downloadDoubles(imgPart, (size_t)3 * E);
+            for (int k = 0; k < E; k++)
+                for (int ch = 0; ch < 3; ch++)
+                    grads.W_img.at<float>(k, ch) += (float)img[(size_t)ch * E + k];
+            std::vector<double> colv = downloadDoubles(colPart, (size_t)E * wd);
+            std::vector<double> rowv = downloadDoubles(rowPart, (size_t)E * h);
+            Mat dAx(E, wd, CV_64F, colv.data()), dBy(E, h, CV_64F, rowv.data());
+            Mat pex, pey, gx, gy, add;
+            separablePosition(asFloat(g.position), g.featureSize, pex, pey);
+            pex.convertTo(pex, CV_64F);
+            pey.convertTo(pey, CV_64F);
+            gemm(dAx, pex, 1.0, noArray(), 0.0, gx, GEMM_2_T);   // E x P
+            gemm(dBy, pey, 1.0, noArray(), 0.0, gy, GEMM_2_T);
+            hconcat(gx, gy, add);
+            add.convertTo(add, CV_32F);
+            grads.W_pos += add;
+        }
+    }
+    DeviceBuffer<float> result((size_t)C * N);
+    const bool message = plan.pairwise && plan.alphaP != 0;
+    combine(dG.get(), plan.prior ? PdOut.get() : nullptr, (float)plan.alphaS, message ? direct.get() : nullptr, 1.f,
+            message ? dwA.get() : nullptr, message ? (p.pairCompatibility ? du.get() : dv.get()) : nullptr,
+            message && p.pairCompatibility ? dwB.get() : nullptr,
+            message && p.pairCompatibility ? dv.get() : nullptr, C, N, result.get());
+    download(result, C, N, dF);   // F and dOut are on the device already: dF may alias them
+}
+
+}}} // namespace cv::escrf::cuda
