@@ -36,6 +36,13 @@ private:
 } // namespace opencv_test
 #define GTEST_SKIP() ::opencv_test::EscrfSkip()
 #endif
+// GoogleTest 1.10 renamed "test case" to "test suite"; 1.8 only has the old names.
+#ifndef INSTANTIATE_TEST_SUITE_P
+#define INSTANTIATE_TEST_SUITE_P INSTANTIATE_TEST_CASE_P
+#endif
+#ifndef TYPED_TEST_SUITE
+#define TYPED_TEST_SUITE TYPED_TEST_CASE
+#endif
 // ts declares norm, add, ... in opencv_test as dummy types (CVTEST_GUARD_SYMBOL) so that a
 // test must choose between cv:: and cvtest::. The tests are written for the standalone build,
 // where these names mean cv::, so say so in the unnamed namespace that holds the tests.
