@@ -114,37 +114,44 @@ static void projectBackward(const Mat& deT, int col0, const Mat& X, Mat& dW)
     dW += add;
 }
 
-// dA[x] = sum_y de(x, y), dB[y] = sum_x de(x, y) over the position half of deT, in a fixed
-// order (deterministic); then dW_pos[:, :P] += dA pe_x^T and dW_pos[:, P:] += dB pe_y^T.
+// dA[x] = sum_y de(x, y), dB[y] = sum_x de(x, y) over the position half of deT, then
+// dW_pos[:, :P] += dA pe_x^T and dW_pos[:, P:] += dB pe_y^T. One pass over deT in row order:
+// fixed bands of rows keep their own dA, summed in band order (deterministic).
 template <typename T>
 static void positionBackward(const Mat& deT, int col0, const Mat& position, Size fs, Mat& dW_pos)
 {
     const int E = dW_pos.rows, P = dW_pos.cols / 2, w = fs.width, h = fs.height;
-    Mat dA = Mat::zeros(w, E, CV_64F), dB = Mat::zeros(h, E, CV_64F);
-    parallel_for_(Range(0, h), [&](const Range& r) {
-        for (int y = r.start; y < r.end; y++)
+    const int bands = std::max(1, std::min(8, h));
+    std::vector<Mat> dAparts(bands);
+    Mat dB = Mat::zeros(h, E, CV_64F);
+    parallel_for_(Range(0, bands), [&](const Range& r) {
+        std::vector<T> rowSum(E);
+        for (int band = r.start; band < r.end; band++)
         {
-            double* b = dB.ptr<double>(y);
-            for (int x = 0; x < w; x++)
+            Mat dA = Mat::zeros(w, E, deT.type());
+            for (int y = h * band / bands; y < h * (band + 1) / bands; y++)
             {
-                const T* de = deT.ptr<T>(y * w + x) + col0;
+                std::fill(rowSum.begin(), rowSum.end(), T(0));
+                for (int x = 0; x < w; x++)
+                {
+                    const T* de = deT.ptr<T>(y * w + x) + col0;
+                    T* a = dA.ptr<T>(x);
+                    for (int e = 0; e < E; e++)
+                    {
+                        a[e] += de[e];
+                        rowSum[e] += de[e];
+                    }
+                }
+                double* b = dB.ptr<double>(y);
                 for (int e = 0; e < E; e++)
-                    b[e] += de[e];
+                    b[e] = rowSum[e];
             }
+            dA.convertTo(dAparts[band], CV_64F);
         }
     });
-    parallel_for_(Range(0, w), [&](const Range& r) {
-        for (int x = r.start; x < r.end; x++)
-        {
-            double* a = dA.ptr<double>(x);
-            for (int y = 0; y < h; y++)
-            {
-                const T* de = deT.ptr<T>(y * w + x) + col0;
-                for (int e = 0; e < E; e++)
-                    a[e] += de[e];
-            }
-        }
-    });
+    Mat dA = Mat::zeros(w, E, CV_64F);
+    for (const Mat& part : dAparts)
+        dA += part;
     Mat pex, pey, gx, gy;
     separablePosition(position, fs, pex, pey);
     pex.convertTo(pex, CV_64F);
