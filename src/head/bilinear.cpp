@@ -53,12 +53,14 @@ void resizeBilinear(const Mat& src, Size srcSize, Size dstSize, Mat& dst)
     checkPlanar(src, srcSize, "resizeBilinear: src");
     CV_Assert(!dstSize.empty());
     const int channels = src.rows;
-    dst.create(channels, dstSize.area(), CV_32F);
     if (srcSize == dstSize)
     {
-        src.copyTo(dst);
+        dst = src; // nothing to interpolate: share the data
         return;
     }
+    if (dst.data == src.data)
+        dst.release(); // never write into the input
+    dst.create(channels, dstSize.area(), CV_32F);
     parallel_for_(Range(0, channels), [&](const Range& r) {
         for (int c = r.start; c < r.end; c++)
         {
@@ -74,12 +76,14 @@ void resizeBilinearAdjoint(const Mat& dDst, Size srcSize, Size dstSize, Mat& dSr
     checkPlanar(dDst, dstSize, "resizeBilinearAdjoint: dDst");
     CV_Assert(!srcSize.empty());
     const int channels = dDst.rows;
-    dSrc.create(channels, srcSize.area(), CV_32F);
     if (srcSize == dstSize)
     {
-        dDst.copyTo(dSrc);
+        dSrc = dDst; // the identity is its own adjoint: share the data
         return;
     }
+    if (dSrc.data == dDst.data)
+        dSrc.release(); // never write into the input
+    dSrc.create(channels, srcSize.area(), CV_32F);
     const Taps tx(srcSize.width, dstSize.width), ty(srcSize.height, dstSize.height);
     parallel_for_(Range(0, channels), [&](const Range& r) {
         std::vector<float> rowBuf(srcSize.width);

@@ -14,7 +14,8 @@ namespace cv {
 namespace escrf {
 namespace detail {
 
-//! dst (C x dstSize.area()) = resize of each row of src (C x srcSize.area()).
+//! dst (C x dstSize.area()) = resize of each row of src (C x srcSize.area()). When the sizes
+//! are equal, dst shares src's data (and likewise for the adjoint).
 void resizeBilinear(const Mat& src, Size srcSize, Size dstSize, Mat& dst);
 
 //! dSrc (C x srcSize.area()) = adjoint of resizeBilinear applied to dDst (C x dstSize.area()).

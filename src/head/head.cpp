@@ -34,6 +34,21 @@ void kaimingUniform(Mat& w, int fanIn, RNG& rng)
     rng.fill(w, RNG::UNIFORM, -bound, bound);
 }
 
+// m.row(r) += bias(r) for a D x N matrix and a D x 1 bias, without a D x N temporary.
+void addRowBias(Mat& m, const Mat& bias)
+{
+    CV_Assert(m.type() == CV_32F && bias.type() == CV_32F && bias.total() == (size_t)m.rows);
+    parallel_for_(Range(0, m.rows), [&](const Range& r) {
+        for (int d = r.start; d < r.end; d++)
+        {
+            float* row = m.ptr<float>(d);
+            const float b = bias.at<float>(d);
+            for (int i = 0; i < m.cols; i++)
+                row[i] += b;
+        }
+    });
+}
+
 // Cache layout of forward(): saved[0] = pre-activation Z (D x N), saved[1] = block input F,
 // saved[2] = block output F*.
 enum { SAVED_Z = 0, SAVED_F = 1, SAVED_FSTAR = 2, SAVED_COUNT = 3 };
@@ -176,7 +191,7 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
     Mat F;
     if (config_.projection > 0)
     {
-        Z += repeat(projectionBias, 1, N);
+        addRowBias(Z, projectionBias);
         F = config_.projectionRelu ? max(Z, 0.f) : Z;
     }
     else
@@ -193,7 +208,8 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
                                          headSize.width, headSize.height));
         escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, cache ? &cache->block : nullptr);
     }
-    gemm(classifierWeights, Fstar, 1.0, repeat(classifierBias, 1, N), 1.0, logits);
+    gemm(classifierWeights, Fstar, 1.0, noArray(), 0.0, logits);
+    addRowBias(logits, classifierBias);
 
     if (cache)
     {
