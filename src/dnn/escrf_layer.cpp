@@ -8,6 +8,8 @@
 #include "opencv2/escrf/block.hpp"
 #include "dnn/dnn_layers.hpp"
 #include "opencv2/dnn/shape_utils.hpp"
+#include "block/block_cuda.hpp"
+#include "superpixels/superpixels_cuda.hpp"
 
 namespace cv {
 namespace escrf {
@@ -154,7 +156,9 @@ public:
             forward_fallback(inputs_arr, outputs_arr, internals_arr);
             return;
         }
-        warnCpuFallback(*this);
+        const bool gpu = useCuda();
+        if (!gpu)
+            warnCpuFallback(*this);
         std::vector<Mat> inputs, outputs;
         inputs_arr.getMatVector(inputs);
         outputs_arr.getMatVector(outputs);
@@ -191,13 +195,29 @@ public:
             prepareGuide(rgb, labels, M, fs, params_, guide, CV_32F);
             Mat Fn(C, N, CV_32F, (void*)F.ptr<float>(n));
             Mat On(C, N, CV_32F, out.ptr<float>(n)), result;
-            escrfBlockForward(params_, weights_, guide, Fn, result);
+            if (gpu)
+                cuda::escrfBlockForward(params_, weights_, guide, Fn, result);
+            else
+                escrfBlockForward(params_, weights_, guide, Fn, result);
             CV_Assert(result.size() == On.size() && result.type() == CV_32F);
             result.copyTo(On);
         }
     }
 
 private:
+    // The block's own CUDA path when a CUDA target is asked for and a device is there (the dense
+    // option is CPU-only); cv::dnn's CUDA backend itself is not used (supportBackend: OpenCV only).
+    bool useCuda() const
+    {
+#ifdef HAVE_ESCRF_CUDA
+        const int t = preferableTarget;
+        return (t == dnn::DNN_TARGET_CUDA || t == dnn::DNN_TARGET_CUDA_FP16) && !params_.dense &&
+               cuda::deviceAvailable();
+#else
+        return false;
+#endif
+    }
+
     // Float superpixel labels -> CV_32S, checking that they are integers >= 0; returns M.
     int labelsFromFloat(const Mat& Sf, Mat& labels) const
     {
