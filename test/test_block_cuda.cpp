@@ -25,6 +25,8 @@ using namespace cv::escrf;
 #define ESCRF_BLOCK_REQUIRE_CUDA_BUILD() GTEST_SKIP() << "built without CUDA (HAVE_ESCRF_CUDA undefined)"
 #endif
 
+#ifdef HAVE_ESCRF_CUDA
+
 struct Problem
 {
     EscrfBlockParams params;
@@ -98,8 +100,6 @@ void expectCloseScalar(const char* what, double cpu, double gpu)
 {
     EXPECT_LE(std::abs(cpu - gpu), 1e-4 * std::max(1.0, std::abs(cpu))) << what << ": cpu " << cpu << ", gpu " << gpu;
 }
-
-#ifdef HAVE_ESCRF_CUDA
 
 struct Result
 {
