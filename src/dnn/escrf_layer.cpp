@@ -195,9 +195,11 @@ public:
             prepareGuide(rgb, labels, M, fs, params_, guide, CV_32F);
             Mat Fn(C, N, CV_32F, (void*)F.ptr<float>(n));
             Mat On(C, N, CV_32F, out.ptr<float>(n)), result;
+#ifdef HAVE_ESCRF_CUDA
             if (gpu)
                 cuda::escrfBlockForward(params_, weights_, guide, Fn, result);
             else
+#endif
                 escrfBlockForward(params_, weights_, guide, Fn, result);
             CV_Assert(result.size() == On.size() && result.type() == CV_32F);
             result.copyTo(On);
