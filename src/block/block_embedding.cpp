@@ -120,7 +120,7 @@ static void projectBackward(const Mat& deT, int col0, const Mat& X, Mat& dW)
 template <typename T>
 static void positionBackward(const Mat& deT, int col0, const Mat& position, Size fs, Mat& dW_pos)
 {
-    const int E = dW_pos.rows, P = dW_pos.cols / 2, w = fs.width, h = fs.height;
+    const int E = dW_pos.rows, w = fs.width, h = fs.height;
     const int bands = std::max(1, std::min(8, h));
     std::vector<Mat> dAparts(bands);
     Mat dB = Mat::zeros(h, E, CV_64F);
