@@ -7,6 +7,7 @@
 #include "precomp.hpp"
 #include "head/argmax.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_inputs.hpp"
 
 namespace cv {
 namespace escrf {
@@ -119,7 +120,7 @@ private:
         const Size headSize(work.cols / head_->config().stride, work.rows / head_->config().stride);
 
         std::vector<Mat> features;
-        backbone_->forward(work, head_->config().inputs, features);
+        detail::computeHeadInputs(*backbone_, work, head_->config().inputs, features);
         EscrfGuide guide;
         if (head_->needsGuide())
         {

@@ -266,8 +266,8 @@ TEST(Escrf_Trainer, cache_folder_is_reused_by_later_runs)
     std::vector<String> feat, sp;
     utils::fs::glob(p.cacheDir, "*.feat", feat);
     utils::fs::glob(p.cacheDir, "*.sp", sp);
-    EXPECT_EQ(3u * 2 + 2, feat.size()); // train with flips, val without
-    EXPECT_EQ(feat.size(), sp.size());
+    EXPECT_EQ((3u * 2 + 2) * 2, feat.size()); // train with flips, val without; two outputs each
+    EXPECT_EQ(feat.size() / 2, sp.size());
     Ptr<Head> b = HeadTrainer::create(desc, toyConfig(), p)->train(d.train, d.val, d.dir + "/b.yml");
     expectSameWeights(weightsOf(a), weightsOf(b));
     // Without a folder, a budget that is too small is a clear error.

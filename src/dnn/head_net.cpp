@@ -74,13 +74,14 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
         CV_Error_(Error::StsBadArg, ("appendHead: %d projection weights for %d inputs",
                                      (int)head.projectionWeights.size(), (int)cfg.inputs.size()));
 
-    // Inputs: the backbone's image at pin 0, then the guide and the superpixels.
+    // Inputs: the backbone's image at pin 0, then the guide (pin 1) and the superpixels (pin 2).
+    // A head that reads the guide as a feature (HEAD_INPUT_GUIDE) needs the guide pin too.
+    const bool guideFeature = std::find(cfg.inputs.begin(), cfg.inputs.end(), String(HEAD_INPUT_GUIDE)) != cfg.inputs.end();
     std::vector<String> inputNames(1, imageInputName);
-    if (head.needsGuide())
-    {
+    if (head.needsGuide() || guideFeature)
         inputNames.push_back("guide");
+    if (head.needsGuide())
         inputNames.push_back("superpixels");
-    }
     net.setInputsNames(inputNames);
 
     // Per input: (projection,) resize to the head resolution.
@@ -88,12 +89,15 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
     for (size_t l = 0; l < cfg.inputs.size(); l++)
     {
         const String& in = cfg.inputs[l];
-        const int srcId = net.getLayerId(in);
-        if (srcId < 0)
-            CV_Error_(Error::StsObjectNotFound, ("appendHead: the backbone has no output (layer) named '%s' "
-                                                 "(HeadConfig::inputs[%d])", in.c_str(), (int)l));
-        const int srcPin = std::max(0, net.getLayer(srcId)->outputNameToIndex(in));
-        int id = srcId, pin = srcPin;
+        int id = 0, pin = 1; // HEAD_INPUT_GUIDE: the net's guide input
+        if (in != HEAD_INPUT_GUIDE)
+        {
+            id = net.getLayerId(in);
+            if (id < 0)
+                CV_Error_(Error::StsObjectNotFound, ("appendHead: the backbone has no output (layer) named '%s' "
+                                                     "(HeadConfig::inputs[%d])", in.c_str(), (int)l));
+            pin = std::max(0, net.getLayer(id)->outputNameToIndex(in));
+        }
         if (projection)
         {
             LayerParams lp = conv1x1(kPrefix + String("proj_") + in, head.projectionWeights[l], Mat());

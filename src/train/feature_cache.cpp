@@ -4,6 +4,7 @@
 
 #include "precomp.hpp"
 #include "train/feature_cache.hpp"
+#include "head/head_inputs.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 
 #include <cstdio>
@@ -115,30 +116,37 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
         e.image = image;
         e.labels = labels;
     }
-    std::vector<Mat> half;
+    // One file per output, so that heads reading other combinations of outputs reuse them.
+    std::vector<Mat> half(outputs_.size());
+    std::vector<String> missing;
     if (!folder_.empty())
-    {
-        String key = backbone_->description().model + "|" + what + (flip ? "|flip" : "|");
-        for (const String& o : outputs_)
-            key += "|" + o;
-        e.file = utils::fs::join(folder_, hashKey(key) + ".feat");
-        if (readBlobs(e.file, half) && half.size() != outputs_.size())
-            half.clear();
-    }
-    if (half.empty())
+        for (size_t k = 0; k < outputs_.size(); k++)
+        {
+            const String key = backbone_->description().model + "|" + what + (flip ? "|flip|" : "||") + outputs_[k];
+            e.files.push_back(utils::fs::join(folder_, hashKey(key) + ".feat"));
+            std::vector<Mat> stored;
+            if (readBlobs(e.files[k], stored) && stored.size() == 1)
+                half[k] = stored[0];
+        }
+    for (size_t k = 0; k < outputs_.size(); k++)
+        if (half[k].empty())
+            missing.push_back(outputs_[k]);
+    if (!missing.empty())
     {
         std::vector<Mat> blobs;
-        backbone_->forward(e.image, outputs_, blobs);
-        half.resize(blobs.size());
-        for (size_t i = 0; i < blobs.size(); i++)
+        computeHeadInputs(*backbone_, e.image, missing, blobs);
+        for (size_t k = 0, m = 0; k < outputs_.size(); k++)
         {
-            if (!checkRange(blobs[i]))
+            if (!half[k].empty())
+                continue;
+            const Mat& b = blobs[m++];
+            if (!checkRange(b))
                 CV_Error_(Error::StsError, ("feature cache: backbone output '%s' of %s holds NaN or infinite values",
-                                            outputs_[i].c_str(), what.c_str()));
-            blobs[i].convertTo(half[i], CV_16F);
+                                            outputs_[k].c_str(), what.c_str()));
+            b.convertTo(half[k], CV_16F);
+            if (!e.files.empty())
+                writeBlobs(e.files[k], { half[k] });
         }
-        if (!e.file.empty())
-            writeBlobs(e.file, half);
     }
     const size_t n = blobBytes(half);
     if (bytes_ + n <= budget_)
@@ -146,7 +154,7 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
         e.features = half;
         bytes_ += n;
     }
-    else if (e.file.empty())
+    else if (e.files.empty())
         CV_Error_(Error::StsNoMem, ("feature cache: the features exceed the memory budget of %.0f MB at %s; "
                                     "raise TrainParams::cacheBudgetMB or set TrainParams::cacheDir",
                                     budget_ / 1048576.0, what.c_str()));
@@ -194,8 +202,14 @@ void FeatureCache::get(int i, CachedSample& s) const
     CV_Assert(i >= 0 && i < size());
     const Entry& e = entries_[i];
     std::vector<Mat> half = e.features;
-    if (half.empty() && !readBlobs(e.file, half))
-        CV_Error_(Error::StsError, ("feature cache: '%s' is missing or corrupt", e.file.c_str()));
+    if (half.empty())
+        for (const String& file : e.files)
+        {
+            std::vector<Mat> stored;
+            if (!readBlobs(file, stored) || stored.size() != 1)
+                CV_Error_(Error::StsError, ("feature cache: '%s' is missing or corrupt", file.c_str()));
+            half.push_back(stored[0]);
+        }
     s.features.resize(half.size());
     for (size_t k = 0; k < half.size(); k++)
         half[k].convertTo(s.features[k], CV_32F);

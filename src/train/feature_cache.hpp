@@ -24,9 +24,9 @@ struct CachedSample
 };
 
 /** Backbone outputs of a data set, computed once. Features are kept as float16 in memory
- * up to a budget; with a folder, every sample is also stored there (keyed by the image, the
- * flip, the model and the outputs) and reused by later runs, and samples beyond the budget
- * are read back from it on demand. */
+ * up to a budget; with a folder, every output of every sample is also stored there (keyed by the
+ * image, the flip, the model and the output name) and reused by later runs, also by heads that
+ * read other outputs, and samples beyond the budget are read back from it on demand. */
 class FeatureCache
 {
 public:
@@ -45,7 +45,7 @@ private:
     struct Entry
     {
         std::vector<Mat> features; // CV_16F, empty when on disk only
-        String file;               // on-disk copy ("" when none)
+        std::vector<String> files; // on-disk copies, one per output (empty when none)
         Mat image, labels, superpixels;
         int numSuperpixels = 0;
     };

@@ -19,7 +19,7 @@ namespace cv {
 namespace escrf {
 
 TrainParams::TrainParams()
-    : epochs(8), batchSize(4), optimizer(OPTIMIZER_ADAMW), learningRate(5e-3), momentum(0.9), beta2(0.999),
+    : epochs(3), batchSize(4), optimizer(OPTIMIZER_ADAMW), learningRate(5e-3), momentum(0.9), beta2(0.999),
       weightDecay(1e-4), schedule(LR_POLY), polyPower(0.9), warmupSteps(20), classWeighting(CLASS_WEIGHTS_NONE),
       flip(true), valEvery(1), seed(1), cacheBudgetMB(6000), checkpointEvery(50), resume(true), maxImages(0),
       verbose(1)

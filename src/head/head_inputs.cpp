@@ -1,0 +1,46 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#include "precomp.hpp"
+#include "opencv2/escrf/head.hpp"
+#include "head/head_inputs.hpp"
+
+namespace cv {
+namespace escrf {
+namespace detail {
+
+Mat guideBlob(const Mat& bgr8)
+{
+    CV_Assert(bgr8.type() == CV_8UC3 && !bgr8.empty());
+    const int sz[] = { 1, 3, bgr8.rows, bgr8.cols };
+    Mat blob(4, sz, CV_32F);
+    std::vector<Mat> planes;
+    for (int c = 0; c < 3; c++)
+        planes.push_back(Mat(bgr8.size(), CV_32F, blob.ptr<float>(0, c)));
+    Mat f;
+    bgr8.convertTo(f, CV_32F, 1.0 / 255);
+    std::vector<Mat> bgr;
+    split(f, bgr);
+    for (int c = 0; c < 3; c++)
+        bgr[2 - c].copyTo(planes[c]); // RGB order, as the block's guide
+    return blob;
+}
+
+void computeHeadInputs(Backbone& backbone, const Mat& bgr8, const std::vector<String>& names,
+                       std::vector<Mat>& inputs)
+{
+    std::vector<String> outputs;
+    for (const String& n : names)
+        if (n != HEAD_INPUT_GUIDE)
+            outputs.push_back(n);
+    std::vector<Mat> blobs;
+    if (!outputs.empty())
+        backbone.forward(bgr8, outputs, blobs);
+    inputs.clear();
+    size_t next = 0;
+    for (const String& n : names)
+        inputs.push_back(n == HEAD_INPUT_GUIDE ? guideBlob(bgr8) : blobs[next++]);
+}
+
+}}} // namespace cv::escrf::detail

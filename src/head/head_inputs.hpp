@@ -1,0 +1,27 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+#ifndef OPENCV_ESCRF_HEAD_INPUTS_HPP
+#define OPENCV_ESCRF_HEAD_INPUTS_HPP
+
+#include "opencv2/core.hpp"
+#include "opencv2/escrf/backbone.hpp"
+
+namespace cv {
+namespace escrf {
+namespace detail {
+
+/** The tensors a head reads, in the order of `names`: backbone outputs, except the name
+ * HEAD_INPUT_GUIDE ("guide"), which is the image itself as a 1 x 3 x H x W RGB blob in [0,1]
+ * (the block's guide image, at full resolution). The backbone runs only when some name is
+ * not "guide". */
+void computeHeadInputs(Backbone& backbone, const Mat& bgr8, const std::vector<String>& names,
+                       std::vector<Mat>& inputs);
+
+//! The guide image as a 1 x 3 x H x W RGB blob in [0,1].
+Mat guideBlob(const Mat& bgr8);
+
+}}} // namespace cv::escrf::detail
+
+#endif
