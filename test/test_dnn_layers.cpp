@@ -415,6 +415,49 @@ TEST(Escrf_DnnHeadNet, equals_head_forward_on_a_tiny_backbone)
     }
 }
 
+// A head reading the guide image itself as a feature (HEAD_INPUT_GUIDE) takes it from the
+// net's "guide" input, also in the baseline variant that has no block.
+TEST(Escrf_DnnHeadNet, guide_as_a_head_input)
+{
+    const std::string model = escrfTestDataPath("escrf_tiny_backbone.onnx");
+    Net backbone = dnn::readNetFromONNX(model);
+    RNG rng(12);
+    const Size imgSize(24, 18);
+    for (int variant : { HEAD_BASELINE, HEAD_ESCRF })
+    {
+        HeadConfig cfg = tinyConfig(variant, 6, 1);
+        cfg.inputs = { "feat_b", HEAD_INPUT_GUIDE };
+        Ptr<Head> head = Head::create(cfg, { 5, 3 }, 77);
+        Mat image = randomBlob(1, 3, imgSize.height, imgSize.width, rng);
+        Mat guideBlob = randomBlob(1, 3, imgSize.height, imgSize.width, rng, 0.f, 1.f);
+        Mat spBlob = gridLabels(1, imgSize.height, imgSize.width, 6);
+        Net net = createHeadNet(model, *head);
+        net.setInput(image, "image");
+        net.setInput(guideBlob, "guide");
+        if (head->needsGuide())
+            net.setInput(spBlob, "superpixels");
+        Mat scores = net.forward("scores");
+
+        backbone.setInput(image);
+        std::vector<Mat> feats = { backbone.forward("feat_b").clone(), guideBlob };
+        std::vector<Mat> planes;
+        for (int ch = 0; ch < 3; ch++)
+            planes.push_back(Mat(imgSize, CV_32F, guideBlob.ptr<float>(0, ch)));
+        Mat rgb, labels;
+        merge(planes, rgb);
+        Mat(imgSize, CV_32F, spBlob.ptr<float>(0)).convertTo(labels, CV_32S);
+        double mx = 0;
+        minMaxIdx(labels, nullptr, &mx);
+        EscrfGuide guide;
+        if (head->needsGuide())
+            prepareGuide(rgb, labels, (int)mx + 1, imgSize, head->effectiveBlockParams(), guide, CV_32F);
+        Mat logits;
+        head->forward(feats, imgSize, head->needsGuide() ? &guide : nullptr, logits);
+        Mat expected = logits.reshape(1, std::vector<int>{ 1, 3, imgSize.height, imgSize.width });
+        EXPECT_LE(relDiff(scores, expected), 1e-4) << headVariantToString(variant);
+    }
+}
+
 TEST(Escrf_DnnHeadNet, errors_name_what_is_wrong)
 {
     const std::string model = escrfTestDataPath("escrf_tiny_backbone.onnx");

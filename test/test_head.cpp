@@ -4,6 +4,7 @@
 
 #include "test_precomp.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_inputs.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 
 #include <fstream>
@@ -57,6 +58,19 @@ TEST(Escrf_Bilinear, adjoint_passes_dot_product_test)
         const double lhs = Rx.dot(y), rhs = x.dot(Rty);
         EXPECT_NEAR(lhs, rhs, 1e-4 * (std::abs(lhs) + 1)) << c[0] << " -> " << c[1];
     }
+}
+
+TEST(Escrf_HeadInputs, guide_blob_is_rgb_in_unit_range)
+{
+    Mat bgr(2, 3, CV_8UC3, Scalar(10, 20, 255));
+    bgr.at<Vec3b>(1, 2) = Vec3b(0, 51, 102);
+    Mat blob = cv::escrf::detail::guideBlob(bgr);
+    ASSERT_EQ(4, blob.dims);
+    EXPECT_EQ(3, blob.size[1]);
+    EXPECT_FLOAT_EQ(1.f, blob.at<float>(0, 0, 0, 0));         // R of (0, 0) = 255
+    EXPECT_FLOAT_EQ(10.f / 255, blob.at<float>(0, 2, 0, 0));  // B
+    EXPECT_FLOAT_EQ(0.4f, blob.at<float>(0, 0, 1, 2));        // R = 102
+    EXPECT_FLOAT_EQ(0.2f, blob.at<float>(0, 1, 1, 2));        // G = 51
 }
 
 HeadConfig smallConfig(int variant, int projection)
