@@ -67,10 +67,11 @@ TEST(Escrf_HeadInputs, guide_blob_is_rgb_in_unit_range)
     Mat blob = cv::escrf::detail::guideBlob(bgr);
     ASSERT_EQ(4, blob.dims);
     EXPECT_EQ(3, blob.size[1]);
-    EXPECT_FLOAT_EQ(1.f, blob.at<float>(0, 0, 0, 0));         // R of (0, 0) = 255
-    EXPECT_FLOAT_EQ(10.f / 255, blob.at<float>(0, 2, 0, 0));  // B
-    EXPECT_FLOAT_EQ(0.4f, blob.at<float>(0, 0, 1, 2));        // R = 102
-    EXPECT_FLOAT_EQ(0.2f, blob.at<float>(0, 1, 1, 2));        // G = 51
+    auto at = [&](int c, int y, int x) { return blob.ptr<float>(0, c)[y * 3 + x]; };
+    EXPECT_FLOAT_EQ(1.f, at(0, 0, 0));         // R of (0, 0) = 255
+    EXPECT_FLOAT_EQ(10.f / 255, at(2, 0, 0));  // B
+    EXPECT_FLOAT_EQ(0.4f, at(0, 1, 2));        // R = 102
+    EXPECT_FLOAT_EQ(0.2f, at(1, 1, 2));        // G = 51
 }
 
 HeadConfig smallConfig(int variant, int projection)
