@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the escrf module INSIDE an OpenCV 4.6 source tree and runs its accuracy tests.
 #
-# Usage: tools/build_in_opencv_tree.sh [work_dir]      (default: ./opencv-intree-build)
+# Usage: tools/build_in_opencv_tree.sh [work_dir]
+#   work_dir (sources, build, logs) defaults to ./opencv-intree-build, or to
+#   ../opencv-intree-build next to the repository when run from inside it (keeps the
+#   ~2 GB of sources and objects out of the working tree).
 #
 # The OpenCV sources are Debian 12's "opencv" source package (4.6.0, opencv_contrib in its
 # contrib/ folder). Each step is skipped when already done, so the script can be re-run
@@ -15,7 +18,15 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-WORK=$(mkdir -p "${1:-$PWD/opencv-intree-build}" && cd "${1:-$PWD/opencv-intree-build}" && pwd)
+if [ -n "${1:-}" ]; then
+  WORK=$1
+else
+  case "$PWD/" in
+    "$REPO"/*) WORK="$(dirname "$REPO")/opencv-intree-build" ;;
+    *) WORK="$PWD/opencv-intree-build" ;;
+  esac
+fi
+WORK=$(mkdir -p "$WORK" && cd "$WORK" && pwd)
 JOBS=${JOBS:-2}
 BUILD="$WORK/build"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
@@ -47,7 +58,8 @@ if [ -z "$SRC" ]; then
     $SUDO apt-get update -qq
   fi
   log "apt-get source opencv in $WORK"
-  (cd "$WORK" && apt-get source -qq opencv)
+  (cd "$WORK" && apt-get source -qq opencv > "$WORK/apt-source.log" 2>&1) ||
+    { cat "$WORK/apt-source.log" >&2; exit 1; }
   SRC=$(ls -d "$WORK"/opencv-4.6.0*/ | head -n1)
 fi
 SRC=${SRC%/}
