@@ -4,7 +4,7 @@
 # Usage: tools/build_in_opencv_tree.sh [work_dir]
 #   work_dir (sources, build, logs) defaults to ./opencv-intree-build, or to
 #   ../opencv-intree-build next to the repository when run from inside it (keeps the
-#   ~2 GB of sources and objects out of the working tree).
+#   ~500 MB of sources and objects out of the working tree).
 #
 # The OpenCV sources are Debian 12's "opencv" source package (4.6.0, opencv_contrib in its
 # contrib/ folder). Each step is skipped when already done, so the script can be re-run
