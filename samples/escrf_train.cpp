@@ -19,7 +19,7 @@ static const char* keys =
     "{ val           |        | validation list (model selection by val mIoU) }"
     "{ out o         | <none> | output head file (.yml); also writes <out>.csv and <out>.png }"
     "{ variant       | escrf  | baseline, pairwise, superpixel or escrf }"
-    "{ inputs        | logits,feat_s2,guide | comma-separated backbone outputs the head reads (guide: the image itself) }"
+    "{ inputs        | logits,feat_s2 | comma-separated backbone outputs the head reads (guide: the image itself) }"
     "{ stride        | 1      | head resolution = image size / stride }"
     "{ projection    | 16     | channels of the 1x1 projection (0 = concatenate the inputs) }"
     "{ superpixels   | 600    | superpixels per image }"
