@@ -5,6 +5,7 @@
 // The core pipeline: image -> superpixels + backbone features -> head (projection,
 // ES-CRF block, classifier) -> bilinear up-sampling -> label map.
 #include "precomp.hpp"
+#include "core/alignment.hpp"
 #include "head/argmax.hpp"
 #include "head/bilinear.hpp"
 #include "head/head_inputs.hpp"
@@ -15,18 +16,6 @@ namespace escrf {
 Segmenter::~Segmenter() {}
 
 namespace {
-
-int lcm(int a, int b)
-{
-    int x = a, y = b;
-    while (y)
-    {
-        const int t = x % y;
-        x = y;
-        y = t;
-    }
-    return a / x * b;
-}
 
 class SegmenterImpl CV_FINAL : public Segmenter
 {
@@ -92,7 +81,7 @@ public:
 
 private:
     // Both the backbone and the head stride must divide the processed size.
-    int alignment() const { return lcm(std::max(desc_.sizeMultiple, 1), head_->config().stride); }
+    int alignment() const { return detail::sizeAlignment(desc_.sizeMultiple, head_->config().stride); }
 
     // K x (H*W) CV_32F logits at the input image size.
     Mat scores(InputArray input, Size& size)

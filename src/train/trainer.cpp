@@ -7,6 +7,7 @@
 #include "precomp.hpp"
 #include "opencv2/escrf/train.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
+#include "core/alignment.hpp"
 #include "head/argmax.hpp"
 #include "head/bilinear.hpp"
 #include "train/checkpoint.hpp"
@@ -74,14 +75,7 @@ private:
 
 int HeadTrainerImpl::alignment() const
 {
-    int a = std::max(1, desc_.sizeMultiple), b = config_.stride, x = a, y = b;
-    while (y)
-    {
-        const int t = x % y;
-        x = y;
-        y = t;
-    }
-    return a / x * b;
+    return detail::sizeAlignment(desc_.sizeMultiple, config_.stride);
 }
 
 void HeadTrainerImpl::fillCache(FeatureCache& cache, const String& list, bool flip, detail::Progress& progress)
