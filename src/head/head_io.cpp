@@ -8,10 +8,7 @@
 #include "precomp.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
-
-#include <cstdio>
-#include <fstream>
-#include <unistd.h>
+#include "core/atomic_file.hpp"
 
 namespace cv {
 namespace escrf {
@@ -105,33 +102,6 @@ SuperpixelParams readSuperpixelParams(const FileNode& n, const String& file)
     return p;
 }
 
-// Writes text to a temporary file beside `filename`, then renames it over `filename`.
-void writeFileAtomically(const String& filename, const std::string& text)
-{
-    const String tmp = filename + format(".tmp%d", (int)getpid());
-    {
-        std::ofstream out(tmp.c_str(), std::ios::binary | std::ios::trunc);
-        if (!out)
-            CV_Error_(Error::StsError, ("head file '%s': cannot create temporary file '%s'",
-                                        filename.c_str(), tmp.c_str()));
-        out.write(text.data(), (std::streamsize)text.size());
-        out.flush();
-        if (!out)
-        {
-            out.close();
-            std::remove(tmp.c_str());
-            CV_Error_(Error::StsError, ("head file '%s': writing '%s' failed (disk full?)",
-                                        filename.c_str(), tmp.c_str()));
-        }
-    }
-    if (std::rename(tmp.c_str(), filename.c_str()) != 0)
-    {
-        std::remove(tmp.c_str());
-        CV_Error_(Error::StsError, ("head file '%s': cannot rename the temporary file into place",
-                                    filename.c_str()));
-    }
-}
-
 } // namespace
 
 void HeadIO::write(const Head& head, FileStorage& fs)
@@ -219,7 +189,7 @@ void Head::save(const String& filename) const
     FileStorage fs(".yml", FileStorage::WRITE | FileStorage::MEMORY | FileStorage::FORMAT_YAML |
                            FileStorage::WRITE_BASE64);
     HeadIO::write(*this, fs);
-    writeFileAtomically(filename, fs.releaseAndGetString());
+    detail::writeFileAtomically(filename, fs.releaseAndGetString(), "head file");
 }
 
 Ptr<Head> Head::load(const String& filename)

@@ -4,10 +4,7 @@
 
 #include "precomp.hpp"
 #include "train/checkpoint.hpp"
-
-#include <cstdio>
-#include <fstream>
-#include <unistd.h>
+#include "core/atomic_file.hpp"
 
 namespace cv {
 namespace escrf {
@@ -32,16 +29,7 @@ void saveCheckpoint(const String& file, const TrainState& s, const std::vector<S
     fs << "]";
     optimizer.write(fs);
     fs << "}";
-    const std::string text = fs.releaseAndGetString();
-    const String tmp = file + format(".tmp%d", (int)getpid());
-    {
-        std::ofstream out(tmp.c_str(), std::ios::binary | std::ios::trunc);
-        out.write(text.data(), (std::streamsize)text.size());
-        if (!out)
-            CV_Error_(Error::StsError, ("checkpoint: cannot write '%s'", tmp.c_str()));
-    }
-    if (std::rename(tmp.c_str(), file.c_str()) != 0)
-        CV_Error_(Error::StsError, ("checkpoint: cannot rename '%s' to '%s'", tmp.c_str(), file.c_str()));
+    writeFileAtomically(file, fs.releaseAndGetString(), "checkpoint");
 }
 
 void loadCheckpoint(const String& file, TrainState& s, const std::vector<String>& names,

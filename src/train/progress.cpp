@@ -4,10 +4,9 @@
 
 #include "precomp.hpp"
 #include "train/progress.hpp"
-#include "opencv2/imgcodecs.hpp"
+#include "core/atomic_file.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <unistd.h>
 
 namespace cv {
@@ -73,18 +72,11 @@ void Progress::message(const std::string& line)
 
 void writeHistoryCsv(const String& file, const std::vector<TrainEpochStats>& history)
 {
-    const String tmp = file + format(".tmp%d", (int)getpid());
-    {
-        std::ofstream out(tmp.c_str());
-        out << "epoch,loss,learning_rate,seconds,val_miou,val_boundary_f,val_pixel_accuracy\n";
-        for (const TrainEpochStats& h : history)
-            out << format("%d,%.6f,%.6g,%.2f,%.2f,%.2f,%.2f\n", h.epoch, h.loss, h.learningRate, h.seconds,
-                          h.valMeanIoU, h.valBoundaryF, h.valPixelAccuracy);
-        if (!out)
-            CV_Error_(Error::StsError, ("cannot write '%s'", tmp.c_str()));
-    }
-    if (std::rename(tmp.c_str(), file.c_str()) != 0)
-        CV_Error_(Error::StsError, ("cannot rename '%s' to '%s'", tmp.c_str(), file.c_str()));
+    std::string text = "epoch,loss,learning_rate,seconds,val_miou,val_boundary_f,val_pixel_accuracy\n";
+    for (const TrainEpochStats& h : history)
+        text += format("%d,%.6f,%.6g,%.2f,%.2f,%.2f,%.2f\n", h.epoch, h.loss, h.learningRate, h.seconds,
+                       h.valMeanIoU, h.valBoundaryF, h.valPixelAccuracy);
+    writeFileAtomically(file, text, "training log");
 }
 
 namespace {
@@ -133,9 +125,7 @@ void plotHistory(const String& file, const std::vector<TrainEpochStats>& history
     drawSeries(img, Rect(5, 5, 390, 290), { { loss, Scalar(200, 80, 0) } }, "training loss / epoch");
     drawSeries(img, Rect(405, 5, 390, 290), { { miou, Scalar(0, 140, 0) }, { bf, Scalar(0, 0, 200) } },
                "val mIoU (green), boundary F (red) / epoch");
-    const String tmp = file + format(".tmp%d.png", (int)getpid());
-    if (!imwrite(tmp, img) || std::rename(tmp.c_str(), file.c_str()) != 0)
-        CV_Error_(Error::StsError, ("cannot write the training plot '%s'", file.c_str()));
+    writeImageAtomically(file, img, "training plot");
 }
 
 }}} // namespace cv::escrf::detail
