@@ -8,6 +8,7 @@
 
 #include "precomp.hpp"
 #include "opencv2/dnn.hpp"
+#include "head/argmax.hpp"
 
 namespace cv {
 namespace escrf {
@@ -24,24 +25,10 @@ void argmaxChannels(const Mat& scores, int numChannels, Mat& labels)
         CV_Error_(Error::StsOutOfRange, ("argmaxChannels: numChannels %d exceeds the %d channels of scores",
                                          numChannels, C));
     CV_Assert(scores.isContinuous());
-    labels.create(H, W, CV_32S);
-    const float* base = scores.ptr<float>();
-    const size_t plane = (size_t)H * W;
-    parallel_for_(Range(0, H), [&](const Range& rows) {
-        std::vector<float> best(W);
-        for (int y = rows.start; y < rows.end; y++)
-        {
-            int* out = labels.ptr<int>(y);
-            const float* s0 = base + (size_t)y * W;
-            for (int x = 0; x < W; x++) { best[x] = s0[x]; out[x] = 0; }
-            for (int c = 1; c < numChannels; c++)
-            {
-                const float* s = s0 + c * plane;
-                for (int x = 0; x < W; x++)
-                    if (s[x] > best[x]) { best[x] = s[x]; out[x] = c; }
-            }
-        }
-    });
+    // The first numChannels planes as a numChannels x (H*W) matrix (no copy; the header shares
+    // the blob's reference count, so labels may even be the scores object itself).
+    const Mat planar = scores.reshape(1, C).rowRange(0, numChannels);
+    detail::argmaxPlanar(planar, Size(W, H), CV_32S, labels);
 }
 
 namespace {
