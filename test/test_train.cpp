@@ -71,6 +71,26 @@ TEST(Escrf_TrainLoss, uniform_logits_give_log_K_and_bad_labels_throw)
     EXPECT_THROW(cv::escrf::detail::softmaxCrossEntropy(logits, Size(3, 2), labels, -1, {}, grad, w), cv::Exception);
 }
 
+// -1 is an ordinary bad label when the ignore label is another value: it must not be skipped.
+TEST(Escrf_TrainLoss, label_minus_one_throws_when_the_ignore_label_is_255)
+{
+    Mat logits = Mat::zeros(4, 6, CV_32F), grad;
+    Mat labels = (Mat_<int>(2, 3) << 0, 1, 2, 3, 255, 1);
+    double w = 0;
+    EXPECT_NO_THROW(cv::escrf::detail::softmaxCrossEntropy(logits, Size(3, 2), labels, 255, {}, grad, w));
+    EXPECT_EQ(5, w);
+    labels.at<int>(1, 2) = -1;
+    try
+    {
+        cv::escrf::detail::softmaxCrossEntropy(logits, Size(3, 2), labels, 255, {}, grad, w);
+        ADD_FAILURE() << "label -1 with ignore label 255 did not throw";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(std::string::npos, e.err.find("value -1 at row 1")) << e.err;
+    }
+}
+
 TEST(Escrf_TrainOptimizer, sgd_and_adamw_steps_by_hand)
 {
     TrainParams p;

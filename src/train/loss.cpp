@@ -29,7 +29,9 @@ double softmaxCrossEntropy(const Mat& logits, Size headSize, const Mat& labels, 
 
     const int rows = full.height;
     std::vector<double> lossRow(rows, 0.0), weightRow(rows, 0.0);
-    std::vector<int> badRow(rows, -1);
+    // A flag per row, not a sentinel value: every int, -1 included, can be a bad label.
+    std::vector<uchar> badRow(rows, 0);
+    std::vector<int> badValue(rows, 0);
     parallel_for_(Range(0, rows), [&](const Range& r) {
         std::vector<float> p(K);
         for (int y = r.start; y < r.end; y++)
@@ -39,15 +41,14 @@ double softmaxCrossEntropy(const Mat& logits, Size headSize, const Mat& labels, 
             {
                 const int i = y * full.width + x;
                 const int t = lab.at<int>(i);
-                if (t == ignoreLabel)
+                if (t == ignoreLabel || t < 0 || t >= K)
                 {
+                    // No contribution; a bad label is reported after the loop, and dz stays
+                    // initialised either way.
                     for (int k = 0; k < K; k++)
                         dz.ptr<float>(k)[i] = 0.f;
-                    continue;
-                }
-                if (t < 0 || t >= K)
-                {
-                    badRow[y] = t;
+                    if (t != ignoreLabel && !badRow[y])
+                        badRow[y] = 1, badValue[y] = t;
                     continue;
                 }
                 float m = -FLT_MAX;
@@ -68,9 +69,9 @@ double softmaxCrossEntropy(const Mat& logits, Size headSize, const Mat& labels, 
         }
     });
     for (int y = 0; y < rows; y++)
-        if (badRow[y] != -1)
+        if (badRow[y])
             CV_Error_(Error::StsOutOfRange, ("training labels: value %d at row %d is outside [0, %d) and is not the ignore label %d",
-                                             badRow[y], y, K, ignoreLabel));
+                                             badValue[y], y, K, ignoreLabel));
     double loss = 0;
     weightSum = 0;
     for (int y = 0; y < rows; y++)
