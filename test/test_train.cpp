@@ -240,6 +240,42 @@ TEST(Escrf_Trainer, learns_toy_scenes_and_writes_head_log_and_plot)
     utils::fs::remove_all(d.dir);
 }
 
+// PNG holds 8 or 16 bits: with more than 256 classes the predictions are 16-bit PNGs, not
+// CV_32S maps that imwrite would silently saturate to 8 bits.
+TEST(Escrf_Evaluate, more_than_256_classes_write_16_bit_predictions)
+{
+    ToyData d = makeToyData(1, 1);
+    BackboneDescription desc = BackboneDescription::read(d.backbone);
+    const int K = 300;
+    desc.classes.clear();
+    for (int k = 0; k < K; k++)
+        desc.classes.push_back(format("class_%d", k));
+    desc.ignoreLabel = -1; // 255 is a class now
+    HeadConfig cfg;
+    cfg.variant = HEAD_BASELINE;
+    cfg.inputs = { "feat_a" };
+    cfg.projection = 0;
+    cfg.numClasses = K;
+    Ptr<Head> head = Head::create(cfg, { 4 }); // feat_a has 4 channels
+    // Every pixel predicts class 299, above the 8-bit range.
+    head->classifierWeights = Mat::zeros(K, 4, CV_32F);
+    head->classifierBias = Mat::zeros(K, 1, CV_32F);
+    head->classifierBias.at<float>(K - 1) = 1.f;
+    head->setBackbone(desc);
+    evaluateSegmenter(Segmenter::create(head, desc), d.val, -1, d.dir + "/pred");
+    std::vector<String> files;
+    utils::fs::glob(d.dir + "/pred", "*", files);
+    ASSERT_EQ(1u, files.size());
+    Mat pred = imread(files[0], IMREAD_UNCHANGED);
+    ASSERT_EQ(CV_16UC1, pred.type());
+    EXPECT_EQ(Size(32, 24), pred.size());
+    double lo = 0, hi = 0;
+    minMaxLoc(pred, &lo, &hi);
+    EXPECT_EQ(K - 1, lo);
+    EXPECT_EQ(K - 1, hi);
+    utils::fs::remove_all(d.dir);
+}
+
 TEST(Escrf_Trainer, same_seed_same_head)
 {
     ToyData d = makeToyData(4, 2);

@@ -5,10 +5,7 @@
 #include "precomp.hpp"
 #include "opencv2/escrf/train.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
-#include "opencv2/imgcodecs.hpp"
-
-#include <cstdio>
-#include <unistd.h>
+#include "core/atomic_file.hpp"
 
 namespace cv {
 namespace escrf {
@@ -24,6 +21,9 @@ SegmentationMetrics evaluateSegmenter(const Ptr<Segmenter>& segmenter, const Str
     if (!predictionDir.empty() && !utils::fs::isDirectory(predictionDir) && !utils::fs::createDirectories(predictionDir))
         CV_Error_(Error::StsError, ("evaluateSegmenter: cannot create the prediction folder '%s'", predictionDir.c_str()));
     const int K = segmenter->head()->config().numClasses;
+    if (!predictionDir.empty() && K > 65536)
+        CV_Error_(Error::StsOutOfRange, ("evaluateSegmenter: %d classes do not fit the 16-bit PNG predictions; "
+                                         "pass an empty predictionDir", K));
     SegmentationMetrics metrics(K, ignoreLabel);
     const int n = maxImages > 0 ? std::min(maxImages, data.size()) : data.size();
     for (int i = 0; i < n; i++)
@@ -40,9 +40,14 @@ SegmentationMetrics evaluateSegmenter(const Ptr<Segmenter>& segmenter, const Str
                 name = name.substr(slash + 1);
             const size_t dot = name.find_last_of('.');
             const String file = utils::fs::join(predictionDir, (dot == String::npos ? name : name.substr(0, dot)) + ".png");
-            const String tmp = file + format(".tmp%d.png", (int)getpid());
-            if (!imwrite(tmp, pred) || std::rename(tmp.c_str(), file.c_str()) != 0)
-                CV_Error_(Error::StsError, ("evaluateSegmenter: cannot write '%s'", file.c_str()));
+            if (K <= 256)
+                detail::writeImageAtomically(file, pred, "evaluateSegmenter");
+            else
+            {
+                Mat pred16; // PNG stores 8 or 16 bits, not CV_32S
+                pred.convertTo(pred16, CV_16U);
+                detail::writeImageAtomically(file, pred16, "evaluateSegmenter");
+            }
         }
     }
     return metrics;
