@@ -6,10 +6,10 @@
 #include "train/feature_cache.hpp"
 #include "head/head_inputs.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
+#include "core/atomic_file.hpp"
 
-#include <cstdio>
+#include <cstring>
 #include <fstream>
-#include <unistd.h>
 
 namespace cv {
 namespace escrf {
@@ -28,28 +28,32 @@ String hashKey(const String& key)
     return format("%016llx", (unsigned long long)h);
 }
 
+// The file layout: magic, blob count, then per blob type, dims, sizes and the raw data.
 void writeBlobs(const String& file, const std::vector<Mat>& blobs)
 {
-    const String tmp = file + format(".tmp%d", (int)getpid());
+    std::string bytes(kMagic, sizeof(kMagic));
+    auto put = [&](const void* p, size_t n) { bytes.append((const char*)p, n); };
+    const int count = (int)blobs.size();
+    put(&count, sizeof(count));
+    for (const Mat& b : blobs)
     {
-        std::ofstream out(tmp.c_str(), std::ios::binary | std::ios::trunc);
-        out.write(kMagic, sizeof(kMagic));
-        const int count = (int)blobs.size();
-        out.write((const char*)&count, sizeof(count));
-        for (const Mat& b : blobs)
-        {
-            CV_Assert(b.isContinuous());
-            const int header[2] = { b.type(), b.dims };
-            out.write((const char*)header, sizeof(header));
-            out.write((const char*)b.size.p, sizeof(int) * b.dims);
-            out.write((const char*)b.data, (std::streamsize)(b.total() * b.elemSize()));
-        }
-        if (!out)
-            CV_Error_(Error::StsError, ("feature cache: cannot write '%s' (disk full?)", tmp.c_str()));
+        CV_Assert(b.isContinuous());
+        const int header[2] = { b.type(), b.dims };
+        put(header, sizeof(header));
+        put(b.size.p, sizeof(int) * b.dims);
+        put(b.data, b.total() * b.elemSize());
     }
-    if (std::rename(tmp.c_str(), file.c_str()) != 0)
-        CV_Error_(Error::StsError, ("feature cache: cannot rename '%s'", tmp.c_str()));
+    writeFileAtomically(file, bytes, "feature cache");
 }
+
+// The types writeBlobs is given (features, superpixel maps, counts); anything else is corruption.
+bool storableType(int type)
+{
+    return type == CV_16F || type == CV_8U || type == CV_16U || type == CV_32S || type == CV_32F;
+}
+
+// No cache file comes near this; a larger stored size means a corrupt file.
+const uint64 kMaxFileBytes = (uint64)1 << 30;
 
 bool readBlobs(const String& file, std::vector<Mat>& blobs)
 {
@@ -63,17 +67,30 @@ bool readBlobs(const String& file, std::vector<Mat>& blobs)
     if (!in || std::memcmp(magic, kMagic, sizeof(kMagic)) != 0 || count < 0 || count > 64)
         return false;
     blobs.assign(count, Mat());
+    uint64 fileBytes = 0;
     for (int i = 0; i < count; i++)
     {
         int header[2] = { 0, 0 };
         in.read((char*)header, sizeof(header));
-        if (!in || header[1] < 1 || header[1] > 8)
+        if (!in || !storableType(header[0]) || header[1] < 1 || header[1] > 8)
             return false;
         std::vector<int> sz(header[1]);
         in.read((char*)sz.data(), sizeof(int) * header[1]);
+        if (!in)
+            return false;
+        // Checked before allocating: a corrupt size must not become a huge allocation.
+        uint64 bytes = CV_ELEM_SIZE(header[0]);
         for (int s : sz)
-            if (!in || s <= 0 || s > (1 << 24))
+        {
+            if (s <= 0 || s > (1 << 24))
                 return false;
+            bytes *= (uint64)s;
+            if (bytes >= kMaxFileBytes)
+                return false;
+        }
+        fileBytes += bytes;
+        if (fileBytes >= kMaxFileBytes)
+            return false;
         blobs[i].create(header[1], sz.data(), header[0]);
         in.read((char*)blobs[i].data, (std::streamsize)(blobs[i].total() * blobs[i].elemSize()));
         if (!in)
@@ -119,10 +136,15 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
     // One file per output, so that heads reading other combinations of outputs reuse them.
     std::vector<Mat> half(outputs_.size());
     std::vector<String> missing;
+    // The model and its preprocessing: changing either must not reuse stale features.
+    const BackboneDescription& d = backbone_->description();
+    const String modelKey = d.model + format("|mean %.17g %.17g %.17g %.17g|std %.17g %.17g %.17g %.17g|scale %.17g|rgb %d",
+                                             d.mean[0], d.mean[1], d.mean[2], d.mean[3], d.stddev[0], d.stddev[1],
+                                             d.stddev[2], d.stddev[3], d.scale, (int)d.rgb);
     if (!folder_.empty())
         for (size_t k = 0; k < outputs_.size(); k++)
         {
-            const String key = backbone_->description().model + "|" + what + (flip ? "|flip|" : "||") + outputs_[k];
+            const String key = modelKey + "|" + what + (flip ? "|flip|" : "||") + outputs_[k];
             e.files.push_back(utils::fs::join(folder_, hashKey(key) + ".feat"));
             std::vector<Mat> stored;
             if (readBlobs(e.files[k], stored) && stored.size() == 1)
