@@ -242,6 +242,33 @@ TEST(Escrf_BlockForward, output_may_alias_input)
     Mat inplace = s.F.clone();
     escrfBlockForward(p, s.weights, s.guide, inplace, inplace);          // out written over F
     EXPECT_EQ(norm(inplace, out, NORM_INF), 0.0);
+
+    // The same through headers over user memory (no reference count to compare).
+    std::vector<double> fbuf(s.F.total()), gbuf(dOut.total());
+    std::copy(s.F.begin<double>(), s.F.end<double>(), fbuf.begin());
+    std::copy(dOut.begin<double>(), dOut.end<double>(), gbuf.begin());
+    Mat Fu(s.F.size(), CV_64F, fbuf.data()), outU(s.F.size(), CV_64F, fbuf.data());
+    escrfBlockForward(p, s.weights, s.guide, Fu, outU);
+    EXPECT_EQ(norm(outU, out, NORM_INF), 0.0);
+    Mat dOutU(dOut.size(), CV_64F, gbuf.data()), dFU(dOut.size(), CV_64F, gbuf.data());
+    EscrfBlockWeights g3 = s.weights.zerosLike();
+    escrfBlockBackward(p, s.weights, s.guide, s.F, cache, dOutU, dFU, g3);
+    EXPECT_EQ(norm(dFU, dF, NORM_INF), 0.0);
+}
+
+TEST(Escrf_BlockForward, guide_labels_are_checked)
+{
+    EscrfBlockParams p;
+    BlockCase s = makeCase(p, 4, Size(6, 5), Size(13, 10), 5, 4);
+    Mat out;
+    EscrfGuide bad = s.guide;
+    bad.cellLabels = s.guide.cellLabels.clone();
+    bad.cellLabels.at<int>(0, 3) = bad.numSuperpixels; // out of range
+    EXPECT_THROW(escrfBlockForward(p, s.weights, bad, s.F, out), cv::Exception);
+    p.softSuperpixels = true;
+    EscrfGuide soft = s.guide;
+    soft.soft = SoftAssignment(); // not prepared with softSuperpixels
+    EXPECT_THROW(escrfBlockForward(p, s.weights, soft, s.F, out), cv::Exception);
 }
 
 TEST(Escrf_BlockGuide, position_encoding_and_image)

@@ -196,6 +196,35 @@ TEST(Escrf_Head, variants_switch_block_terms_off)
     EXPECT_THROW(headVariantFromString("crf"), cv::Exception);
 }
 
+// Without projection the inputs are concatenated; resizing them must never write into an
+// input (a same-size resize shares its source).
+TEST(Escrf_Head, forward_leaves_its_inputs_unchanged)
+{
+    HeadConfig cfg = smallConfig(HEAD_BASELINE, 0);
+    Ptr<Head> head = Head::create(cfg, { 3, 3 });
+    RNG rng(4);
+    std::vector<Mat> inputs = { randomBlob(3, 7, 9, rng), randomBlob(3, 4, 5, rng) };
+    std::vector<Mat> copies = { inputs[0].clone(), inputs[1].clone() };
+    Mat logits;
+    head->forward(inputs, Size(9, 7), nullptr, logits);
+    EXPECT_EQ(0, cv::norm(inputs[0], copies[0], NORM_INF));
+    EXPECT_EQ(0, cv::norm(inputs[1], copies[1], NORM_INF));
+}
+
+TEST(Escrf_Head, backward_checks_the_gradient_tensors)
+{
+    HeadFixture f(HEAD_ESCRF, 5, 6);
+    Mat logits, R = Mat::ones(3, f.headSize.area(), CV_32F);
+    HeadCache cache;
+    f.head->forward(f.inputs, f.headSize, &f.guide, logits, &cache);
+    std::vector<Mat> grads = f.head->zeroGradients();
+    grads.back() = Mat::zeros(3, 1, CV_64F); // cls.bias of the wrong type
+    EXPECT_THROW(f.head->backward(f.inputs, f.headSize, &f.guide, cache, R, grads), cv::Exception);
+    HeadConfig cfg = smallConfig(HEAD_ESCRF, 5);
+    cfg.block.window = 4;
+    EXPECT_THROW(Head::create(cfg, { 3, 4 }), cv::Exception);
+}
+
 TEST(Escrf_Head, bad_inputs_throw)
 {
     HeadFixture f(HEAD_ESCRF, 5, 5);

@@ -316,6 +316,13 @@ TEST(Escrf_SuperpixelLabels, nearest_equals_resize_inter_nearest)
     rng.fill(labels, RNG::UNIFORM, 0, 1000);
     const Size sizes[] = { Size(131, 97), Size(65, 48), Size(44, 33), Size(17, 13), Size(100, 70),
                            Size(3, 2), Size(1, 1), Size(130, 96), Size(7, 97) };
+    // A ratio where double-precision and exact floors differ: 26 -> 10 maps x = 5 to 12, not 13.
+    Mat row(1, 26, CV_32SC1);
+    for (int x = 0; x < 26; x++)
+        row.at<int>(x) = x;
+    Mat cells;
+    escrf::downsampleLabelsNearest(row, Size(10, 1), cells);
+    EXPECT_EQ(12, cells.at<int>(5));
     for (const Size& s : sizes)
     {
         SCOPED_TRACE(cv::format("%dx%d", s.width, s.height));

@@ -6,9 +6,9 @@
 //  * plain scores with the reference compatibility are linear in the pairs, so
 //    Fp = (F diag(mu) e^T) e is two thin matrix products;
 //  * otherwise (softmax and/or pair compatibility) the pairs are streamed in tiles with an
-//    online softmax (as memory-efficient attention); the backward pass recomputes the tiles,
-//    once over i for the terms of i and once over j for the terms of j, so no thread writes
-//    another's rows.
+//    online softmax (as memory-efficient attention); the backward pass recomputes the tiles
+//    in one pass over blocks of j: the terms of j belong to the block's owner, the terms of i
+//    go to a fixed number of stripe accumulators summed in order (deterministic).
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
@@ -219,8 +219,9 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
     // One pass over blocks of j, all i. The terms of j (dF_j, de_j, dv_j) belong to the block's
     // owner; the terms of i (de_i, du_i) go to a per-stripe accumulator, summed at the end:
     // memory O(stripes N (2E + 1)), still no N x N buffer.
-    // The stripes are summed in order afterwards, independent of thread scheduling.
-    const int stripes = std::max(1, std::min(blocks, cv::getNumThreads()));
+    // A fixed number of stripes, summed in order afterwards: the result depends neither on the
+    // thread scheduling nor on the thread count (memory: 8 N (2E + 1) values at most).
+    const int stripes = std::max(1, std::min(blocks, 8));
     std::vector<Mat> deParts(stripes), duParts(stripes);
     parallel_for_(Range(0, stripes), [&](const Range& r) {
         for (int st = r.start; st < r.end; st++)

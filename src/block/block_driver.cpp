@@ -39,6 +39,33 @@ Plan makePlan(const EscrfBlockParams& p, const EscrfBlockWeights& w)
     return plan;
 }
 
+void checkCellLabels(const Mat& labels, int N, int M)
+{
+    if (labels.type() != CV_32SC1 || (int)labels.total() != N || !labels.isContinuous())
+        CV_Error_(Error::StsBadArg, ("escrfBlock: guide.cellLabels must be a continuous CV_32S row of N = %d labels "
+                                     "(use prepareGuide)", N));
+    const int* l = labels.ptr<int>();
+    for (int i = 0; i < N; i++)
+        if (l[i] < 0 || l[i] >= M)
+            CV_Error_(Error::StsOutOfRange, ("escrfBlock: guide.cellLabels[%d] = %d, expected 0..numSuperpixels-1 = 0..%d",
+                                             i, l[i], M - 1));
+}
+
+void checkSoftAssignment(const SoftAssignment& A, int N, int M)
+{
+    if (A.numCells != N || (int)A.offsets.size() != N + 1 || A.offsets[0] != 0 ||
+        A.superpixel.size() != A.weight.size() || A.offsets[N] != (int)A.superpixel.size())
+        CV_Error_(Error::StsBadArg, ("escrfBlock: guide.soft is not an assignment of N = %d cells (prepare the guide "
+                                     "with softSuperpixels on)", N));
+    for (int i = 0; i < N; i++)
+        if (A.offsets[i + 1] < A.offsets[i])
+            CV_Error(Error::StsBadArg, "escrfBlock: guide.soft.offsets must not decrease");
+    for (size_t k = 0; k < A.superpixel.size(); k++)
+        if (A.superpixel[k] < 0 || A.superpixel[k] >= M || !(A.weight[k] >= 0))
+            CV_Error_(Error::StsOutOfRange, ("escrfBlock: guide.soft entry %d names superpixel %d with weight %g, expected "
+                                             "0..%d and a weight >= 0", (int)k, A.superpixel[k], A.weight[k], M - 1));
+}
+
 void checkRow(const char* name, const Mat& m, int C, int depth)
 {
     if (m.rows != 1 || m.cols != C || m.depth() != depth || m.channels() != 1)
@@ -64,6 +91,11 @@ void checkInputs(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Es
         if (g.numSuperpixels <= 0)
             CV_Error_(Error::StsBadArg, ("escrfBlock: guide.numSuperpixels = %d, expected > 0 (use prepareGuide)",
                                          g.numSuperpixels));
+        // The prior indexes per-superpixel sums with these labels: check them all (O(N)).
+        if (p.softSuperpixels)
+            checkSoftAssignment(g.soft, N, g.numSuperpixels);
+        else
+            checkCellLabels(g.cellLabels, N, g.numSuperpixels);
     }
     if (!plan.pairwise)
         return;
@@ -87,6 +119,13 @@ void checkInputs(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Es
     }
     else
         checkRow("w_comp", w.w_comp, C, depth);
+}
+
+// Whether two matrices share any byte (headers over user memory have no refcount, so the
+// allocation pointers cannot tell).
+bool overlaps(const Mat& a, const Mat& b)
+{
+    return !a.empty() && !b.empty() && a.datastart < b.dataend && b.datastart < a.dataend;
 }
 
 Mat asDepth(const Mat& m, int depth)
@@ -137,7 +176,7 @@ void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escrf
     std::vector<Mat> saved(SLOT_COUNT);
     // Writes into the caller's buffer when it does not alias F (saves a fresh allocation).
     Mat result;
-    if (out.u != nullptr && out.u == F.u)
+    if (overlaps(out, F))
         result = F.clone();
     else
     {
@@ -194,7 +233,7 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
     const int h = g.featureSize.height, wd = g.featureSize.width;
     const std::vector<Mat>& saved = cache.saved;
     Mat grad;   // starts as the identity term
-    if (dF.u != nullptr && (dF.u == dOut.u || dF.u == F.u))
+    if (overlaps(dF, dOut) || overlaps(dF, F))
         grad = dOut.clone();
     else
     {

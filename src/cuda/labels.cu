@@ -19,8 +19,10 @@ __global__ void downsampleLabelsNearestKernel(const int* __restrict__ src, int W
     const int y = blockIdx.y * blockDim.y + threadIdx.y;
     if (x >= w || y >= h)
         return;
-    const int sx = (int)((long long)x * W / w);
-    const int sy = (int)((long long)y * H / h);
+    // The same double-precision arithmetic as cv::resize(INTER_NEAREST) (resizeNN).
+    const double ifx = 1.0 / ((double)w / W), ify = 1.0 / ((double)h / H);
+    const int sx = min((int)floor(x * ifx), W - 1);
+    const int sy = min((int)floor(y * ify), H - 1);
     dst[(size_t)y * w + x] = src[(size_t)sy * W + sx];
 }
 

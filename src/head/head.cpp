@@ -100,6 +100,17 @@ Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputCh
         CV_Error_(Error::StsBadArg, ("HeadConfig::projection: expected >= 0, got %d", config.projection));
     if (config.numClasses < 1)
         CV_Error_(Error::StsBadArg, ("HeadConfig::numClasses: expected >= 1, got %d", config.numClasses));
+    if (config.variant != HEAD_BASELINE)
+    {
+        const EscrfBlockParams& b = config.block;
+        if (b.window < 1 || b.window % 2 == 0 || b.dilation < 1 || b.embedDim < 1 || b.posDim < 2 || b.posDim % 2)
+            CV_Error_(Error::StsBadArg, ("HeadConfig::block: expected an odd window >= 1, dilation >= 1, embedDim >= 1 "
+                                         "and an even posDim >= 2; got window %d, dilation %d, embedDim %d, posDim %d",
+                                         b.window, b.dilation, b.embedDim, b.posDim));
+        if (config.superpixels.numSuperpixels < 1)
+            CV_Error_(Error::StsBadArg, ("HeadConfig::superpixels.numSuperpixels: expected >= 1, got %d",
+                                         config.superpixels.numSuperpixels));
+    }
 
     Ptr<Head> head = makePtr<Head>();
     head->config_ = config;
@@ -158,7 +169,8 @@ EscrfBlockParams Head::effectiveBlockParams() const
 void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
                    Mat& logits, HeadCache* cache) const
 {
-    CV_Assert(!classifierWeights.empty());
+    if (classifierWeights.empty())
+        CV_Error(Error::StsBadArg, "Head::forward: the head has no weights (use Head::create or Head::load)");
     if (inputs.size() != config_.inputs.size())
         CV_Error_(Error::StsBadArg, ("Head::forward: expected %d inputs (%s...), got %d",
                                      (int)config_.inputs.size(), config_.inputs[0].c_str(), (int)inputs.size()));
@@ -167,10 +179,13 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
     const int D = featureChannels();
     const int N = headSize.area();
 
-    Mat Z(D, N, CV_32F, Scalar(0)), tmp, resized;
+    Mat Z(D, N, CV_32F, Scalar(0));
     int row = 0;
     for (size_t l = 0; l < inputs.size(); l++)
     {
+        // Fresh headers per input: a same-size resize shares its source, which must never be
+        // written by the next input's resize.
+        Mat tmp, resized;
         Size sz;
         Mat X = planar(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
         if (config_.projection > 0)
@@ -232,6 +247,18 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
     if (grads.size() != names.size())
         CV_Error_(Error::StsBadArg, ("Head::backward: expected %d gradient tensors (zeroGradients()), got %d",
                                      (int)names.size(), (int)grads.size()));
+    {
+        const std::vector<Mat> params = const_cast<Head*>(this)->parameters();
+        for (size_t i = 0; i < params.size(); i++)
+            if (grads[i].size() != params[i].size() || grads[i].type() != params[i].type())
+                CV_Error_(Error::StsBadArg, ("Head::backward: grads[%d] ('%s') is %dx%d %s, expected %dx%d %s "
+                                             "(use zeroGradients())", (int)i, names[i].c_str(), grads[i].rows,
+                                             grads[i].cols, typeToString(grads[i].type()).c_str(), params[i].rows,
+                                             params[i].cols, typeToString(params[i].type()).c_str()));
+    }
+    if (cache.saved[SAVED_Z].cols != N)
+        CV_Error_(Error::StsBadArg, ("Head::backward: headSize %dx%d differs from the forward pass that filled the cache",
+                                     headSize.width, headSize.height));
     size_t gi = 0;
     // Gradients are listed in parameterNames() order: projection, block, classifier.
     const size_t clsIdx = names.size() - 2;

@@ -31,20 +31,13 @@ void downsampleLabelsNearest(InputArray _labels, Size featureSize, OutputArray _
     Mat labels = _labels.getMat();
     const int H = labels.rows, W = labels.cols, h = featureSize.height, w = featureSize.width;
 
-    // Integer arithmetic: floor(x * W / w) exactly, no floating point rounding.
-    std::vector<int> srcX(w);
-    for (int x = 0; x < w; x++)
-        srcX[x] = (int)((int64)x * W / w);
-
-    _cellLabels.create(featureSize, CV_32SC1);
-    Mat cellLabels = _cellLabels.getMat();
-    for (int y = 0; y < h; y++)
-    {
-        const int* src = labels.ptr<int>((int)((int64)y * H / h));
-        int* dst = cellLabels.ptr<int>(y);
-        for (int x = 0; x < w; x++)
-            dst[x] = src[srcX[x]];
-    }
+    (void)H; (void)W; (void)h; (void)w;
+    // The spec's reference semantics are cv::resize's nearest neighbour (the PyTorch reference
+    // agrees): source index cvFloor(dst * (1 / (w / W))) in double precision, which differs
+    // from the exact floor(dst * W / w) for some non-integer ratios (e.g. W = 26, w = 10).
+    Mat cells;
+    resize(labels, cells, featureSize, 0, 0, INTER_NEAREST);
+    cells.copyTo(_cellLabels);
 }
 
 namespace {

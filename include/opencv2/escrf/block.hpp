@@ -14,7 +14,7 @@ namespace escrf {
 /** @defgroup escrf_block The ES-CRF block
 @ingroup escrf
 
-The block of the module's specification (doc/escrf-spec summary in doc/architecture.md):
+The block of the module's specification (../shared/docs/escrf-spec.md; summary in doc/architecture.md):
 F*_i = F_i + a_s Fs_i + a_p Fp_i with the image-guided pairwise message
 Fp_i = sum_{j in G(i)} mu(i,j) score(i,j) F_j and the superpixel average prior Fs.
 Features are stored channel-major: F is a C x N matrix (N = h*w cells, row-major over (y, x)).

@@ -67,8 +67,10 @@ CV_EXPORTS_W int computeSuperpixels(InputArray image, OutputArray labels,
 
 /** @brief Superpixel label of each feature cell, the reference (nearest) way.
 
-cellLabels(y, x) = labels(floor(y * H / h), floor(x * W / w)), the same as
-cv::resize(labels, featureSize, 0, 0, INTER_NEAREST).
+Exactly cv::resize(labels, featureSize, 0, 0, INTER_NEAREST), as the specification says:
+cellLabels(y, x) = labels(floor(y * H / h), floor(x * W / w)) with the ratios evaluated in double
+precision as OpenCV does (for a few non-integer ratios, e.g. W = 26, w = 10, x = 5, this gives
+12 where exact arithmetic would give 13; the PyTorch reference agrees with OpenCV).
 
 @param labels CV_32SC1 H x W label map.
 @param featureSize w x h, at most the size of labels.
