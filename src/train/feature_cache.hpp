@@ -25,7 +25,7 @@ struct CachedSample
 
 /** Backbone outputs of a data set, computed once. Features are kept as float16 in memory
  * up to a budget; with a folder, every output of every sample is also stored there (keyed by the
- * image, the flip, the model and the output name) and reused by later runs, also by heads that
+ * image, the flip, the model, its preprocessing and the output name) and reused by later runs, also by heads that
  * read other outputs, and samples beyond the budget are read back from it on demand. */
 class FeatureCache
 {
