@@ -106,7 +106,7 @@ void drawSeries(Mat& img, Rect rect, const std::vector<std::pair<std::vector<Poi
         for (const Point2d& p : s.first)
             circle(img, map(p), 3, s.second, FILLED, LINE_AA);
     }
-    putText(img, format("%.3g", ymax), Point(rect.x + rect.width - 70, rect.y + 16), FONT_HERSHEY_SIMPLEX, 0.4, Scalar::all(60), 1, LINE_AA);
+    putText(img, format("%.3g", ymax), Point(rect.x + rect.width - 70, rect.y + 34), FONT_HERSHEY_SIMPLEX, 0.4, Scalar::all(60), 1, LINE_AA);
     putText(img, format("%.3g", ymin), Point(rect.x + rect.width - 70, rect.y + rect.height - 4), FONT_HERSHEY_SIMPLEX, 0.4, Scalar::all(60), 1, LINE_AA);
 }
 
