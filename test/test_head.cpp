@@ -309,6 +309,27 @@ TEST(Escrf_HeadFile, corrupt_truncated_and_mismatched_files_throw)
     EXPECT_THROW(Head::load(tempPath(".yml")), cv::Exception); // does not exist
 }
 
+TEST(Escrf_HeadFile, relative_backbone_model_path_is_relative_to_the_head_file)
+{
+    HeadFixture f(HEAD_BASELINE, 5, 4);
+    BackboneDescription desc;
+    desc.name = "toy";
+    desc.model = "models/toy.onnx";
+    desc.stddev = Scalar::all(1);
+    desc.width = desc.height = 8;
+    desc.logits = "out";
+    desc.classes = { "a", "b", "c" };
+    f.head->setBackbone(desc);
+    const std::string dir = tempPath("_dir");
+    ASSERT_TRUE(utils::fs::createDirectory(dir));
+    f.head->save(dir + "/head.yml");
+    Ptr<Head> loaded = Head::load(dir + "/head.yml");
+    const std::string model = loaded->backbone().model;
+    EXPECT_EQ(std::string("models/toy.onnx"), model.substr(model.size() - 15));
+    EXPECT_NE(std::string::npos, model.find(utils::fs::getParent(dir + "/head.yml").substr(1))) << model;
+    utils::fs::remove_all(dir);
+}
+
 TEST(Escrf_HeadFile, save_is_atomic_and_reports_unwritable_paths)
 {
     HeadFixture f(HEAD_BASELINE, 5, 4);

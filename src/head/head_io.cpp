@@ -153,7 +153,11 @@ Ptr<Head> HeadIO::read(const FileNode& root, const String& file)
     Ptr<Head> head = Head::create(c, channels);
     FileNode bb = root["backbone"];
     if (!bb.empty())
-        head->backbone_.read(bb, String(), file);
+    {
+        // A relative model path is relative to the head file, as in a backbone description.
+        const String dir = utils::fs::getParent(file);
+        head->backbone_.read(bb, dir.empty() ? String(".") : dir, file);
+    }
 
     FileNode weights = required(root, "weights", file);
     std::vector<Mat> params = head->parameters();
