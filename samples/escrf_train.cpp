@@ -22,7 +22,9 @@ static const char* keys =
     "{ inputs        | logits,feat_s2 | comma-separated backbone outputs the head reads (guide: the image itself) }"
     "{ stride        | 1      | head resolution = image size / stride }"
     "{ projection    | 16     | channels of the 1x1 projection (0 = concatenate the inputs) }"
-    "{ superpixels   | 600    | superpixels per image }"
+    "{ superpixels   | 2500   | superpixels per image }"
+    "{ sp-algorithm  | slic   | superpixel algorithm: slic, slico or mslic }"
+    "{ ruler         | 5      | SLIC compactness (smaller follows image edges more closely) }"
     "{ window        | 3      | ES-CRF window size k }"
     "{ dilation      | 2      | ES-CRF window dilation }"
     "{ embed         | 32     | ES-CRF embedding channels E }"
@@ -90,6 +92,11 @@ int main(int argc, char** argv)
         cfg.stride = parser.get<int>("stride");
         cfg.projection = parser.get<int>("projection");
         cfg.superpixels.numSuperpixels = parser.get<int>("superpixels");
+        const std::string alg = parser.get<std::string>("sp-algorithm");
+        if (alg != "slic" && alg != "slico" && alg != "mslic")
+            CV_Error(cv::Error::StsBadArg, "--sp-algorithm must be slic, slico or mslic, got '" + alg + "'");
+        cfg.superpixels.algorithm = alg == "slic" ? SUPERPIXEL_SLIC : alg == "slico" ? SUPERPIXEL_SLICO : SUPERPIXEL_MSLIC;
+        cfg.superpixels.ruler = parser.get<float>("ruler");
         cfg.block.window = parser.get<int>("window");
         cfg.block.dilation = parser.get<int>("dilation");
         cfg.block.embedDim = parser.get<int>("embed");
