@@ -7,6 +7,7 @@
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
+#include "block_plan.hpp"
 #include "block_compat.hpp"
 
 namespace cv {
@@ -18,26 +19,6 @@ namespace {
 
 // Slots of EscrfBlockCache::saved.
 enum Slot { SLOT_META, SLOT_FPT, SLOT_AUX, SLOT_ET, SLOT_U, SLOT_V, SLOT_MUJ, SLOT_COUNT };
-
-struct Plan
-{
-    double alphaS = 0, alphaP = 0;
-    bool prior = false;      // the superpixel prior is evaluated
-    bool pairwise = false;   // the pairwise message is evaluated
-};
-
-// The fusion weights are the trained ones (weights) when learnable, the constants of params
-// otherwise. A term whose weight is 0 is skipped, unless learnable: its alpha gradient,
-// sum(term .* dOut), needs the term itself.
-Plan makePlan(const EscrfBlockParams& p, const EscrfBlockWeights& w)
-{
-    Plan plan;
-    plan.alphaS = p.learnableFusion ? w.alphaS : (double)p.alphaS;
-    plan.alphaP = p.learnableFusion ? w.alphaP : (double)p.alphaP;
-    plan.prior = plan.alphaS != 0 || p.learnableFusion;
-    plan.pairwise = plan.alphaP != 0 || p.learnableFusion;
-    return plan;
-}
 
 void checkCellLabels(const Mat& labels, int N, int M)
 {
@@ -286,27 +267,6 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
     dF = grad;
 }
 
-void checkGrads(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfBlockWeights& gr, const Plan& plan)
-{
-    if (!plan.pairwise || plan.alphaP == 0)
-        return;
-    auto same = [](const char* name, const Mat& a, const Mat& b) {
-        if (a.size() != b.size() || a.type() != b.type())
-            CV_Error_(Error::StsBadArg, ("escrfBlockBackward: grads.%s is %dx%d %s, expected the shape and type "
-                                         "of weights.%s (use weights.zerosLike())", name, b.rows, b.cols,
-                                         typeToString(b.type()).c_str(), name));
-    };
-    same("W_img", w.W_img, gr.W_img);
-    same("W_pos", w.W_pos, gr.W_pos);
-    if (p.pairCompatibility)
-    {
-        same("a", w.a, gr.a);
-        same("b", w.b, gr.b);
-    }
-    else
-        same("w_comp", w.w_comp, gr.w_comp);
-}
-
 } // namespace
 
 void escrfBlockForward(const EscrfBlockParams& params, const EscrfBlockWeights& weights, const EscrfGuide& guide,
@@ -339,7 +299,7 @@ void escrfBlockBackward(const EscrfBlockParams& params, const EscrfBlockWeights&
         (meta[3] != 0) != plan.pairwise || meta[4] != F.rows || meta[5] != F.cols)
         CV_Error(Error::StsBadArg, "escrfBlockBackward: cache comes from a forward pass with other params, "
                                    "weights or feature size");
-    checkGrads(params, weights, grads, plan);
+    checkGrads("escrfBlockBackward", params, weights, grads, plan);
     Mat Fc = F.isContinuous() ? F : F.clone();
     Mat dOutc = dOut.isContinuous() ? dOut : dOut.clone();
     if (F.depth() == CV_32F)

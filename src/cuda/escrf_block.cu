@@ -10,6 +10,7 @@
 
 #include "cuda/escrf_block_kernels.hpp"
 #include "block/block_cuda.hpp"
+#include "block/block_plan.hpp"
 #include "superpixels/superpixels_cuda.hpp"
 #include <cmath>
 #include <climits>
@@ -28,25 +29,6 @@ namespace {
 enum Slot { SLOT_META, SLOT_FP, SLOT_PAIRS, SLOT_E, SLOT_U, SLOT_V, SLOT_MU, SLOT_COUNT };
 const double kCacheTag = 1129665106.0;   // "CUDA" as a number: marks a cache of this path
 const int kMetaSize = 8;
-
-struct Plan
-{
-    double alphaS = 0, alphaP = 0;
-    bool prior = false;
-    bool pairwise = false;
-};
-
-// As the CPU driver: trained fusion weights when learnable, constants otherwise; a term with
-// weight 0 is skipped unless learnable (its alpha gradient needs it).
-Plan makePlan(const EscrfBlockParams& p, const EscrfBlockWeights& w)
-{
-    Plan plan;
-    plan.alphaS = p.learnableFusion ? w.alphaS : (double)p.alphaS;
-    plan.alphaP = p.learnableFusion ? w.alphaP : (double)p.alphaP;
-    plan.prior = plan.alphaS != 0 || p.learnableFusion;
-    plan.pairwise = plan.alphaP != 0 || p.learnableFusion;
-    return plan;
-}
 
 void checkRow(const char* fn, const char* name, const Mat& m, int C)
 {
@@ -93,7 +75,7 @@ void checkPrior(const char* fn, const EscrfBlockParams& p, const EscrfGuide& g, 
 }
 
 void checkInputs(const char* fn, const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
-                 const Mat& F, const Plan& plan)
+                 const Mat& F, const block::Plan& plan)
 {
     if (F.empty() || F.type() != CV_32FC1 || F.dims != 2)
         CV_Error_(Error::StsBadArg, ("%s (CUDA): F is %s, expected a non-empty CV_32F C x N matrix (the CUDA path is "
@@ -138,30 +120,9 @@ void checkInputs(const char* fn, const EscrfBlockParams& p, const EscrfBlockWeig
                                            "escrfBlockBackward, or params.dense = false)");
 }
 
-void checkGrads(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfBlockWeights& gr, const Plan& plan)
-{
-    if (!plan.pairwise || plan.alphaP == 0)
-        return;
-    auto same = [](const char* name, const Mat& a, const Mat& b) {
-        if (a.size() != b.size() || a.type() != b.type())
-            CV_Error_(Error::StsBadArg, ("escrfBlockBackward (CUDA): grads.%s is %dx%d %s, expected the shape and "
-                                         "type of weights.%s (use weights.zerosLike())", name, b.rows, b.cols,
-                                         typeToString(b.type()).c_str(), name));
-    };
-    same("W_img", w.W_img, gr.W_img);
-    same("W_pos", w.W_pos, gr.W_pos);
-    if (p.pairCompatibility)
-    {
-        same("a", w.a, gr.a);
-        same("b", w.b, gr.b);
-    }
-    else
-        same("w_comp", w.w_comp, gr.w_comp);
-}
-
 // The saved tensors must have the shapes the kernels will index (a wrong cache would otherwise
 // be an out-of-bounds device access).
-void checkCache(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Mat& F, const Plan& plan,
+void checkCache(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Mat& F, const block::Plan& plan,
                 const EscrfBlockCache& cache)
 {
     const std::vector<Mat>& s = cache.saved;
@@ -277,7 +238,7 @@ void addRowGradient(const float* F, const float* dz, int C, int N, Mat& dw)
 void escrfBlockForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
                        const Mat& F, Mat& out, EscrfBlockCache* cache)
 {
-    const Plan plan = makePlan(p, w);
+    const block::Plan plan = block::makePlan(p, w);
     checkInputs("escrfBlockForward", p, w, g, F, plan);
     requireDevice("escrfBlockForward");
     const int C = F.rows, N = F.cols, h = g.featureSize.height, wd = g.featureSize.width;
@@ -365,14 +326,14 @@ void escrfBlockBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, c
                         const Mat& F, const EscrfBlockCache& cache, const Mat& dOut, Mat& dF,
                         EscrfBlockWeights& grads)
 {
-    const Plan plan = makePlan(p, w);
+    const block::Plan plan = block::makePlan(p, w);
     checkInputs("escrfBlockBackward", p, w, g, F, plan);
     if (dOut.size() != F.size() || dOut.type() != F.type())
         CV_Error_(Error::StsBadArg, ("escrfBlockBackward (CUDA): dOut is %dx%d %s, expected the shape and type of F "
                                      "(%dx%d %s)", dOut.rows, dOut.cols, typeToString(dOut.type()).c_str(), F.rows,
                                      F.cols, typeToString(F.type()).c_str()));
     checkCache(p, w, F, plan, cache);
-    checkGrads(p, w, grads, plan);
+    block::checkGrads("escrfBlockBackward (CUDA)", p, w, grads, plan);
     requireDevice("escrfBlockBackward");
     const int C = F.rows, N = F.cols, h = g.featureSize.height, wd = g.featureSize.width;
     const int K = p.window * p.window;
