@@ -5,6 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${ESCRF_BUILD_DIR:-$root/build}"
 bash "$root/tools/install_deps.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
-grep -E "^-- escrf:" "$build.configure.log" || true
+mkdir -p "$build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >"$build/escrf-configure.log" 2>&1 || { cat "$build/escrf-configure.log"; exit 1; }
+grep -E "^-- escrf:" "$build/escrf-configure.log" || true
 cmake --build "$build" -j"$(nproc)"

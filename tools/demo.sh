@@ -9,7 +9,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${ESCRF_BUILD_DIR:-$root/build}"
-bash "$root/tools/build.sh" >"$build.demo-build.log" 2>&1 || { tail -n 40 "$build.demo-build.log"; exit 1; }
+mkdir -p "$build"
+bash "$root/tools/build.sh" >"$build/escrf-demo-build.log" 2>&1 || { tail -n 40 "$build/escrf-demo-build.log"; exit 1; }
 shared="${ESCRF_SHARED_DIR:-$root/../shared}"
 head="$root/models/escrf_espnet_camvid.yml"
 out=(--output=escrf_demo_overlay.png --labels=escrf_demo_labels.png)
