@@ -415,7 +415,7 @@ TEST(Escrf_DnnHeadNet, equals_head_forward_on_a_tiny_backbone)
     }
 }
 
-// A head reading the guide image itself as a feature (HEAD_INPUT_GUIDE) takes it from the
+// A head reading the guide image itself as a feature (ESCRF_HEAD_INPUT_GUIDE) takes it from the
 // net's "guide" input, also in the baseline variant that has no block.
 TEST(Escrf_DnnHeadNet, guide_as_a_head_input)
 {
@@ -426,7 +426,7 @@ TEST(Escrf_DnnHeadNet, guide_as_a_head_input)
     for (int variant : { HEAD_BASELINE, HEAD_ESCRF })
     {
         HeadConfig cfg = tinyConfig(variant, 6, 1);
-        cfg.inputs = { "feat_b", HEAD_INPUT_GUIDE };
+        cfg.inputs = { "feat_b", ESCRF_HEAD_INPUT_GUIDE };
         Ptr<Head> head = Head::create(cfg, { 5, 3 }, 77);
         Mat image = randomBlob(1, 3, imgSize.height, imgSize.width, rng);
         Mat guideBlob = randomBlob(1, 3, imgSize.height, imgSize.width, rng, 0.f, 1.f);

@@ -75,8 +75,8 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
                                      (int)head.projectionWeights.size(), (int)cfg.inputs.size()));
 
     // Inputs: the backbone's image at pin 0, then the guide (pin 1) and the superpixels (pin 2).
-    // A head that reads the guide as a feature (HEAD_INPUT_GUIDE) needs the guide pin too.
-    const bool guideFeature = std::find(cfg.inputs.begin(), cfg.inputs.end(), String(HEAD_INPUT_GUIDE)) != cfg.inputs.end();
+    // A head that reads the guide as a feature (ESCRF_HEAD_INPUT_GUIDE) needs the guide pin too.
+    const bool guideFeature = std::find(cfg.inputs.begin(), cfg.inputs.end(), String(ESCRF_HEAD_INPUT_GUIDE)) != cfg.inputs.end();
     std::vector<String> inputNames(1, imageInputName);
     if (head.needsGuide() || guideFeature)
         inputNames.push_back("guide");
@@ -89,8 +89,8 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
     for (size_t l = 0; l < cfg.inputs.size(); l++)
     {
         const String& in = cfg.inputs[l];
-        int id = 0, pin = 1; // HEAD_INPUT_GUIDE: the net's guide input
-        if (in != HEAD_INPUT_GUIDE)
+        int id = 0, pin = 1; // ESCRF_HEAD_INPUT_GUIDE: the net's guide input
+        if (in != ESCRF_HEAD_INPUT_GUIDE)
         {
             id = net.getLayerId(in);
             if (id < 0)

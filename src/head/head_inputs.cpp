@@ -32,7 +32,7 @@ void computeHeadInputs(Backbone& backbone, const Mat& bgr8, const std::vector<St
 {
     std::vector<String> outputs;
     for (const String& n : names)
-        if (n != HEAD_INPUT_GUIDE)
+        if (n != ESCRF_HEAD_INPUT_GUIDE)
             outputs.push_back(n);
     std::vector<Mat> blobs;
     if (!outputs.empty())
@@ -40,7 +40,7 @@ void computeHeadInputs(Backbone& backbone, const Mat& bgr8, const std::vector<St
     inputs.clear();
     size_t next = 0;
     for (const String& n : names)
-        inputs.push_back(n == HEAD_INPUT_GUIDE ? guideBlob(bgr8) : blobs[next++]);
+        inputs.push_back(n == ESCRF_HEAD_INPUT_GUIDE ? guideBlob(bgr8) : blobs[next++]);
 }
 
 }}} // namespace cv::escrf::detail

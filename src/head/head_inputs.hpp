@@ -13,7 +13,7 @@ namespace escrf {
 namespace detail {
 
 /** The tensors a head reads, in the order of `names`: backbone outputs, except the name
- * HEAD_INPUT_GUIDE ("guide"), which is the image itself as a 1 x 3 x H x W RGB blob in [0,1]
+ * ESCRF_HEAD_INPUT_GUIDE ("guide"), which is the image itself as a 1 x 3 x H x W RGB blob in [0,1]
  * (the block's guide image, at full resolution). The backbone runs only when some name is
  * not "guide". */
 void computeHeadInputs(Backbone& backbone, const Mat& bgr8, const std::vector<String>& names,

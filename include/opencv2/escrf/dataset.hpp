@@ -81,7 +81,7 @@ reddish boxes (class 1) and greenish discs (class 2), with noise and a slight bl
 Used by the smoke tests and by the demo that runs without any data set.
 @param size image size (at least 8x8). @param rng random source.
 @param image output CV_8UC3 BGR. @param labels output CV_8UC1 class ids 0..2. */
-CV_EXPORTS_W void generateSyntheticScene(Size size, RNG& rng, OutputArray image, OutputArray labels);
+CV_EXPORTS void generateSyntheticScene(Size size, RNG& rng, OutputArray image, OutputArray labels);
 
 /** @brief Writes count generated scenes (scene_NNN.png, scene_NNN_labels.png) and a list file
 `list.txt` into folder (created if needed). @return the path of the list file. */

@@ -33,7 +33,7 @@ A head turns backbone outputs into class scores:
 /** @brief Name of the head input that is the image itself rather than a backbone output: the
 guide image (RGB in [0,1], 1 x 3 x H x W) at full resolution. Listing it in HeadConfig::inputs
 lets the head's projection see full-resolution colour next to the backbone features. */
-#define HEAD_INPUT_GUIDE "guide"
+#define ESCRF_HEAD_INPUT_GUIDE "guide"
 
 //! The paper's comparisons, as head variants on the same features and solver.
 enum HeadVariant
@@ -55,7 +55,7 @@ struct CV_EXPORTS_W_SIMPLE HeadConfig
     CV_WRAP HeadConfig();
 
     CV_PROP_RW int variant;                  //!< HeadVariant (default HEAD_ESCRF)
-    CV_PROP_RW std::vector<String> inputs;   //!< backbone outputs the head reads, in order (or HEAD_INPUT_GUIDE)
+    CV_PROP_RW std::vector<String> inputs;   //!< backbone outputs the head reads, in order (or ESCRF_HEAD_INPUT_GUIDE)
     CV_PROP_RW int stride;                   //!< head resolution = image size / stride (default 1)
     CV_PROP_RW int projection;               //!< D, output channels of the 1x1 projection; 0 = none
     CV_PROP_RW bool projectionRelu;          //!< ReLU after the projection (default true)
