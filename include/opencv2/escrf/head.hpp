@@ -57,7 +57,7 @@ struct CV_EXPORTS_W_SIMPLE HeadConfig
     CV_PROP_RW int variant;                  //!< HeadVariant (default HEAD_ESCRF)
     CV_PROP_RW std::vector<String> inputs;   //!< backbone outputs the head reads, in order (or ESCRF_HEAD_INPUT_GUIDE)
     CV_PROP_RW int stride;                   //!< head resolution = image size / stride (default 1)
-    CV_PROP_RW int projection;               //!< D, output channels of the 1x1 projection; 0 = none
+    CV_PROP_RW int projection;               //!< D, output channels of the 1x1 projection (default 16); 0 = none
     CV_PROP_RW bool projectionRelu;          //!< ReLU after the projection (default true)
     CV_PROP_RW int numClasses;               //!< K
     CV_PROP_RW EscrfBlockParams block;       //!< block options (the variant overrides the alphas)
