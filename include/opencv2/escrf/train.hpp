@@ -75,12 +75,12 @@ struct CV_EXPORTS_W_SIMPLE TrainParams
     CV_PROP_RW double cacheBudgetMB;   //!< memory for cached features; beyond it they go to cacheDir
     CV_PROP_RW String cacheDir;        //!< folder for features beyond the budget ("" = error when exceeded)
     CV_PROP_RW int checkpointEvery;    //!< steps between checkpoints (0: only at the end of an epoch)
-    CV_PROP_RW bool resume;            //!< resume from <output>.ckpt when it exists
+    CV_PROP_RW bool resume;            //!< resume from `output`.ckpt when it exists
     CV_PROP_RW int maxImages;          //!< use only the first maxImages of each list (0: all)
     CV_PROP_RW int verbose;            //!< 0 silent, 1 progress (a bar on a terminal, lines otherwise)
 };
 
-//! One row of the training history (also written to <output>.csv).
+//! One row of the training history (also written to `output`.csv).
 struct CV_EXPORTS_W_SIMPLE TrainEpochStats
 {
     CV_PROP_RW int epoch = 0;
@@ -105,8 +105,8 @@ public:
                                            const TrainParams& params = TrainParams());
 
     /** @brief Trains and writes the best head to outputFile (atomically).
-    Also writes <outputFile>.csv (history) and <outputFile>.png (curves), and keeps
-    <outputFile>.ckpt while running (removed at the end).
+    Also writes `outputFile`.csv (history) and `outputFile`.png (curves), and keeps
+    `outputFile`.ckpt while running (removed at the end).
     @param trainList list file of training images and labels.
     @param valList list file of validation images ("" = no validation).
     @return the best head. */
