@@ -9,7 +9,7 @@
 #include "opencv2/imgproc.hpp"
 
 #include <iostream>
-#include <sstream>
+#include "sample_utils.hpp"
 
 static const char* keys =
     "{ help h   |        | print this help }"
@@ -20,17 +20,6 @@ static const char* keys =
     "{ images   | 0,1,2  | comma-separated indices of the list to show }"
     "{ scale    | 0.5    | size of each panel relative to the image }"
     "{ output o | <none> | output PNG }";
-
-static std::vector<std::string> split(const std::string& s)
-{
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ','))
-        if (!item.empty())
-            out.push_back(item);
-    return out;
-}
 
 int main(int argc, char** argv)
 {
@@ -44,9 +33,9 @@ int main(int argc, char** argv)
         return 0;
     }
     const std::string backbone = parser.get<std::string>("backbone"), list = parser.get<std::string>("list");
-    const std::vector<std::string> heads = split(parser.get<std::string>("heads"));
-    std::vector<std::string> names = split(parser.get<std::string>("names"));
-    const std::vector<std::string> indices = split(parser.get<std::string>("images"));
+    const std::vector<std::string> heads = splitComma(parser.get<std::string>("heads"));
+    std::vector<std::string> names = splitComma(parser.get<std::string>("names"));
+    const std::vector<std::string> indices = splitComma(parser.get<std::string>("images"));
     const double scale = parser.get<double>("scale");
     const std::string output = parser.get<std::string>("output");
     if (!parser.check())

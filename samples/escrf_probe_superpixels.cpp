@@ -10,7 +10,7 @@
 #include "opencv2/imgproc.hpp"
 
 #include <cstdio>
-#include <sstream>
+#include "sample_utils.hpp"
 
 static const char* keys =
     "{ help h      |        | print this help }"
@@ -52,8 +52,7 @@ int main(int argc, char** argv)
             CV_Error(Error::StsBadArg, "--step must be >= 1");
         sp.algorithm = algorithm == "slic" ? SUPERPIXEL_SLIC : algorithm == "slico" ? SUPERPIXEL_SLICO : SUPERPIXEL_MSLIC;
         std::vector<double> alphas;
-        std::stringstream ss(alphaList);
-        for (std::string a; std::getline(ss, a, ',');)
+        for (const std::string& a : splitComma(alphaList))
             alphas.push_back(std::stod(a));
         const BackboneDescription desc = BackboneDescription::read(backbone);
         Ptr<Backbone> net = Backbone::create(desc);

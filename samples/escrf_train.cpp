@@ -6,6 +6,7 @@
 // frozen cv::dnn backbone. The defaults reproduce the ES-CRF row of doc/results.md.
 #include "opencv2/escrf.hpp"
 #include "opencv2/core/utility.hpp"
+#include "sample_utils.hpp"
 
 #include <iostream>
 #ifdef __GLIBC__
@@ -46,23 +47,6 @@ static const char* keys =
     "{ max-images    | 0      | use only the first N images of each list (0 = all) }"
     "{ device        | cpu    | cpu (cuda: see the CUDA backend) }";
 
-static std::vector<cv::String> splitComma(const std::string& s)
-{
-    std::vector<cv::String> out;
-    size_t start = 0;
-    while (start <= s.size())
-    {
-        const size_t end = s.find(',', start);
-        const std::string item = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (!item.empty())
-            out.push_back(item);
-        if (end == std::string::npos)
-            break;
-        start = end + 1;
-    }
-    return out;
-}
-
 int main(int argc, char** argv)
 {
     cv::CommandLineParser parser(argc, argv, keys);
@@ -88,7 +72,8 @@ int main(int argc, char** argv)
         const std::string out = parser.get<std::string>("out");
         HeadConfig cfg;
         cfg.variant = headVariantFromString(parser.get<std::string>("variant"));
-        cfg.inputs = splitComma(parser.get<std::string>("inputs"));
+        for (const std::string& in : splitComma(parser.get<std::string>("inputs")))
+            cfg.inputs.push_back(in);
         cfg.stride = parser.get<int>("stride");
         cfg.projection = parser.get<int>("projection");
         cfg.superpixels.numSuperpixels = parser.get<int>("superpixels");
