@@ -31,6 +31,9 @@ static const char* keys =
     "{ embed         | 32     | ES-CRF embedding channels E }"
     "{ normalize     | true   | softmax-normalised kernel (a learned bilateral-like filter) }"
     "{ soft          | false  | area-weighted superpixel assignment }"
+    "{ gaussian      | false  | Gaussian kernel of the embedding distance instead of the dot product }"
+    "{ alpha-s       | 0.1    | fusion weight a_s of the superpixel prior (initial value when learnable) }"
+    "{ alpha-p       | 0.2    | fusion weight a_p of the pairwise message (initial value when learnable) }"
     "{ learnable-fusion | true | train a_s and a_p }"
     "{ epochs        | 3      | epochs }"
     "{ batch         | 4      | images per step }"
@@ -87,6 +90,9 @@ int main(int argc, char** argv)
         cfg.block.embedDim = parser.get<int>("embed");
         cfg.block.normalize = parser.get<bool>("normalize");
         cfg.block.softSuperpixels = parser.get<bool>("soft");
+        cfg.block.gaussianKernel = parser.get<bool>("gaussian");
+        cfg.block.alphaS = parser.get<float>("alpha-s");
+        cfg.block.alphaP = parser.get<float>("alpha-p");
         cfg.block.learnableFusion = parser.get<bool>("learnable-fusion");
 
         TrainParams p;

@@ -41,13 +41,16 @@ Mat naiveForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Es
         }
         std::vector<double> K(G.size());
         for (size_t n = 0; n < G.size(); n++)
-            K[n] = e.col(i).dot(e.col(G[n]));
+            K[n] = p.gaussianKernel ? -0.5 * std::pow(norm(e.col(i), e.col(G[n])), 2)
+                                    : e.col(i).dot(e.col(G[n]));
         if (p.normalize)
         {
             double Z = 0;
             for (double& k : K) { k = std::exp(k / std::sqrt((double)D)); Z += k; }
             for (double& k : K) k /= Z;
         }
+        else if (p.gaussianKernel)
+            for (double& k : K) k = std::exp(k);
         for (size_t n = 0; n < G.size(); n++)
         {
             const int j = G[n];
@@ -132,8 +135,9 @@ TEST(Escrf_BlockForward, hand_computed)
 
 void compareNaive(const EscrfBlockParams& p, uint64 seed)
 {
-    SCOPED_TRACE(cv::format("normalize %d dense %d pair %d soft %d learnable %d k %d d %d", p.normalize, p.dense,
-                            p.pairCompatibility, p.softSuperpixels, p.learnableFusion, p.window, p.dilation));
+    SCOPED_TRACE(cv::format("normalize %d dense %d pair %d soft %d learnable %d gaussian %d k %d d %d", p.normalize,
+                            p.dense, p.pairCompatibility, p.softSuperpixels, p.learnableFusion, p.gaussianKernel,
+                            p.window, p.dilation));
     BlockCase s = makeCase(p, 5, Size(9, 7), Size(20, 17), 6, seed);
     Mat out;
     escrfBlockForward(p, s.weights, s.guide, s.F, out);
@@ -145,9 +149,10 @@ TEST(Escrf_BlockForward, matches_naive_spec_every_option)
 {
     EscrfBlockParams base;
     base.embedDim = 8; base.posDim = 6;
-    for (int mask = 0; mask < 32; mask++)
+    for (int mask = 0; mask < 64; mask++)
     {
         EscrfBlockParams p = base;
+        p.gaussianKernel = (mask & 32) != 0;
         p.normalize = (mask & 1) != 0;
         p.dense = (mask & 2) != 0;
         p.pairCompatibility = (mask & 4) != 0;
@@ -165,10 +170,11 @@ TEST(Escrf_BlockForward, matches_naive_spec_every_option)
 TEST(Escrf_BlockForward, dense_equals_window_covering_the_map)
 {
     const Size fs(6, 5);
-    for (int mask = 0; mask < 4; mask++)
+    for (int mask = 0; mask < 8; mask++)
     {
         EscrfBlockParams p;
         p.embedDim = 4; p.posDim = 4;
+        p.gaussianKernel = (mask & 4) != 0;
         p.normalize = (mask & 1) != 0;
         p.pairCompatibility = (mask & 2) != 0;
         p.window = 2 * std::max(fs.width, fs.height) - 1;

@@ -101,10 +101,10 @@ void checkScalar(const char* name, const Problem& p, EscrfBlockWeights& w, doubl
 
 void gradCheck(const EscrfBlockParams& params, uint64 seed, int C = 4, Size fs = Size(6, 5))
 {
-    SCOPED_TRACE(cv::format("seed %d normalize %d dense %d pair %d soft %d learnable %d aS %g aP %g k %d d %d",
-                            (int)seed, params.normalize, params.dense, params.pairCompatibility,
-                            params.softSuperpixels, params.learnableFusion, params.alphaS, params.alphaP,
-                            params.window, params.dilation));
+    SCOPED_TRACE(cv::format("seed %d normalize %d dense %d pair %d soft %d learnable %d gaussian %d aS %g aP %g "
+                            "k %d d %d", (int)seed, params.normalize, params.dense, params.pairCompatibility,
+                            params.softSuperpixels, params.learnableFusion, params.gaussianKernel, params.alphaS,
+                            params.alphaP, params.window, params.dilation));
     Problem p = makeProblem(params, C, fs, Size(13, 10), 5, seed);
     EscrfBlockCache cache;
     Mat out, dF;
@@ -198,6 +198,21 @@ TEST(Escrf_BlockGrad, dense)
     gradCheck(p, 6);
 }
 
+TEST(Escrf_BlockGrad, gaussian_kernel)
+{
+    EscrfBlockParams p = smallParams();
+    p.gaussianKernel = true;   // exp(-|e_i - e_j|^2 / 2)
+    gradCheck(p, 1);
+    p.normalize = true;        // softmax of the same score
+    gradCheck(p, 2);
+    p.pairCompatibility = true;
+    gradCheck(p, 3);
+    p.dense = true;            // streamed, both forms
+    gradCheck(p, 4);
+    p.normalize = false;
+    gradCheck(p, 5);
+}
+
 TEST(Escrf_BlockGrad, dense_larger_than_one_tile)
 {
     // 20 x 9 = 180 cells: several tiles of i and of j in the streamed kernels.
@@ -243,7 +258,7 @@ TEST(Escrf_BlockGrad, zero_alphas)
     gradCheck(p, 1);
     p.alphaP = 0.2f; p.alphaS = 0;   // prior skipped
     gradCheck(p, 2);
-    // Learnable with a zero weight: the term is still evaluated for its alpha gradient.
+    // Learnable with zero initial weights: both terms stay off (how the variants remove one).
     p.learnableFusion = true;
     p.alphaS = 0; p.alphaP = 0;
     gradCheck(p, 3);

@@ -190,7 +190,12 @@ TEST(Escrf_Head, variants_switch_block_terms_off)
     HeadFixture pw(HEAD_PAIRWISE, 5, 3), sp(HEAD_SUPERPIXEL, 5, 3);
     EXPECT_EQ(0.f, pw.head->effectiveBlockParams().alphaS);
     EXPECT_EQ(0.f, sp.head->effectiveBlockParams().alphaP);
-    EXPECT_FALSE(pw.head->effectiveBlockParams().learnableFusion);
+    // The kept term's weight is trained (the fixture's heads have learnable fusion), the removed one is absent.
+    const std::vector<String> pwNames = pw.head->parameterNames(), spNames = sp.head->parameterNames();
+    EXPECT_EQ(0, (int)std::count(pwNames.begin(), pwNames.end(), "block.alpha_s"));
+    EXPECT_EQ(1, (int)std::count(pwNames.begin(), pwNames.end(), "block.alpha_p"));
+    EXPECT_EQ(1, (int)std::count(spNames.begin(), spNames.end(), "block.alpha_s"));
+    EXPECT_EQ(0, (int)std::count(spNames.begin(), spNames.end(), "block.alpha_p"));
     EXPECT_FALSE(HeadFixture(HEAD_BASELINE, 5, 3).head->needsGuide());
     EXPECT_EQ(HEAD_ESCRF, headVariantFromString("escrf"));
     EXPECT_THROW(headVariantFromString("crf"), cv::Exception);

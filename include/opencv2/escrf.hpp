@@ -19,7 +19,8 @@ average prior, before a 1x1 classifier. This module provides:
 - custom cv::dnn layers so that a backbone and the ES-CRF head run as one cv::dnn::Net;
 - a small solver that trains the head on features of a frozen cv::dnn backbone;
 - cv::escrf::Segmenter, which segments an image end to end;
-- segmentation metrics (mIoU and boundary F-score) and data set readers.
+- segmentation metrics (mIoU and boundary F-score) and data set readers;
+- DenseCRF post-processing (the `vanilla-crf` comparison), see @ref escrf_crf.
 
 The data flow from an image to a label map is described in doc/architecture.md.
 */
@@ -33,5 +34,6 @@ The data flow from an image to a label map is described in doc/architecture.md.
 #include "opencv2/escrf/segmenter.hpp"
 #include "opencv2/escrf/train.hpp"
 #include "opencv2/escrf/dnn.hpp"
+#include "opencv2/escrf/crf.hpp"
 
 #endif

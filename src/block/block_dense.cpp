@@ -5,7 +5,7 @@
 // Dense pairwise message: G(i) = every cell. Memory stays O(N (C + 2E)); no N x N buffer:
 //  * plain scores with the reference compatibility are linear in the pairs, so
 //    Fp = (F diag(mu) e^T) e is two thin matrix products;
-//  * otherwise (softmax and/or pair compatibility) the pairs are streamed in tiles with an
+//  * otherwise (softmax, pair compatibility and/or the Gaussian kernel) the pairs are streamed in tiles with an
 //    online softmax (as memory-efficient attention); the backward pass recomputes the tiles
 //    in one pass over blocks of j: the terms of j belong to the block's owner, the terms of i
 //    go to a fixed number of stripe accumulators summed in order (deterministic).
@@ -85,13 +85,12 @@ struct PairTile
         for (int a = 0; a < ni; a++)
         {
             const int i = i0 + a;
-            const T* ei = in.eT + (size_t)i * in.D;
             T* srow = &s[a * TILE_J];
             T* mrow = &mu[a * TILE_J];
             for (int b = 0; b < nj; b++)
             {
                 const int j = j0 + b;
-                srow[b] = dotN(ei, in.eT + (size_t)j * in.D, in.D);
+                srow[b] = pairScore(in, i, j);
                 mrow[b] = in.pair ? sigmoidT(in.u[i] + in.v[j] + in.c) : in.muJ[j];
             }
         }
@@ -151,7 +150,7 @@ void streamForward(const MessageInput<T>& in, Mat& FpT, Mat& stats)
                     else
                     {
                         for (int b = 0; b < nj; b++)
-                            srow[b] *= mrow[b];
+                            srow[b] = (in.gaussian ? std::exp(srow[b]) : srow[b]) * mrow[b];
                     }
                     for (int b = 0; b < nj; b++)
                         axpyN(acc, srow[b], in.FT + (size_t)(j0 + b) * C, C);
@@ -187,10 +186,10 @@ template <typename T>
 inline PairGrad<T> pairGrad(const MessageInput<T>& in, T s, T mu, T t, T mi, T invL, T Di)
 {
     PairGrad<T> g;
-    const T K = in.normalize ? std::exp(s * in.invTau - mi) * invL : s;
+    const T K = in.normalize ? std::exp(s * in.invTau - mi) * invL : in.gaussian ? std::exp(s) : s;
     const T dK = mu * t;
     g.weight = mu * K;
-    g.ds = in.normalize ? K * (dK - Di) * in.invTau : dK;
+    g.ds = in.normalize ? K * (dK - Di) * in.invTau : in.gaussian ? K * dK : dK;
     g.dz = K * t * mu * (T(1) - mu);
     return g;
 }
@@ -222,12 +221,14 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
     // A fixed number of stripes, summed in order afterwards: the result depends neither on the
     // thread scheduling nor on the thread count (memory: 8 N (2E + 1) values at most).
     const int stripes = std::max(1, std::min(blocks, 8));
-    std::vector<Mat> deParts(stripes), duParts(stripes);
+    std::vector<Mat> deParts(stripes), duParts(stripes), dsParts(stripes);
     parallel_for_(Range(0, stripes), [&](const Range& r) {
         for (int st = r.start; st < r.end; st++)
         {
             Mat deLocal = Mat::zeros(N, D, depth), duLocal = Mat::zeros(1, N, depth);
+            Mat dsLocal = Mat::zeros(1, N, depth);   // sum_j ds_ij per i (Gaussian kernel)
             T* dul = duLocal.ptr<T>();
+            T* dsl = dsLocal.ptr<T>();
             const int b0 = (int)((int64)blocks * st / stripes), b1 = (int)((int64)blocks * (st + 1) / stripes);
             for (int blk = b0; blk < b1; blk++)
             {
@@ -248,13 +249,13 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
                         const T* fj = in.FT + (size_t)j * C;
                         T* df = grad.dFT.ptr<T>(j);
                         T* de = deLocal.ptr<T>(j);   // summed with the other stripes below
-                        T dvj = 0;
+                        T dvj = 0, dsj = 0;
                         for (int a = 0; a < ni; a++)
                         {
                             const int i = i0 + a;
                             const T* gi = gT.ptr<T>(i);
                             const T* ei = in.eT + (size_t)i * D;
-                            const T s = dotN(ej, ei, D);
+                            const T s = pairScore(in, i, j);
                             const T mu = in.pair ? sigmoidT(in.u[i] + in.v[j] + in.c) : in.muJ[j];
                             const T t = dotN(gi, fj, C);
                             const PairGrad<T> g = pairGrad(in, s, mu, t, mrow[i], invL[i], Dsum[i]);
@@ -262,21 +263,33 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
                             axpyN(de, g.ds, ei, D);
                             axpyN(deLocal.ptr<T>(i), g.ds, ej, D);
                             dul[i] += g.dz;
+                            dsl[i] += g.ds;
+                            dsj += g.ds;
                             dvj += g.dz;
                         }
+                        // Gaussian kernel: d score / d e_j = e_i - e_j.
+                        if (in.gaussian)
+                            axpyN(de, -dsj, ej, D);
                         dv[j] += dvj;
                     }
                 }
             }
             deParts[st] = deLocal;
             duParts[st] = duLocal;
+            dsParts[st] = dsLocal;
         }
     }, stripes);
+    Mat dsSum = Mat::zeros(1, N, depth);
     for (int st = 0; st < stripes; st++)
     {
         grad.deT += deParts[st];
         grad.du += duParts[st];
+        dsSum += dsParts[st];
     }
+    // Gaussian kernel: d score / d e_i = e_j - e_i, the e_i part summed over j.
+    if (in.gaussian)
+        for (int i = 0; i < N; i++)
+            axpyN(grad.deT.ptr<T>(i), -dsSum.at<T>(i), in.eT + (size_t)i * D, D);
 }
 
 } // namespace
@@ -284,7 +297,7 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
 template <typename T>
 void denseForward(const MessageInput<T>& in, Mat& FpT, Mat& stats)
 {
-    if (!in.normalize && !in.pair)
+    if (!in.normalize && !in.pair && !in.gaussian)
     {
         linearForward(in, FpT);
         stats.release();
@@ -297,7 +310,7 @@ template <typename T>
 void denseBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats, const Mat& gT,
                    MessageGrad& grad)
 {
-    if (!in.normalize && !in.pair)
+    if (!in.normalize && !in.pair && !in.gaussian)
     {
         linearBackward(in, gT, grad);
         return;

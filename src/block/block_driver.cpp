@@ -118,9 +118,22 @@ Mat asDepth(const Mat& m, int depth)
     return out;
 }
 
+// |e_j|^2 / 2 per cell (the Gaussian kernel's score needs it; cheap to recompute in backward).
+template <typename T>
+Mat halfSquaredNorms(const EscrfBlockParams& p, const Mat& eT)
+{
+    if (!p.gaussianKernel)
+        return Mat();
+    Mat hn(1, eT.rows, eT.type());
+    for (int j = 0; j < eT.rows; j++)
+        hn.at<T>(j) = T(0.5) * dotN(eT.ptr<T>(j), eT.ptr<T>(j), eT.cols);
+    return hn;
+}
+
 template <typename T>
 MessageInput<T> messageInput(const EscrfBlockParams& p, int h, int w, int C, int E, const Mat& FT,
-                             const Mat& eT, const Mat& u, const Mat& v, const Mat& muJ, double c)
+                             const Mat& eT, const Mat& halfNorm, const Mat& u, const Mat& v, const Mat& muJ,
+                             double c)
 {
     MessageInput<T> in;
     in.h = h; in.w = w; in.C = C; in.D = 2 * E;
@@ -132,6 +145,8 @@ MessageInput<T> messageInput(const EscrfBlockParams& p, int h, int w, int C, int
     in.c = (T)c;
     in.pair = p.pairCompatibility;
     in.normalize = p.normalize;
+    in.gaussian = p.gaussianKernel;
+    in.halfNorm = halfNorm.empty() ? nullptr : halfNorm.ptr<T>();
     in.invTau = (T)(1.0 / std::sqrt(2.0 * E));
     in.window = p.window;
     in.dilation = p.dilation;
@@ -186,7 +201,8 @@ void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escrf
             compatLogits(w.w_comp, F, v);
             sigmoidRow<T>(v, muJ);
         }
-        MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, eT, u, v, muJ, w.c);
+        const Mat halfNorm = halfSquaredNorms<T>(p, eT);
+        MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, eT, halfNorm, u, v, muJ, w.c);
         if (p.dense)
             denseForward(in, FpT, aux);
         else
@@ -241,7 +257,8 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
             Mat FT, gT;
             transposeFast(F, FT);
             gT = dOutT * plan.alphaP;
-            MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, saved[SLOT_ET], saved[SLOT_U],
+            const Mat halfNorm = halfSquaredNorms<T>(p, saved[SLOT_ET]);
+            MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, saved[SLOT_ET], halfNorm, saved[SLOT_U],
                                                  saved[SLOT_V], saved[SLOT_MUJ], w.c);
             MessageGrad mg;
             if (p.dense)

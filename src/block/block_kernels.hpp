@@ -30,9 +30,11 @@ struct MessageInput
     const T* u = nullptr;             //!< N, pair compatibility term of i (pair only)
     const T* v = nullptr;             //!< N, compatibility logit of j
     const T* muJ = nullptr;           //!< N, sigmoid(v) (reference compatibility only)
+    const T* halfNorm = nullptr;      //!< N, |e_j|^2 / 2 (Gaussian kernel only)
     T c = 0;                          //!< pair compatibility bias
     bool pair = false;
     bool normalize = false;
+    bool gaussian = false;            //!< score = -|e_i - e_j|^2 / 2, weight exp(score) unnormalised
     T invTau = 1;                     //!< 1 / sqrt(2E) for the softmax
     int window = 3, dilation = 2;
     int N() const { return h * w; }
@@ -105,6 +107,15 @@ static inline T dotN(const T* a, const T* b, int n)
     for (; k < n; k++)
         s0 += a[k] * b[k];
     return ((s0 + s4) + (s1 + s5)) + ((s2 + s6) + (s3 + s7));
+}
+
+/** Score of the pair (i, j): e_i . e_j, or -|e_i - e_j|^2 / 2 = e_i . e_j - |e_i|^2/2 - |e_j|^2/2
+ * with the Gaussian kernel (the norms are precomputed once per cell). */
+template <typename T>
+static inline T pairScore(const MessageInput<T>& in, int i, int j)
+{
+    const T s = dotN(in.eT + (size_t)i * in.D, in.eT + (size_t)j * in.D, in.D);
+    return in.gaussian ? s - in.halfNorm[i] - in.halfNorm[j] : s;
 }
 
 template <typename T>

@@ -12,7 +12,7 @@ namespace escrf {
 EscrfBlockParams::EscrfBlockParams()
     : embedDim(32), posDim(32), window(3), dilation(2), alphaS(0.1f), alphaP(0.2f),
       normalize(false), dense(false), pairCompatibility(false), softSuperpixels(false),
-      learnableFusion(false)
+      learnableFusion(false), gaussianKernel(false)
 {
 }
 

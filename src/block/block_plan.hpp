@@ -21,16 +21,28 @@ struct Plan
     bool pairwise = false;   // the pairwise message is evaluated
 };
 
-// The fusion weights are the trained ones (weights) when learnable, the constants of params
-// otherwise. A term whose weight is 0 is skipped, unless learnable: its alpha gradient,
-// sum(term .* dOut), needs the term itself.
+// Without learnable fusion the weights are the constants of params and a term whose weight is 0
+// is skipped. With learnable fusion params hold the initial values: a term configured with 0 is
+// off (that is how the pairwise and superpixel variants remove one), every other term is
+// evaluated with its trained weight from weights, even when that weight is 0 - its alpha
+// gradient, sum(term .* dOut), needs the term itself.
 inline Plan makePlan(const EscrfBlockParams& p, const EscrfBlockWeights& w)
 {
     Plan plan;
-    plan.alphaS = p.learnableFusion ? w.alphaS : (double)p.alphaS;
-    plan.alphaP = p.learnableFusion ? w.alphaP : (double)p.alphaP;
-    plan.prior = plan.alphaS != 0 || p.learnableFusion;
-    plan.pairwise = plan.alphaP != 0 || p.learnableFusion;
+    if (p.learnableFusion)
+    {
+        plan.prior = p.alphaS != 0;
+        plan.pairwise = p.alphaP != 0;
+        plan.alphaS = plan.prior ? w.alphaS : 0.0;
+        plan.alphaP = plan.pairwise ? w.alphaP : 0.0;
+    }
+    else
+    {
+        plan.alphaS = p.alphaS;
+        plan.alphaP = p.alphaP;
+        plan.prior = plan.alphaS != 0;
+        plan.pairwise = plan.alphaP != 0;
+    }
     return plan;
 }
 

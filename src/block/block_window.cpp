@@ -3,7 +3,8 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // Windowed pairwise message over the k x k window of dilation d (the reference G(i)):
-// Fp_i = sum_{j in G(i)} mu(i,j) K(i,j) F_j with K = score or softmax(score / sqrt(2E)).
+// Fp_i = sum_{j in G(i)} mu(i,j) K(i,j) F_j with K = score or softmax(score / sqrt(2E)), and
+// with the Gaussian kernel score = -|e_i - e_j|^2 / 2 and K = exp(score) or the same softmax.
 // Scores are computed once per pair and reused across channels. The window is symmetric
 // (j in G(i) <=> i in G(j)), so the backward pass needs no scatter: a first pass over i
 // computes the per-pair gradients, a second pass over j gathers them from G(j).
@@ -44,7 +45,7 @@ double stripes(int h, int w, int C)
 template <typename T>
 void windowForward(const MessageInput<T>& in, Mat& FpT, Mat& pairs)
 {
-    const int h = in.h, w = in.w, C = in.C, D = in.D, N = in.N();
+    const int h = in.h, w = in.w, C = in.C, N = in.N();
     const WindowOffsets off(in.window, in.dilation);
     const int K = off.K;
     const int depth = DataType<T>::depth;
@@ -56,7 +57,6 @@ void windowForward(const MessageInput<T>& in, Mat& FpT, Mat& pairs)
             for (int x = 0; x < w; x++)
             {
                 const int i = y * w + x;
-                const T* ei = in.eT + (size_t)i * D;
                 T* kw = pairs.ptr<T>(i);
                 T* mw = kw + K;
                 T smax = -std::numeric_limits<T>::infinity();
@@ -70,7 +70,7 @@ void windowForward(const MessageInput<T>& in, Mat& FpT, Mat& pairs)
                     }
                     const int j = yy * w + xx;
                     nb[o] = j;
-                    kw[o] = dotN(ei, in.eT + (size_t)j * D, D);
+                    kw[o] = pairScore(in, i, j);
                     smax = std::max(smax, kw[o] * in.invTau);
                 }
                 if (in.normalize)
@@ -86,6 +86,12 @@ void windowForward(const MessageInput<T>& in, Mat& FpT, Mat& pairs)
                     const T invZ = T(1) / Z;
                     for (int o = 0; o < K; o++)
                         kw[o] *= invZ;
+                }
+                else if (in.gaussian)
+                {
+                    for (int o = 0; o < K; o++)
+                        if (nb[o] >= 0)
+                            kw[o] = std::exp(kw[o]);
                 }
                 T* fp = FpT.ptr<T>(i);
                 std::fill(fp, fp + C, T(0));
@@ -145,16 +151,21 @@ void windowBackward(const MessageInput<T>& in, const Mat& pairs, const Mat& gT, 
                     dz[o] = kw[o] * t * mw[o] * (T(1) - mw[o]);
                     kdk += kw[o] * dK[o];
                 }
-                T dui = 0;
+                T dui = 0, dsSum = 0;
                 for (int o = 0; o < K; o++)
                 {
                     const int yy = y + off.dy[o], xx = x + off.dx[o];
-                    ds[o] = in.normalize ? kw[o] * (dK[o] - kdk) * in.invTau : dK[o];
+                    ds[o] = in.normalize ? kw[o] * (dK[o] - kdk) * in.invTau
+                                         : in.gaussian ? kw[o] * dK[o] : dK[o];
                     if (yy < 0 || yy >= h || xx < 0 || xx >= w)
                         continue;
                     axpyN(dei, ds[o], in.eT + (size_t)(yy * w + xx) * D, D);
+                    dsSum += ds[o];
                     dui += dz[o];
                 }
+                // Gaussian kernel: d score / d e_i = e_j - e_i.
+                if (in.gaussian)
+                    axpyN(dei, -dsSum, in.eT + (size_t)i * D, D);
                 du[i] = dui;
             }
     }, stripes(h, w, C));
@@ -168,7 +179,7 @@ void windowBackward(const MessageInput<T>& in, const Mat& pairs, const Mat& gT, 
                 T* dfj = grad.dFT.ptr<T>(j);
                 T* dej = grad.deT.ptr<T>(j);
                 std::fill(dfj, dfj + C, T(0));
-                T dvj = 0;
+                T dvj = 0, dsSum = 0;
                 for (int o = 0; o < K; o++)
                 {
                     const int yy = y - off.dy[o], xx = x - off.dx[o];
@@ -179,8 +190,12 @@ void windowBackward(const MessageInput<T>& in, const Mat& pairs, const Mat& gT, 
                     const T* ds = dpair.ptr<T>(i);
                     axpyN(dfj, kw[o] * kw[K + o], gT.ptr<T>(i), C);
                     axpyN(dej, ds[o], in.eT + (size_t)i * D, D);
+                    dsSum += ds[o];
                     dvj += ds[K + o];
                 }
+                // Gaussian kernel: d score / d e_j = e_i - e_j.
+                if (in.gaussian)
+                    axpyN(dej, -dsSum, in.eT + (size_t)j * D, D);
                 dv[j] = dvj;
             }
     }, stripes(h, w, C));

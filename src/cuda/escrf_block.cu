@@ -118,6 +118,9 @@ void checkInputs(const char* fn, const EscrfBlockParams& p, const EscrfBlockWeig
     if (p.dense)
         CV_Error(Error::StsNotImplemented, "dense is CPU-only in this build (use cv::escrf::escrfBlockForward / "
                                            "escrfBlockBackward, or params.dense = false)");
+    if (p.gaussianKernel)
+        CV_Error(Error::StsNotImplemented, "gaussianKernel is CPU-only in this build (use cv::escrf::escrfBlockForward / "
+                                           "escrfBlockBackward, or params.gaussianKernel = false)");
 }
 
 // The saved tensors must have the shapes the kernels will index (a wrong cache would otherwise

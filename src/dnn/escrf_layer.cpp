@@ -59,6 +59,7 @@ public:
         params_.dense = flag(lp, "dense");
         params_.pairCompatibility = flag(lp, "pair_compatibility");
         params_.softSuperpixels = flag(lp, "soft_superpixels");
+        params_.gaussianKernel = flag(lp, "gaussian_kernel");
         params_.learnableFusion = false; // inference: the alphas are constants here
         if (params_.window < 1 || params_.window % 2 == 0 || params_.dilation < 1)
             CV_Error_(Error::StsBadArg, ("ESCRF layer '%s': k = %d, dilation = %d, expected an odd k >= 1 and "
@@ -208,12 +209,12 @@ public:
 
 private:
     // The block's own CUDA path when a CUDA target is asked for and a device is there (the dense
-    // option is CPU-only); cv::dnn's CUDA backend itself is not used (supportBackend: OpenCV only).
+    // and Gaussian-kernel options are CPU-only); cv::dnn's CUDA backend itself is not used (supportBackend: OpenCV only).
     bool useCuda() const
     {
 #ifdef HAVE_ESCRF_CUDA
         const int t = preferableTarget;
-        return (t == dnn::DNN_TARGET_CUDA || t == dnn::DNN_TARGET_CUDA_FP16) && !params_.dense &&
+        return (t == dnn::DNN_TARGET_CUDA || t == dnn::DNN_TARGET_CUDA_FP16) && !params_.dense && !params_.gaussianKernel &&
                cuda::deviceAvailable();
 #else
         return false;

@@ -8,6 +8,7 @@
 #include "precomp.hpp"
 #include "opencv2/escrf/dnn.hpp"
 #include "opencv2/escrf/head.hpp"
+#include "block/block_plan.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 
 namespace cv {
@@ -159,12 +160,14 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
         lp.set("k", p.window);
         lp.set("dilation", p.dilation);
         // Trained fusion weights live in the block weights, the constant ones in the params.
-        lp.set("alpha_s", p.learnableFusion ? w.alphaS : (double)p.alphaS);
-        lp.set("alpha_p", p.learnableFusion ? w.alphaP : (double)p.alphaP);
+        const block::Plan plan = block::makePlan(p, w);
+        lp.set("alpha_s", plan.alphaS);
+        lp.set("alpha_p", plan.alphaP);
         lp.set("normalize", (int)p.normalize);
         lp.set("dense", (int)p.dense);
         lp.set("pair_compatibility", (int)p.pairCompatibility);
         lp.set("soft_superpixels", (int)p.softSuperpixels);
+        lp.set("gaussian_kernel", (int)p.gaussianKernel);
         lp.blobs.push_back(w.W_img.clone());
         lp.blobs.push_back(w.W_pos.clone());
         if (p.pairCompatibility)

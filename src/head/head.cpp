@@ -160,9 +160,8 @@ EscrfBlockParams Head::effectiveBlockParams() const
         p.alphaS = 0.f;
     if (config_.variant == HEAD_SUPERPIXEL)
         p.alphaP = 0.f;
-    // A term the variant removes stays removed: it must not be learnt back.
-    if (config_.variant != HEAD_ESCRF)
-        p.learnableFusion = false;
+    // With learnable fusion a term configured with 0 stays off (see EscrfBlockParams): the term
+    // the variant removes is never learnt back, the one it keeps is trained as in the escrf head.
     return p;
 }
 
@@ -301,11 +300,10 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
         escrfBlockBackward(p, blockWeights, *guide, F, cache.block, dFstar, dF, g);
         if (p.pairCompatibility)
             grads[blockIdx + 4].at<double>(0) += g.c;
-        if (p.learnableFusion)
-        {
+        if (p.learnableFusion && p.alphaS != 0)
             grads[gi++].at<double>(0) += g.alphaS;
+        if (p.learnableFusion && p.alphaP != 0)
             grads[gi++].at<double>(0) += g.alphaP;
-        }
     }
 
     // Projection (ReLU, bias, resize adjoint, 1x1 weights at each input's resolution).
@@ -356,11 +354,10 @@ std::vector<String> Head::parameterNames() const
         }
         else
             names.push_back("block.w_comp");
-        if (p.learnableFusion)
-        {
+        if (p.learnableFusion && p.alphaS != 0)
             names.push_back("block.alpha_s");
+        if (p.learnableFusion && p.alphaP != 0)
             names.push_back("block.alpha_p");
-        }
     }
     names.push_back("cls.weight");
     names.push_back("cls.bias");
@@ -390,11 +387,10 @@ std::vector<Mat> Head::parameters()
         else
             params.push_back(blockWeights.w_comp);
         // Scalars are exposed as 1x1 CV_64F headers onto the block's own fields.
-        if (p.learnableFusion)
-        {
+        if (p.learnableFusion && p.alphaS != 0)
             params.push_back(Mat(1, 1, CV_64F, &blockWeights.alphaS));
+        if (p.learnableFusion && p.alphaP != 0)
             params.push_back(Mat(1, 1, CV_64F, &blockWeights.alphaP));
-        }
     }
     params.push_back(classifierWeights);
     params.push_back(classifierBias);

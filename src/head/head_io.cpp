@@ -34,7 +34,8 @@ void writeBlockParams(FileStorage& fs, const EscrfBlockParams& p)
        << "normalize" << (int)p.normalize << "dense" << (int)p.dense
        << "pair_compatibility" << (int)p.pairCompatibility
        << "soft_superpixels" << (int)p.softSuperpixels
-       << "learnable_fusion" << (int)p.learnableFusion << "}";
+       << "learnable_fusion" << (int)p.learnableFusion
+       << "gaussian_kernel" << (int)p.gaussianKernel << "}";
 }
 
 void writeSuperpixelParams(FileStorage& fs, const SuperpixelParams& p)
@@ -86,6 +87,8 @@ EscrfBlockParams readBlockParams(const FileNode& n, const String& file)
     p.pairCompatibility = readInt(n, "pair_compatibility", file) != 0;
     p.softSuperpixels = readInt(n, "soft_superpixels", file) != 0;
     p.learnableFusion = readInt(n, "learnable_fusion", file) != 0;
+    // Added after version 1 files were shipped: absent means the reference dot-product kernel.
+    p.gaussianKernel = !n["gaussian_kernel"].empty() && readInt(n, "gaussian_kernel", file) != 0;
     return p;
 }
 

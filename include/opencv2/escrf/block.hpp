@@ -38,7 +38,16 @@ struct CV_EXPORTS_W_SIMPLE EscrfBlockParams
     CV_PROP_RW bool dense;          //!< G(i) = every cell, streamed (online softmax), no N x N buffer
     CV_PROP_RW bool pairCompatibility; //!< mu(i,j) = sigmoid(a.F_i + b.F_j + c) instead of sigmoid(w_comp.F_j)
     CV_PROP_RW bool softSuperpixels;   //!< area-weighted cell-to-superpixel assignment instead of nearest
-    CV_PROP_RW bool learnableFusion;   //!< a_s and a_p are trained
+    /** a_s and a_p are trained: alphaS/alphaP are then the initial values (EscrfBlockWeights holds
+     * the trained ones), and a term initialised to exactly 0 stays off. */
+    CV_PROP_RW bool learnableFusion;
+    /** score(i,j) = -|e_i - e_j|^2 / 2 instead of e_i . e_j: a Gaussian of the embedding distance,
+     * so that the kernel favours neighbours that look alike (as DenseCRF's bilateral kernel does).
+     * The plain dot product cannot express similarity: under the softmax over j it is linear in
+     * e_j and favours the neighbours with the largest projection on e_i, not the closest ones.
+     * Without normalize the kernel weight is exp(score) (DenseCRF's kernel), with normalize
+     * softmax_j(score / sqrt(2E)). Off by default (the reference). */
+    CV_PROP_RW bool gaussianKernel;
 };
 
 //! Trainable parameters of one block (or their gradients), depth of the features.

@@ -40,7 +40,7 @@ domain to the type, giving `escrf.ESCRF`, which is registered too) or the defaul
 
 Output F* (N x C x h x w). Attributes (all optional): `k` (int, odd window, default 3),
 `dilation` (int, 2), `alpha_s` (float, 0.1), `alpha_p` (float, 0.2), `normalize`,
-`dense`, `pair_compatibility`, `soft_superpixels` (int 0/1, default 0). E and P follow from
+`dense`, `pair_compatibility`, `soft_superpixels`, `gaussian_kernel` (int 0/1, default 0). E and P follow from
 the initializer shapes. The images of a batch are independent. The layer computes exactly
 escrfBlockForward() after prepareGuide() (bilinear guide, nearest or area-weighted cells).
 
