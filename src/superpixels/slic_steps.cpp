@@ -164,9 +164,14 @@ void runSlic(const Mat& lab, Mat& labels, const SuperpixelParams& params, const 
     }
     if (params.enforceConnectivity)
     {
-        const int minSize = (int)((int64)lab.total() / K * params.minElementSize / 100);
-        enforceLabelConnectivity(labels, minSize);
+        enforceLabelConnectivity(labels, slicMinPieceSize(lab.size(), K, params.minElementSize));
     }
+}
+
+int slicMinPieceSize(Size imageSize, int numCentres, int percent)
+{
+    CV_Assert(numCentres > 0);
+    return (int)((int64)imageSize.area() / numCentres * percent / 100);
 }
 
 int enforceLabelConnectivity(Mat& labels, int minSize)

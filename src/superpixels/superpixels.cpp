@@ -114,21 +114,22 @@ int computeSuperpixels(InputArray _image, OutputArray _labels, const SuperpixelP
 #endif
     }
 
-    Mat blurred;
-    if (params.blurKernel > 1)
-        GaussianBlur(image, blurred, Size(params.blurKernel, params.blurKernel), 0);
-    else
-        blurred = image;
-    Mat lab;
-    cvtColor(blurred, lab, COLOR_BGR2Lab);
-
     Mat labels;
 #ifdef HAVE_ESCRF_CUDA
     if (params.device == SUPERPIXEL_DEVICE_CUDA)
-        cuda::computeSlic(lab, labels, params);
+        cuda::computeSuperpixelLabels(image, labels, params);  // blur and Lab on the GPU too
     else
 #endif
+    {
+        Mat blurred;
+        if (params.blurKernel > 1)
+            GaussianBlur(image, blurred, Size(params.blurKernel, params.blurKernel), 0);
+        else
+            blurred = image;
+        Mat lab;
+        cvtColor(blurred, lab, COLOR_BGR2Lab);
         computeSuperpixelsCpu(lab, labels, params);
+    }
 
     const int M = detail::renumberLabelsRasterOrder(labels);
     labels.copyTo(_labels);

@@ -28,9 +28,22 @@ CV_EXPORTS void downsampleLabelsNearest(const Mat& labels, Size featureSize, Mat
 CV_EXPORTS void slicAssign(const Mat& lab, const Mat& centres, const detail::SlicGrid& grid,
                            const std::vector<float>& invColorScale, float invSpatialScale, Mat& labels);
 
-/** SLIC / SLICO of a CV_8UC3 Lab image: assignment on the GPU, centre update on the CPU,
-connectivity enforced on the CPU. labels: CV_32SC1, not yet renumbered. */
+/* The device superpixel pipeline (src/superpixels/slic_pipeline.hpp run on the GPU). Each
+function gives exactly the result of its CPU emulation in superpixels_detail.hpp
+(detail::emulateGpu*), which the CPU tests compare with the CPU steps and cv functions. */
+
+//! Gaussian blur (blurKernel x blurKernel, sigma 0; 0 or 1 = none) and 8-bit Lab of a CV_8UC3 BGR image.
+CV_EXPORTS void blurLab(const Mat& bgr, int blurKernel, Mat& lab);
+
+/** SLIC / SLICO of a CV_8UC3 Lab image, every step on the GPU (assignment, centre update,
+SLICO's colour scales, connectivity). labels: CV_32SC1, not yet renumbered. */
 CV_EXPORTS void computeSlic(const Mat& lab, Mat& labels, const SuperpixelParams& params);
+
+//! Connectivity enforcement on the GPU: the result of detail::enforceLabelConnectivity; returns M.
+CV_EXPORTS int enforceLabelConnectivity(Mat& labels, int minSize);
+
+//! Blur, Lab and SLIC of a CV_8UC3 BGR image on the GPU; labels not yet renumbered.
+CV_EXPORTS void computeSuperpixelLabels(const Mat& bgr, Mat& labels, const SuperpixelParams& params);
 
 }}} // namespace cv::escrf::cuda
 
