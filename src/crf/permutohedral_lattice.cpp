@@ -18,46 +18,48 @@ const int kMaxDims = 16;
 const float kMaxElevated = 1e8f;
 
 /** Open-addressing hash table from a lattice key (the first d of its d+1 coordinates; the last
- * is minus their sum) to a dense vertex index. Sized once for the worst case (every simplex
- * corner a new vertex), so it never grows and stays at most half full. */
+ * is minus their sum) to a dense vertex index, kept at most half full. */
 class VertexTable
 {
 public:
-    VertexTable(int d, size_t maxVertices) : d_(d)
+    VertexTable(int d, size_t expectedVertices) : d_(d)
     {
         size_t cap = 16;
-        while (cap < 2 * maxVertices)
+        while (cap < 2 * expectedVertices)
             cap <<= 1;
         mask_ = cap - 1;
         slots_.assign(cap, -1);
-        keys_.reserve(maxVertices * d);
+        keys_.reserve(expectedVertices * d);
     }
 
     int size() const { return (int)(keys_.size() / d_); }
     const int* key(int v) const { return &keys_[(size_t)v * d_]; }
 
-    //! Index of key, inserted when absent (insert = true) or -1 (insert = false). Not thread-safe
-    //! when inserting; concurrent lookups are fine.
-    int find(const int* key, bool insert)
+    //! Index of key, inserted when absent. Not thread-safe.
+    int insert(const int* key)
     {
         size_t h = hash(key) & mask_;
-        for (;;)
-        {
-            const int v = slots_[h];
-            if (v < 0)
-            {
-                if (!insert)
-                    return -1;
-                slots_[h] = size();
-                keys_.insert(keys_.end(), key, key + d_);
-                return slots_[h];
-            }
+        for (int v; (v = slots_[h]) >= 0; h = (h + 1) & mask_)
             if (std::equal(key, key + d_, &keys_[(size_t)v * d_]))
                 return v;
-            h = (h + 1) & mask_;
+        const int v = size();
+        slots_[h] = v;
+        keys_.insert(keys_.end(), key, key + d_);
+        if (2 * keys_.size() / d_ > slots_.size())
+            grow();
+        return v;
+    }
+
+    //! Index of key or -1; concurrent lookups are fine.
+    int lookup(const int* key) const
+    {
+        for (size_t h = hash(key) & mask_;; h = (h + 1) & mask_)
+        {
+            const int v = slots_[h];
+            if (v < 0 || std::equal(key, key + d_, &keys_[(size_t)v * d_]))
+                return v;
         }
     }
-    int lookup(const int* key) const { return const_cast<VertexTable*>(this)->find(key, false); }
 
 private:
     size_t hash(const int* key) const
@@ -66,6 +68,19 @@ private:
         for (int i = 0; i < d_; i++)
             h = (h + (uint32_t)key[i]) * 0x9E3779B97F4A7C15ull;
         return (size_t)(h ^ (h >> 29));
+    }
+
+    void grow()
+    {
+        mask_ = 2 * slots_.size() - 1;
+        slots_.assign(mask_ + 1, -1);
+        for (int v = 0; v < size(); v++)
+        {
+            size_t h = hash(key(v)) & mask_;
+            while (slots_[h] >= 0)
+                h = (h + 1) & mask_;
+            slots_[h] = v;
+        }
     }
 
     int d_;
@@ -184,7 +199,8 @@ PermutohedralLattice::PermutohedralLattice(const Mat& features)
     const int d1 = d_ + 1;
 
     // Simplex of every point and its corners' vertex ids (sequential: the table is shared).
-    VertexTable table(d_, (size_t)n_ * d1);
+    // Neighbouring points mostly share vertices: start the table at N vertices, it grows.
+    VertexTable table(d_, (size_t)n_);
     pointVertex_.resize((size_t)n_ * d1);
     pointWeight_.resize((size_t)n_ * d1);
     SimplexFinder finder(d_);
@@ -196,7 +212,7 @@ PermutohedralLattice::PermutohedralLattice(const Mat& features)
                                              "(a kernel width too small for the image?)", p));
         for (int k = 0; k <= d_; k++)
         {
-            pointVertex_[(size_t)p * d1 + k] = table.find(&corner[(size_t)k * d1], true);
+            pointVertex_[(size_t)p * d1 + k] = table.insert(&corner[(size_t)k * d1]);
             pointWeight_[(size_t)p * d1 + k] = finder.bary[k];
         }
     }
@@ -221,6 +237,8 @@ PermutohedralLattice::PermutohedralLattice(const Mat& features)
     }
 
     // Neighbours along direction j: key -+ 1 on every coordinate except j, which moves by +-d.
+    // Only the first is looked up: v is the second neighbour of its first neighbour (distinct
+    // vertices have distinct first neighbours, so the parallel writes never collide).
     blurNeighbour_.assign((size_t)d1 * m_ * 2, -1);
     parallel_for_(Range(0, m_), [&](const Range& r) {
         std::vector<int> nb(d_);
@@ -228,13 +246,14 @@ PermutohedralLattice::PermutohedralLattice(const Mat& features)
         {
             const int* key = table.key(v);
             for (int j = 0; j <= d_; j++)
-                for (int side = 0; side < 2; side++)
-                {
-                    const int step = side == 0 ? -1 : 1;
-                    for (int i = 0; i < d_; i++)
-                        nb[i] = key[i] + (i == j ? -step * d_ : step);
-                    blurNeighbour_[((size_t)j * m_ + v) * 2 + side] = table.lookup(nb.data());
-                }
+            {
+                for (int i = 0; i < d_; i++)
+                    nb[i] = key[i] + (i == j ? d_ : -1);
+                const int n1 = table.lookup(nb.data());
+                blurNeighbour_[((size_t)j * m_ + v) * 2] = n1;
+                if (n1 >= 0)
+                    blurNeighbour_[((size_t)j * m_ + n1) * 2 + 1] = v;
+            }
         }
     });
 
