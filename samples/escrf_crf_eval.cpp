@@ -149,7 +149,9 @@ int main(int argc, char** argv)
             std::fprintf(stderr, "\r%d / %d", i + 1, n);
         }
         std::fprintf(stderr, "\n");
-        std::cout << "== " << (seg ? "head" : "backbone") << " + DenseCRF" << std::endl << crf.report(desc.classes);
+        const char* what = seg ? "head" : "backbone";
+        std::cout << "== " << what << std::endl << plain.report(desc.classes);
+        std::cout << "== " << what << " + DenseCRF" << std::endl << crf.report(desc.classes);
         std::printf("%d images; per image: predict %.1f ms, DenseCRF %.1f ms wall / %.1f ms CPU (%s thread%s)\n", n,
                     tmPredict.getTimeMilli() / std::max(1, n), tmCrf.getTimeMilli() / std::max(1, n),
                     crfCpuMs / std::max(1, n), crfThreads > 0 ? std::to_string(crfThreads).c_str() : "default",
