@@ -8,7 +8,9 @@
 #include "core/alignment.hpp"
 #include "head/argmax.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_cuda.hpp"
 #include "head/head_inputs.hpp"
+#include "superpixels/superpixels_cuda.hpp"
 
 namespace cv {
 namespace escrf {
@@ -39,15 +41,25 @@ public:
         if (ltype == CV_8U && K > 256)
             CV_Error_(Error::StsBadArg, ("Segmenter::segment: %d classes do not fit CV_8U labels, use CV_32S", K));
         Size size;
-        Mat logits = scores(image, size), out;
-        detail::argmaxPlanar(logits, size, ltype, out);
+        Mat out;
+        if (runner_)
+            runOnDevice(image, size, ltype, out);   // labels computed on the device, one download
+        else
+        {
+            Mat logits = scores(image, size);
+            detail::argmaxPlanar(logits, size, ltype, out);
+        }
         out.copyTo(labels);
     }
 
     void predict(InputArray image, OutputArray probabilities) CV_OVERRIDE
     {
         Size size;
-        Mat logits = scores(image, size);
+        Mat logits;
+        if (runner_)
+            runOnDevice(image, size, -1, logits);
+        else
+            logits = scores(image, size);
         const int K = logits.rows;
         // Softmax over classes, per pixel.
         Mat maxv;
@@ -62,7 +74,29 @@ public:
     }
 
     void setPreferableBackend(int backend) CV_OVERRIDE { backbone_->setPreferableBackend(backend); }
-    void setPreferableTarget(int target) CV_OVERRIDE { backbone_->setPreferableTarget(target); }
+    void setPreferableTarget(int target) CV_OVERRIDE
+    {
+        backbone_->setPreferableTarget(target);
+        runner_.release();
+        if (target != dnn::DNN_TARGET_CUDA && target != dnn::DNN_TARGET_CUDA_FP16)
+            return;
+        // The CUDA targets also move the superpixels, the block and the head to the GPU when they can go there.
+#ifdef HAVE_ESCRF_CUDA
+        String why;
+        if (!cuda::deviceAvailable())
+            why = "there is no CUDA device";
+        else if (cuda::headBlockOnDevice(*head_, &why))
+        {
+            runner_ = cuda::createHeadRunner(*head_);
+            CV_LOG_INFO(NULL, "escrf Segmenter: superpixels, ES-CRF block and head run on the CUDA device");
+            return;
+        }
+#else
+        const String why = "opencv_escrf was built without CUDA";
+#endif
+        CV_LOG_WARNING(NULL, "escrf Segmenter: CUDA target requested but " << why
+                             << ": superpixels and head run on the CPU (the backbone keeps the CUDA target)");
+    }
     void setSuperpixelParams(const SuperpixelParams& params) CV_OVERRIDE { superpixels_ = params; }
     SuperpixelParams getSuperpixelParams() const CV_OVERRIDE { return superpixels_; }
 
@@ -86,41 +120,14 @@ private:
     // K x (H*W) CV_32F logits at the input image size.
     Mat scores(InputArray input, Size& size)
     {
-        Mat image = input.getMat();
-        if (image.empty())
-            CV_Error(Error::StsBadArg, "Segmenter: image is empty");
-        if (image.type() != CV_8UC3)
-            CV_Error_(Error::StsBadArg, ("Segmenter: image must be CV_8UC3 BGR, got type %d (%s)",
-                                         image.type(), typeToString(image.type()).c_str()));
-        size = image.size();
         Mat work;
-        if (!processingSize_.empty())
-            resize(image, work, processingSize_, 0, 0, INTER_LINEAR);
-        else
-        {
-            // Pad right and bottom so that the sizes align; the crop below undoes it exactly.
-            const int a = alignment();
-            const int padX = (a - size.width % a) % a, padY = (a - size.height % a) % a;
-            if (padX || padY)
-                copyMakeBorder(image, work, 0, padY, 0, padX, BORDER_REFLECT_101);
-            else
-                work = image;
-        }
-        const Size headSize(work.cols / head_->config().stride, work.rows / head_->config().stride);
-
+        Size headSize;
         std::vector<Mat> features;
-        detail::computeHeadInputs(*backbone_, work, head_->config().inputs, features);
         EscrfGuide guide;
-        if (head_->needsGuide())
-        {
-            Mat sp;
-            const int M = computeSuperpixels(work, sp, superpixels_);
-            prepareGuide(work, sp, M, headSize, head_->effectiveBlockParams(), guide);
-        }
+        prepare(input, size, work, headSize, features, guide, superpixels_);
         Mat logits, full;
         head_->forward(features, headSize, head_->needsGuide() ? &guide : nullptr, logits);
         detail::resizeBilinear(logits, headSize, work.size(), full);
-
         if (work.size() == size)
             return full;
         const int K = full.rows;
@@ -136,11 +143,68 @@ private:
         return out;
     }
 
+    // The GPU path of segment() (ltype CV_8U / CV_32S: labels) and predict() (ltype -1: K x (H*W) logits).
+    void runOnDevice(InputArray input, Size& size, int ltype, Mat& out)
+    {
+        SuperpixelParams sp = superpixels_;
+        if (sp.algorithm == SUPERPIXEL_MSLIC)
+        {
+            if (!mslicLogged_)
+                CV_LOG_WARNING(NULL, "escrf Segmenter: MSLIC superpixels have no CUDA version: they run on the CPU");
+            mslicLogged_ = true;
+        }
+        else
+            sp.device = SUPERPIXEL_DEVICE_CUDA;
+        Mat work;
+        Size headSize;
+        std::vector<Mat> features;
+        EscrfGuide guide;
+        prepare(input, size, work, headSize, features, guide, sp);
+        runner_->syncParameters();   // the head's weights may have been changed through head()
+        runner_->predict(features, headSize, head_->needsGuide() ? &guide : nullptr, work.size(), size,
+                         !processingSize_.empty(), ltype, out);
+    }
+
+    // The processed image, the head resolution, the head's inputs and the guide.
+    void prepare(InputArray input, Size& size, Mat& work, Size& headSize, std::vector<Mat>& features,
+                 EscrfGuide& guide, const SuperpixelParams& superpixels)
+    {
+        Mat image = input.getMat();
+        if (image.empty())
+            CV_Error(Error::StsBadArg, "Segmenter: image is empty");
+        if (image.type() != CV_8UC3)
+            CV_Error_(Error::StsBadArg, ("Segmenter: image must be CV_8UC3 BGR, got type %d (%s)",
+                                         image.type(), typeToString(image.type()).c_str()));
+        size = image.size();
+        if (!processingSize_.empty())
+            resize(image, work, processingSize_, 0, 0, INTER_LINEAR);
+        else
+        {
+            // Pad right and bottom so that the sizes align; the crop below undoes it exactly.
+            const int a = alignment();
+            const int padX = (a - size.width % a) % a, padY = (a - size.height % a) % a;
+            if (padX || padY)
+                copyMakeBorder(image, work, 0, padY, 0, padX, BORDER_REFLECT_101);
+            else
+                work = image;
+        }
+        headSize = Size(work.cols / head_->config().stride, work.rows / head_->config().stride);
+        detail::computeHeadInputs(*backbone_, work, head_->config().inputs, features);
+        if (head_->needsGuide())
+        {
+            Mat sp;
+            const int M = computeSuperpixels(work, sp, superpixels);
+            prepareGuide(work, sp, M, headSize, head_->effectiveBlockParams(), guide);
+        }
+    }
+
     Ptr<Head> head_;
     BackboneDescription desc_;
     Ptr<Backbone> backbone_;
     SuperpixelParams superpixels_;
     Size processingSize_;
+    Ptr<detail::HeadRunner> runner_;   // set when the head runs on the CUDA device
+    bool mslicLogged_ = false;
 };
 
 } // namespace
