@@ -48,7 +48,7 @@ static const char* keys =
     "{ cache-mb      | 6000   | memory budget of the feature cache (MB) }"
     "{ cache-dir     |        | folder for cached features (reused by later runs) }"
     "{ max-images    | 0      | use only the first N images of each list (0 = all) }"
-    "{ device        | cpu    | cpu (cuda: see the CUDA backend) }";
+    "{ device        | cpu    | cpu or cuda (head and loss on the GPU; needs a CUDA build and device) }";
 
 int main(int argc, char** argv)
 {
@@ -124,8 +124,9 @@ int main(int argc, char** argv)
             parser.printErrors();
             return 2;
         }
-        if (device != "cpu")
-            CV_Error(cv::Error::StsNotImplemented, "--device=" + device + ": this build trains on the CPU only");
+        if (device != "cpu" && device != "cuda")
+            CV_Error(cv::Error::StsBadArg, "--device must be cpu or cuda, got '" + device + "'");
+        p.device = device == "cuda" ? TRAIN_DEVICE_CUDA : TRAIN_DEVICE_CPU;   // HeadTrainer says why if it cannot
 
         cv::TickMeter tm;
         tm.start();

@@ -10,6 +10,8 @@
 #include "core/alignment.hpp"
 #include "head/argmax.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_cuda.hpp"
+#include "superpixels/superpixels_cuda.hpp"
 #include "train/checkpoint.hpp"
 #include "train/feature_cache.hpp"
 #include "train/loss.hpp"
@@ -23,7 +25,7 @@ TrainParams::TrainParams()
     : epochs(3), batchSize(4), optimizer(OPTIMIZER_ADAMW), learningRate(5e-3), momentum(0.9), beta2(0.999),
       weightDecay(1e-4), schedule(LR_POLY), polyPower(0.9), warmupSteps(20), classWeighting(CLASS_WEIGHTS_NONE),
       flip(true), valEvery(1), seed(1), cacheBudgetMB(6000), checkpointEvery(50), resume(true), maxImages(0),
-      verbose(1)
+      verbose(1), device(TRAIN_DEVICE_CPU)
 {
 }
 
@@ -52,6 +54,20 @@ public:
             CV_Error_(Error::StsBadArg, ("HeadTrainer: expected epochs >= 1, batchSize >= 1, learningRate > 0, "
                                          "valEvery >= 0, maxImages >= 0; got %d, %d, %g, %d, %d",
                                          p_.epochs, p_.batchSize, p_.learningRate, p_.valEvery, p_.maxImages));
+        if (p_.device != TRAIN_DEVICE_CPU && p_.device != TRAIN_DEVICE_CUDA)
+            CV_Error_(Error::StsBadArg, ("TrainParams::device: expected TRAIN_DEVICE_CPU (0) or TRAIN_DEVICE_CUDA (1), "
+                                         "got %d", p_.device));
+        if (p_.device == TRAIN_DEVICE_CUDA)
+        {
+#ifdef HAVE_ESCRF_CUDA
+            if (!cuda::deviceAvailable())
+                CV_Error(Error::GpuNotSupported, "HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA but there is no "
+                                                 "CUDA device (use TRAIN_DEVICE_CPU)");
+#else
+            CV_Error(Error::GpuNotSupported, "HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA but opencv_escrf "
+                                             "was built without CUDA (use TRAIN_DEVICE_CPU)");
+#endif
+        }
     }
 
     Ptr<Head> train(const String& trainList, const String& valList, const String& outputFile) CV_OVERRIDE;
@@ -62,7 +78,7 @@ private:
     void fillCache(FeatureCache& cache, const String& list, bool flip, detail::Progress& progress);
     int alignment() const;
     std::vector<float> classWeights(const FeatureCache& cache) const;
-    void validate(const Head& head, const FeatureCache& cache, TrainEpochStats& stats) const;
+    void validate(const Head& head, detail::HeadRunner* runner, const FeatureCache& cache, TrainEpochStats& stats) const;
     void guideFor(const Head& head, const CachedSample& s, Size headSize, EscrfGuide& guide) const;
 
     BackboneDescription desc_;
@@ -148,7 +164,8 @@ void HeadTrainerImpl::guideFor(const Head& head, const CachedSample& s, Size hea
         prepareGuide(s.image, s.superpixels, s.numSuperpixels, headSize, head.effectiveBlockParams(), guide);
 }
 
-void HeadTrainerImpl::validate(const Head& head, const FeatureCache& cache, TrainEpochStats& stats) const
+void HeadTrainerImpl::validate(const Head& head, detail::HeadRunner* runner, const FeatureCache& cache,
+                               TrainEpochStats& stats) const
 {
     SegmentationMetrics metrics(config_.numClasses, desc_.ignoreLabel);
     CachedSample s;
@@ -159,9 +176,15 @@ void HeadTrainerImpl::validate(const Head& head, const FeatureCache& cache, Trai
         cache.get(i, s);
         const Size headSize(s.image.cols / config_.stride, s.image.rows / config_.stride);
         guideFor(head, s, headSize, guide);
-        head.forward(s.features, headSize, head.needsGuide() ? &guide : nullptr, logits);
-        detail::resizeBilinear(logits, headSize, s.image.size(), full);
-        detail::argmaxPlanar(full, s.image.size(), CV_32S, pred);
+        if (runner)
+            runner->predict(s.features, headSize, head.needsGuide() ? &guide : nullptr, s.image.size(), s.image.size(),
+                            false, CV_32S, pred);
+        else
+        {
+            head.forward(s.features, headSize, head.needsGuide() ? &guide : nullptr, logits);
+            detail::resizeBilinear(logits, headSize, s.image.size(), full);
+            detail::argmaxPlanar(full, s.image.size(), CV_32S, pred);
+        }
         metrics.add(pred, s.labels);
     }
     stats.valMeanIoU = 100 * metrics.meanIoU();
@@ -195,6 +218,12 @@ Ptr<Head> HeadTrainerImpl::train(const String& trainList, const String& valList,
     const std::vector<String> names = head->parameterNames();
     detail::Optimizer optimizer(p_, names, params);
     const std::vector<float> weights = classWeights(trainCache);
+    // The GPU runs the head and the loss; parameters go up and gradients come down once per step.
+    Ptr<detail::HeadRunner> runner;
+#ifdef HAVE_ESCRF_CUDA
+    if (p_.device == TRAIN_DEVICE_CUDA)
+        runner = cuda::createHeadRunner(*head);
+#endif
 
     const int n = trainCache.size();
     const int stepsPerEpoch = (n + p_.batchSize - 1) / p_.batchSize;
@@ -223,20 +252,30 @@ Ptr<Head> HeadTrainerImpl::train(const String& trainList, const String& valList,
             std::vector<Mat> grads = head->zeroGradients();
             double loss = 0, wsum = 0;
             const int first = state.stepInEpoch * p_.batchSize, last = std::min(n, first + p_.batchSize);
+            if (runner)
+                runner->syncParameters();
             for (int b = first; b < last; b++)
             {
                 trainCache.get(order[b], s);
                 const Size headSize(s.image.cols / config_.stride, s.image.rows / config_.stride);
                 EscrfGuide guide;
                 guideFor(*head, s, headSize, guide);
-                HeadCache hc;
-                Mat logits, dLogits;
-                head->forward(s.features, headSize, head->needsGuide() ? &guide : nullptr, logits, &hc);
                 double w = 0;
-                loss += detail::softmaxCrossEntropy(logits, headSize, s.labels, desc_.ignoreLabel, weights, dLogits, w);
+                if (runner)
+                    loss += runner->trainSample(s.features, headSize, head->needsGuide() ? &guide : nullptr, s.labels,
+                                                desc_.ignoreLabel, weights, w);
+                else
+                {
+                    HeadCache hc;
+                    Mat logits, dLogits;
+                    head->forward(s.features, headSize, head->needsGuide() ? &guide : nullptr, logits, &hc);
+                    loss += detail::softmaxCrossEntropy(logits, headSize, s.labels, desc_.ignoreLabel, weights, dLogits, w);
+                    head->backward(s.features, headSize, head->needsGuide() ? &guide : nullptr, hc, dLogits, grads);
+                }
                 wsum += w;
-                head->backward(s.features, headSize, head->needsGuide() ? &guide : nullptr, hc, dLogits, grads);
             }
+            if (runner)
+                runner->addGradients(grads);
             // A batch of ignore pixels only has nothing to teach: skip its update.
             if (wsum > 0)
             {
@@ -270,7 +309,9 @@ Ptr<Head> HeadTrainerImpl::train(const String& trainList, const String& valList,
         const bool lastEpoch = state.epoch + 1 == p_.epochs;
         if (valCache.size() > 0 && p_.valEvery > 0 && ((state.epoch + 1) % p_.valEvery == 0 || lastEpoch))
         {
-            validate(*head, valCache, stats);
+            if (runner)
+                runner->syncParameters();
+            validate(*head, runner.get(), valCache, stats);
             if (stats.valMeanIoU > state.bestScore)
             {
                 state.bestScore = stats.valMeanIoU;

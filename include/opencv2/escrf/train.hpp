@@ -53,6 +53,13 @@ enum ClassWeighting
     CLASS_WEIGHTS_ENET = 1  //!< w_c = 1 / ln(1.02 + p_c), p_c the class frequency in the training labels
 };
 
+//! Where the head's training steps run.
+enum TrainDevice
+{
+    TRAIN_DEVICE_CPU = 0, //!< everything on the CPU
+    TRAIN_DEVICE_CUDA = 1 //!< head forward/backward and loss on the CUDA device (optimizer on the CPU)
+};
+
 //! Solver settings. The defaults reproduce the module's CamVid result (doc/results.md).
 struct CV_EXPORTS_W_SIMPLE TrainParams
 {
@@ -78,6 +85,11 @@ struct CV_EXPORTS_W_SIMPLE TrainParams
     CV_PROP_RW bool resume;            //!< resume from `output`.ckpt when it exists
     CV_PROP_RW int maxImages;          //!< use only the first maxImages of each list (0: all)
     CV_PROP_RW int verbose;            //!< 0 silent, 1 progress (a bar on a terminal, lines otherwise)
+    /** TrainDevice. With TRAIN_DEVICE_CUDA the head's forward and backward passes, the loss and
+    the validation forward run on the GPU; the backbone cache, the superpixels and the optimizer
+    stay on the CPU (parameters are uploaded and gradients downloaded once per step). A build
+    without CUDA or a machine without a device raises cv::Exception (Error::GpuNotSupported). */
+    CV_PROP_RW int device;
 };
 
 //! One row of the training history (also written to `output`.csv).
