@@ -9,6 +9,7 @@
 #include "precomp.hpp"
 #include "head/head_pipeline.hpp"
 #include <cstring>
+#include <limits>
 
 namespace cv {
 namespace escrf {
@@ -49,14 +50,21 @@ AxisTaps::AxisTaps(int srcLen, int dstLen)
 
 namespace {
 
-//! Host twin of cuda::DeviceBuffer (same interface).
+//! Host twin of cuda::DeviceBuffer (same interface). A reallocation fills the buffer with NaN
+//! (or the largest value), as a fresh cudaMalloc holds garbage: the emulation must never read
+//! what the pipeline did not write.
 template <typename T>
 class HostBuffer
 {
 public:
     HostBuffer() {}
     explicit HostBuffer(size_t n) { allocate(n); }
-    void allocate(size_t n) { data_.resize(n); }
+    void allocate(size_t n)
+    {
+        if (n != data_.size())
+            data_.assign(n, std::numeric_limits<T>::has_quiet_NaN ? std::numeric_limits<T>::quiet_NaN()
+                                                                  : std::numeric_limits<T>::max());
+    }
     void upload(const T* host, size_t n)
     {
         allocate(n);
