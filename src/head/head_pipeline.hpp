@@ -77,7 +77,7 @@ public:
                  HeadCache* cache) CV_OVERRIDE
     {
         setInputs(inputs);
-        runForward(headSize, guide, cache ? &cache->block : &blockCache_);
+        runForward(headSize, guide, cache ? &cache->block : nullptr);
         const int K = head_.config().numClasses, D = head_.featureChannels(), N = headSize.area();
         download(logits_, K, N, logits);
         if (cache)

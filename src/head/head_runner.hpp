@@ -31,7 +31,8 @@ public:
     virtual void forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide, Mat& logits,
                          HeadCache* cache = nullptr) = 0;
 
-    //! Head::backward on the device, with a cache from this runner's forward(); ADDS to grads.
+    /** Head::backward on the device, with a cache from this runner's forward(); ADDS to grads.
+    Gradients still pending from trainSample() are discarded (call addGradients() first). */
     virtual void backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
                           const HeadCache& cache, const Mat& dLogits, std::vector<Mat>& grads) = 0;
 
