@@ -150,7 +150,7 @@ TEST(Escrf_BlockCuda, matches_cpu_every_option)
 #ifdef HAVE_ESCRF_CUDA
     const Size sizes[] = { Size(9, 7), Size(31, 23) };
     RNG rng(2024);
-    for (int mask = 0; mask < 16; mask++)
+    for (int mask = 0; mask < 32; mask++)
         for (const Size& fs : sizes)
         {
             EscrfBlockParams p;
@@ -158,12 +158,13 @@ TEST(Escrf_BlockCuda, matches_cpu_every_option)
             p.pairCompatibility = (mask & 2) != 0;
             p.softSuperpixels = (mask & 4) != 0;
             p.learnableFusion = (mask & 8) != 0;
+            p.gaussianKernel = (mask & 16) != 0;
             p.embedDim = 8;
             p.posDim = 6;
             const int C = rng.uniform(5, 17);
-            SCOPED_TRACE(cv::format("normalize %d pair %d soft %d learnable %d, C = %d, %dx%d", p.normalize,
-                                    p.pairCompatibility, p.softSuperpixels, p.learnableFusion, C, fs.width,
-                                    fs.height));
+            SCOPED_TRACE(cv::format("normalize %d pair %d soft %d learnable %d gaussian %d, C = %d, %dx%d",
+                                    p.normalize, p.pairCompatibility, p.softSuperpixels, p.learnableFusion,
+                                    p.gaussianKernel, C, fs.width, fs.height));
             compare(makeProblem(p, C, fs, 100 + mask));
         }
 #endif

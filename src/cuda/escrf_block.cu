@@ -118,9 +118,6 @@ void checkInputs(const char* fn, const EscrfBlockParams& p, const EscrfBlockWeig
     if (p.dense)
         CV_Error(Error::StsNotImplemented, "dense is CPU-only in this build (use cv::escrf::escrfBlockForward / "
                                            "escrfBlockBackward, or params.dense = false)");
-    if (p.gaussianKernel)
-        CV_Error(Error::StsNotImplemented, "gaussianKernel is CPU-only in this build (use cv::escrf::escrfBlockForward / "
-                                           "escrfBlockBackward, or params.gaussianKernel = false)");
 }
 
 // The saved tensors must have the shapes the kernels will index (a wrong cache would otherwise
@@ -294,6 +291,14 @@ void escrfBlockForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, co
         a.invTau = (float)(1.0 / std::sqrt(2.0 * E));
         a.c = (float)w.c;
         a.F = dF.get(); a.e = e.get(); a.u = u.get(); a.v = v.get(); a.mu = mu.get();
+        DeviceBuffer<float> halfNorm;
+        if (p.gaussianKernel)
+        {
+            halfNorm.allocate(N);
+            halfSquaredNorms(e.get(), 2 * E, N, halfNorm.get());
+            a.gaussian = true;
+            a.halfNorm = halfNorm.get();
+        }
         Fp.allocate((size_t)C * N);
         pairs.allocate((size_t)2 * K * N);
         windowForward(a, Fp.get(), pairs.get());
@@ -377,6 +382,14 @@ void escrfBlockBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, c
             a.invTau = (float)(1.0 / std::sqrt(2.0 * E));
             a.c = (float)w.c;
             a.F = dFin.get(); a.e = e.get(); a.u = u.get(); a.v = v.get(); a.mu = mu.get();
+            DeviceBuffer<float> halfNorm;
+            if (p.gaussianKernel)
+            {
+                halfNorm.allocate(N);
+                halfSquaredNorms(e.get(), D, N, halfNorm.get());
+                a.gaussian = true;
+                a.halfNorm = halfNorm.get();
+            }
             direct.allocate((size_t)C * N);
             DeviceBuffer<float> de((size_t)D * N), dpair((size_t)2 * K * N);
             du.allocate(N);

@@ -31,6 +31,7 @@ struct WindowArgs
     int window = 3, dilation = 2;     //!< k (odd), d
     bool pair = false;                //!< mu = sigmoid(u_i + v_j + c) instead of sigmoid(v_j)
     bool normalize = false;           //!< softmax of score * invTau over the in-map cells of G(i)
+    bool gaussian = false;            //!< score = -|e_i - e_j|^2 / 2 (weight exp(score) unnormalised)
     float invTau = 1.f;               //!< 1 / sqrt(2E)
     float c = 0.f;                    //!< pair compatibility bias
     const float* F = nullptr;         //!< C x N features
@@ -38,6 +39,7 @@ struct WindowArgs
     const float* u = nullptr;         //!< N, a.F_i (pair only)
     const float* v = nullptr;         //!< N, b.F_j (pair) or w_comp.F_j
     const float* mu = nullptr;        //!< N, sigmoid(v) (reference compatibility only)
+    const float* halfNorm = nullptr;  //!< N, |e_j|^2 / 2 (Gaussian kernel only)
     int N() const { return h * w; }
     int K() const { return window * window; }
 };
@@ -83,6 +85,9 @@ void embeddingForward(const float* Wimg, const float* image, const float* A, con
 
 //! z (N) = wrow (C) . F_j per cell, summed over c in increasing order (as the CPU).
 void compatLogits(const float* wrow, const float* F, int C, int N, float* z);
+
+//! hn (N) = |e_i|^2 / 2 per cell of e (D x N), d in increasing order.
+void halfSquaredNorms(const float* e, int D, int N, float* hn);
 
 //! mu = sigmoid(z), N entries.
 void sigmoidRow(const float* z, int N, float* mu);

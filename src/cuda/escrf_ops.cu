@@ -62,6 +62,17 @@ __global__ void logitsKernel(const float* __restrict__ wrow, const float* __rest
     z[j] = acc;
 }
 
+__global__ void halfNormKernel(const float* __restrict__ e, int D, int N, float* __restrict__ hn)
+{
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= N)
+        return;
+    float s = 0.f;
+    for (int d = 0; d < D; d++)
+        s += e[(size_t)d * N + i] * e[(size_t)d * N + i];
+    hn[i] = 0.5f * s;
+}
+
 __global__ void sigmoidKernel(const float* __restrict__ z, int N, float* __restrict__ mu)
 {
     const int j = blockIdx.x * blockDim.x + threadIdx.x;
@@ -152,6 +163,14 @@ void compatLogits(const float* wrow, const float* F, int C, int N, float* z)
     if (N <= 0)
         return;
     logitsKernel<<<blocksFor(N), kThreads>>>(wrow, F, C, N, z);
+    ESCRF_CUDA_CHECK_LAUNCH();
+}
+
+void halfSquaredNorms(const float* e, int D, int N, float* hn)
+{
+    if (N <= 0)
+        return;
+    halfNormKernel<<<blocksFor(N), kThreads>>>(e, D, N, hn);
     ESCRF_CUDA_CHECK_LAUNCH();
 }
 

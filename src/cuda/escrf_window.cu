@@ -52,6 +52,8 @@ __global__ void windowForwardKernel(const WindowArgs a, float* __restrict__ Fp, 
         {
             for (int d = 0; d < a.D; d++)
                 s += a.e[(size_t)d * N + i] * a.e[(size_t)d * N + j];
+            if (a.gaussian)   // -|e_i - e_j|^2 / 2
+                s -= a.halfNorm[i] + a.halfNorm[j];
             smax = fmaxf(smax, s * a.invTau);
         }
         kw[(size_t)o * N] = s;
@@ -71,6 +73,12 @@ __global__ void windowForwardKernel(const WindowArgs a, float* __restrict__ Fp, 
         const float invZ = 1.f / Z;
         for (int o = 0; o < K; o++)
             kw[(size_t)o * N] *= invZ;
+    }
+    else if (a.gaussian)
+    {
+        for (int o = 0; o < K; o++)
+            if (neighbour(y, x, o, +1, a) >= 0)
+                kw[(size_t)o * N] = expf(kw[(size_t)o * N]);
     }
     for (int o = 0; o < K; o++)
     {
@@ -128,13 +136,17 @@ __global__ void windowBackwardPass1(const WindowArgs a, const float* __restrict_
         dz[(size_t)o * N] = k * t * m * (1.f - m);
         kdk += k * dK;
     }
-    float dui = 0.f;
+    float dui = 0.f, dsSum = 0.f;
     for (int o = 0; o < K; o++)
     {
         const float dK = ds[(size_t)o * N];
-        ds[(size_t)o * N] = a.normalize ? kw[(size_t)o * N] * (dK - kdk) * a.invTau : dK;
+        ds[(size_t)o * N] = a.normalize ? kw[(size_t)o * N] * (dK - kdk) * a.invTau
+                                        : a.gaussian ? kw[(size_t)o * N] * dK : dK;
         if (neighbour(y, x, o, +1, a) >= 0)
+        {
             dui += dz[(size_t)o * N];
+            dsSum += ds[(size_t)o * N];
+        }
     }
     du[i] = dui;
     for (int d = 0; d < a.D; d++)
@@ -146,6 +158,8 @@ __global__ void windowBackwardPass1(const WindowArgs a, const float* __restrict_
             if (j >= 0)
                 acc += ds[(size_t)o * N] * a.e[(size_t)d * N + j];
         }
+        if (a.gaussian)   // d score / d e_i = e_j - e_i
+            acc -= dsSum * a.e[(size_t)d * N + i];
         de[(size_t)d * N + i] = acc;
     }
 }
@@ -173,6 +187,14 @@ __global__ void windowBackwardPass2(const WindowArgs a, const float* __restrict_
         }
         dFdirect[(size_t)ch * N + j] = acc;
     }
+    float dsSum = 0.f;   // Gaussian kernel: d score / d e_j = e_i - e_j
+    if (a.gaussian)
+        for (int o = 0; o < K; o++)
+        {
+            const int i = neighbour(y, x, o, -1, a);
+            if (i >= 0)
+                dsSum += dpair[(size_t)o * N + i];
+        }
     for (int d = 0; d < a.D; d++)
     {
         float acc = de[(size_t)d * N + j];
@@ -182,6 +204,8 @@ __global__ void windowBackwardPass2(const WindowArgs a, const float* __restrict_
             if (i >= 0)
                 acc += dpair[(size_t)o * N + i] * a.e[(size_t)d * N + i];
         }
+        if (a.gaussian)
+            acc -= dsSum * a.e[(size_t)d * N + j];
         de[(size_t)d * N + j] = acc;
     }
     float dvj = 0.f;

@@ -110,7 +110,7 @@ bool headBlockOnDevice(const Head& head, String* reason)
     if (head.config().variant == HEAD_BASELINE)
         return true;
     const EscrfBlockParams p = head.effectiveBlockParams();
-    const char* option = p.dense ? "dense" : p.gaussianKernel ? "gaussianKernel" : nullptr;
+    const char* option = p.dense ? "dense" : nullptr;
     if (option && reason)
         *reason = format("the ES-CRF block option %s is CPU-only in the CUDA build", option);
     return option == nullptr;

@@ -209,12 +209,12 @@ public:
 
 private:
     // The block's own CUDA path when a CUDA target is asked for and a device is there (the dense
-    // and Gaussian-kernel options are CPU-only); cv::dnn's CUDA backend itself is not used (supportBackend: OpenCV only).
+    // option is CPU-only); cv::dnn's CUDA backend itself is not used (supportBackend: OpenCV only).
     bool useCuda() const
     {
 #ifdef HAVE_ESCRF_CUDA
         const int t = preferableTarget;
-        return (t == dnn::DNN_TARGET_CUDA || t == dnn::DNN_TARGET_CUDA_FP16) && !params_.dense && !params_.gaussianKernel &&
+        return (t == dnn::DNN_TARGET_CUDA || t == dnn::DNN_TARGET_CUDA_FP16) && !params_.dense &&
                cuda::deviceAvailable();
 #else
         return false;

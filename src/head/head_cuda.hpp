@@ -19,7 +19,7 @@ namespace escrf {
 namespace cuda {
 
 /** Whether the whole head can run on the CUDA device: false (with the reason) for block
-options the CUDA block does not implement (dense, gaussianKernel). The runner still accepts
+options the CUDA block does not implement (dense). The runner still accepts
 such a head and runs its block on the CPU between the device stages. */
 CV_EXPORTS bool headBlockOnDevice(const Head& head, String* reason = nullptr);
 
