@@ -15,7 +15,8 @@ static const char* keys =
     "{ list       | <none> | list of images and labels }"
     "{ backbone   |        | backbone description replacing the one stored in the head }"
     "{ pred-dir   |        | write one 8-bit PNG label map per image here }"
-    "{ max-images | 0      | evaluate only the first N images }";
+    "{ max-images | 0      | evaluate only the first N images }"
+    "{ crf        | false  | DenseCRF post-processing of the head's probabilities (vanilla-crf) }";
 
 int main(int argc, char** argv)
 {
@@ -31,6 +32,7 @@ int main(int argc, char** argv)
     const std::string backbone = parser.get<std::string>("backbone");
     const std::string predDir = parser.get<std::string>("pred-dir");
     const int maxImages = parser.get<int>("max-images");
+    const bool crf = parser.get<bool>("crf");
     if (!parser.check())
     {
         parser.printErrors();
@@ -39,6 +41,7 @@ int main(int argc, char** argv)
     try
     {
         cv::Ptr<cv::escrf::Segmenter> seg = cv::escrf::Segmenter::create(head, backbone);
+        seg->setDenseCrf(crf);
         const cv::escrf::BackboneDescription desc = backbone.empty() ? seg->head()->backbone()
                                                                      : cv::escrf::BackboneDescription::read(backbone);
         cv::TickMeter tm;

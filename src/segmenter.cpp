@@ -42,7 +42,15 @@ public:
             CV_Error_(Error::StsBadArg, ("Segmenter::segment: %d classes do not fit CV_8U labels, use CV_32S", K));
         Size size;
         Mat out;
-        if (runner_)
+        if (crf_)
+        {
+            // The argmax of the refined probabilities (K x H x W seen as K x (H*W)).
+            Mat P;
+            predict(image, P);
+            const Size sz(P.size[2], P.size[1]);
+            detail::argmaxPlanar(Mat(P.size[0], sz.area(), CV_32F, P.ptr<float>()), sz, ltype, out);
+        }
+        else if (runner_)
             runOnDevice(image, size, ltype, out);   // labels computed on the device, one download
         else
         {
@@ -70,7 +78,23 @@ public:
         reduce(e, sum, 0, REDUCE_SUM);
         e /= repeat(sum, K, 1);
         const int sz[] = { K, size.height, size.width };
-        Mat(3, sz, CV_32F, e.ptr<float>()).copyTo(probabilities);
+        Mat P(3, sz, CV_32F, e.ptr<float>());
+        if (crf_)
+            denseCrf(image, P, P, crfParams_);
+        P.copyTo(probabilities);
+    }
+
+    void setDenseCrf(bool enable, const DenseCrfParams& params) CV_OVERRIDE
+    {
+        if (enable)   // the same checks denseCrf makes, now rather than at the first image
+        {
+            Mat probe(1, 1, CV_8UC3, Scalar::all(0));
+            const int sz[] = { 1, 1, 1 };
+            Mat one(3, sz, CV_32F, Scalar(1)), out;
+            denseCrf(probe, one, out, params);
+        }
+        crf_ = enable;
+        crfParams_ = params;
     }
 
     void setPreferableBackend(int backend) CV_OVERRIDE { backbone_->setPreferableBackend(backend); }
@@ -205,6 +229,8 @@ private:
     Size processingSize_;
     Ptr<detail::HeadRunner> runner_;   // set when the head runs on the CUDA device
     bool mslicLogged_ = false;
+    bool crf_ = false;                 // DenseCRF post-processing (setDenseCrf)
+    DenseCrfParams crfParams_;
 };
 
 } // namespace

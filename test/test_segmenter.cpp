@@ -81,6 +81,49 @@ TEST(Escrf_Segmenter, any_image_size_maps_back_to_the_input)
     EXPECT_THROW(seg->setProcessingSize(Size(241, 176)), cv::Exception);
 }
 
+// The vanilla-crf comparison: with setDenseCrf the Segmenter's probabilities are denseCrf()
+// of its plain probabilities, and its labels their argmax.
+TEST(Escrf_Segmenter, dense_crf_post_processing)
+{
+    std::string yml, list;
+    ESCRF_REQUIRE_SHARED("models/espnet_camvid.yml", yml);
+    ESCRF_REQUIRE_SHARED("data/camvid/val.txt", list);
+    BackboneDescription desc = BackboneDescription::read(yml);
+    Ptr<Segmenter> seg = Segmenter::create(logitCopyHead(desc, 12), desc);
+    Dataset val(list);
+    Mat image, gt, plain, expected, refined, labels, plainLabels;
+    val.load(7, image, gt);
+    image = image(Rect(0, 0, 200, 120)).clone();   // small: DenseCRF is ~0.5 s per full image
+    seg->predict(image, plain);
+    seg->segment(image, plainLabels);
+    DenseCrfParams params;
+    params.iterations = 3;
+    denseCrf(image, plain, expected, params);
+    seg->setDenseCrf(true, params);
+    seg->predict(image, refined);
+    seg->segment(image, labels);
+    ASSERT_EQ(3, refined.dims);
+    EXPECT_EQ(0, cv::norm(expected, refined, NORM_INF));
+    const int K = refined.size[0];
+    Mat expectedLabels(image.size(), CV_8U);
+    for (int y = 0; y < image.rows; y++)
+        for (int x = 0; x < image.cols; x++)
+        {
+            int best = 0;
+            for (int k = 1; k < K; k++)
+                if (refined.at<float>(k, y, x) > refined.at<float>(best, y, x))
+                    best = k;
+            expectedLabels.at<uchar>(y, x) = (uchar)best;
+        }
+    EXPECT_EQ(0, cv::norm(expectedLabels, labels, NORM_INF));
+    EXPECT_GT(cv::norm(plainLabels, labels, NORM_L1), 0);   // the CRF changed something
+    seg->setDenseCrf(false);
+    seg->segment(image, labels);
+    EXPECT_EQ(0, cv::norm(plainLabels, labels, NORM_INF));
+    params.bilateralSrgb = -1;
+    EXPECT_THROW(seg->setDenseCrf(true, params), cv::Exception);
+}
+
 TEST(Escrf_Segmenter, bad_inputs_throw)
 {
     std::string yml;

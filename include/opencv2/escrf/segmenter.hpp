@@ -8,6 +8,7 @@
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "opencv2/escrf/backbone.hpp"
+#include "opencv2/escrf/crf.hpp"
 
 namespace cv {
 namespace escrf {
@@ -58,13 +59,21 @@ public:
     @param scores output 3-D Mat K x H x W CV_32F. */
     CV_WRAP virtual void predict(InputArray image, OutputArray scores) = 0;
 
-    //! Backend and target of the backbone network (cv::dnn::Backend / cv::dnn::Target).
+    /** @brief Backend and target of the backbone network (cv::dnn::Backend / cv::dnn::Target).
+    A CUDA target also moves the superpixels, the ES-CRF block and the head to the GPU when the
+    module is built with CUDA and a device exists (otherwise they stay on the CPU, with one log line). */
     CV_WRAP virtual void setPreferableBackend(int backend) = 0;
     CV_WRAP virtual void setPreferableTarget(int target) = 0;
 
     //! Superpixels used for the guide (defaults to those the head was trained with).
     CV_WRAP virtual void setSuperpixelParams(const SuperpixelParams& params) = 0;
     CV_WRAP virtual SuperpixelParams getSuperpixelParams() const = 0;
+
+    /** @brief DenseCRF post-processing of the head's probabilities (the spec's `vanilla-crf`
+    comparison when the head is a baseline head): predict() and segment() then refine the
+    probabilities at the image size with denseCrf() before the argmax. Off by default; it runs
+    on the CPU (about 0.5 s per 480x360 image on one core). */
+    CV_WRAP virtual void setDenseCrf(bool enable, const DenseCrfParams& params = DenseCrfParams()) = 0;
 
     /** @brief Processes every image at this size (a multiple of the backbone's size multiple)
     instead of its own size; Size() restores the default. */
