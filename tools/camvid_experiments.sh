@@ -33,3 +33,11 @@ for v in "${variants[@]}"; do
       --pred-dir="$out/pred_$v" | tail -n 1)
   echo "$v: $score (training ${minutes} min)"
 done
+
+# The vanilla-crf comparison: DenseCRF (the issue's reference parameters) after the backbone
+# and after the baseline head, at inference only.
+echo "backbone + DenseCRF: $("$build/bin/escrf_crf_eval" --backbone="$bb" --list="$val" --crf-threads=0 | tail -n 1)"
+if [ -f "$out/baseline.yml" ]; then
+  echo "vanilla-crf (baseline + DenseCRF): $("$build/bin/escrf_eval" --head="$out/baseline.yml" --backbone="$bb" \
+      --list="$val" --crf | tail -n 1)"
+fi
