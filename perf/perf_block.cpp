@@ -6,7 +6,8 @@
 // images (a loop, as the trainer does). tools/bench_block_torch.py runs these next to a
 // PyTorch implementation of the same semantics and prints the ratios.
 //
-// Arguments: B, C, h, w, mode (0 window k=3 d=2, 1 dense with softmax, 2 dense plain).
+// Arguments: B, C, h, w, mode (0 window k=3 d=2, 1 dense with softmax, 2 dense plain, 3 window softmax,
+// 4 window softmax with the Gaussian kernel).
 // ESCRF_PERF_THREADS in the environment sets cv::setNumThreads.
 
 #include <benchmark/benchmark.h>
@@ -65,8 +66,11 @@ struct Batch
 Batch makeBatch(int B, int C, int h, int w, int mode)
 {
     Batch b;
-    b.params.dense = mode != 0;
-    b.params.normalize = mode == 1;
+    // mode 0: reference window; 1: dense softmax; 2: dense plain; 3: window softmax;
+    // 4: window softmax with the Gaussian kernel (the shipped CamVid head).
+    b.params.dense = mode == 1 || mode == 2;
+    b.params.normalize = mode == 1 || mode >= 3;
+    b.params.gaussianKernel = mode == 4;
     RNG rng(42);
     b.weights = EscrfBlockWeights::create(b.params, C, rng);
     const Size img(w * 4, h * 4);
@@ -130,6 +134,8 @@ void blockArgs(benchmark::internal::Benchmark* bm)
     bm->Args({2, 64, 180, 240, 0});
     bm->Args({1, 64, 64, 64, 1});      // dense, softmax (streamed)
     bm->Args({1, 64, 64, 64, 2});      // dense, plain (linear)
+    bm->Args({1, 16, 360, 480, 3});    // the CamVid head: full resolution, D = 16, softmax kernel
+    bm->Args({1, 16, 360, 480, 4});    // the same with the Gaussian kernel
     bm->Unit(benchmark::kMillisecond);
     bm->UseRealTime();
 }
