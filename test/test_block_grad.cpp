@@ -290,4 +290,51 @@ TEST(Escrf_BlockGrad, grads_accumulate)
     EXPECT_NEAR(twice.alphaS, 2 * once.alphaS, 1e-12 * std::abs(once.alphaS));
 }
 
+// With learnable fusion a term configured non-zero is evaluated even when its trained weight is
+// 0 (its alpha gradient needs it); the alpha gradients are then sum(Fs .* dOut), sum(Fp .* dOut).
+TEST(Escrf_BlockGrad, learnable_term_trained_to_zero_keeps_its_gradient)
+{
+    EscrfBlockParams params = smallParams();
+    params.learnableFusion = true;
+    Problem p = makeProblem(params, 4, Size(6, 5), Size(13, 10), 5, 11);
+    p.weights.alphaS = 0;
+    p.weights.alphaP = 0;
+    EscrfBlockCache cache;
+    Mat out, dF;
+    escrfBlockForward(p.params, p.weights, p.guide, p.F, out, &cache);
+    EXPECT_EQ(0, norm(out, p.F, NORM_INF));   // both weights 0: F* = F
+    EscrfBlockWeights g = p.weights.zerosLike();
+    escrfBlockBackward(p.params, p.weights, p.guide, p.F, cache, p.dOut, dF, g);
+    // The same sums from a forward with each term alone at weight 1.
+    EscrfBlockParams fixed = params;
+    fixed.learnableFusion = false;
+    fixed.alphaS = 1; fixed.alphaP = 0;
+    Mat withS, withP;
+    escrfBlockForward(fixed, p.weights, p.guide, p.F, withS);
+    fixed.alphaS = 0; fixed.alphaP = 1;
+    escrfBlockForward(fixed, p.weights, p.guide, p.F, withP);
+    const double expectS = (withS - p.F).dot(p.dOut), expectP = (withP - p.F).dot(p.dOut);
+    EXPECT_NE(0, expectS);
+    EXPECT_NE(0, expectP);
+    EXPECT_NEAR(g.alphaS, expectS, 1e-10 * std::abs(expectS));
+    EXPECT_NEAR(g.alphaP, expectP, 1e-10 * std::abs(expectP));
+}
+
+// A cache from a forward pass with other kernel options is refused, not used.
+TEST(Escrf_BlockGrad, cache_from_other_options_is_refused)
+{
+    Problem p = makeProblem(smallParams(), 4, Size(6, 5), Size(13, 10), 5, 12);
+    EscrfBlockCache cache;
+    Mat out, dF;
+    escrfBlockForward(p.params, p.weights, p.guide, p.F, out, &cache);
+    EscrfBlockWeights g = p.weights.zerosLike();
+    EscrfBlockParams other = p.params;
+    other.gaussianKernel = true;
+    EXPECT_THROW(escrfBlockBackward(other, p.weights, p.guide, p.F, cache, p.dOut, dF, g), cv::Exception);
+    other = p.params;
+    other.normalize = !other.normalize;
+    EXPECT_THROW(escrfBlockBackward(other, p.weights, p.guide, p.F, cache, p.dOut, dF, g), cv::Exception);
+    EXPECT_NO_THROW(escrfBlockBackward(p.params, p.weights, p.guide, p.F, cache, p.dOut, dF, g));
+}
+
 }} // namespace

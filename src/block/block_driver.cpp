@@ -216,8 +216,8 @@ void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escrf
     out = result;
     if (cache)
     {
-        saved[SLOT_META] = (Mat_<double>(1, 6) << plan.alphaS, plan.alphaP, plan.prior, plan.pairwise,
-                            C, N);
+        saved[SLOT_META] = (Mat_<double>(1, 9) << plan.alphaS, plan.alphaP, plan.prior, plan.pairwise,
+                            C, N, p.normalize, p.pairCompatibility, p.gaussianKernel);
         cache->saved = saved;
     }
 }
@@ -309,11 +309,13 @@ void escrfBlockBackward(const EscrfBlockParams& params, const EscrfBlockWeights&
                                      dOut.rows, dOut.cols, typeToString(dOut.type()).c_str(), F.rows, F.cols,
                                      typeToString(F.type()).c_str()));
     const std::vector<Mat>& s = cache.saved;
-    if ((int)s.size() != SLOT_COUNT || s[SLOT_META].total() != 6)
+    if ((int)s.size() != SLOT_COUNT || s[SLOT_META].total() != 9)
         CV_Error(Error::StsBadArg, "escrfBlockBackward: cache was not filled by escrfBlockForward");
     const double* meta = s[SLOT_META].ptr<double>();
     if (meta[0] != plan.alphaS || meta[1] != plan.alphaP || (meta[2] != 0) != plan.prior ||
-        (meta[3] != 0) != plan.pairwise || meta[4] != F.rows || meta[5] != F.cols)
+        (meta[3] != 0) != plan.pairwise || meta[4] != F.rows || meta[5] != F.cols ||
+        (meta[6] != 0) != params.normalize || (meta[7] != 0) != params.pairCompatibility ||
+        (meta[8] != 0) != params.gaussianKernel)
         CV_Error(Error::StsBadArg, "escrfBlockBackward: cache comes from a forward pass with other params, "
                                    "weights or feature size");
     checkGrads("escrfBlockBackward", params, weights, grads, plan);

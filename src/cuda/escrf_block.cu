@@ -24,11 +24,11 @@ using namespace blockgpu;
 
 namespace {
 
-// Slots of EscrfBlockCache::saved. META has 8 entries starting with kCacheTag, so that the CPU
-// backward (6 meta entries) rejects this cache and this backward rejects a CPU one.
+// Slots of EscrfBlockCache::saved. META has 11 entries starting with kCacheTag, so that the CPU
+// backward (9 meta entries) rejects this cache and this backward rejects a CPU one.
 enum Slot { SLOT_META, SLOT_FP, SLOT_PAIRS, SLOT_E, SLOT_U, SLOT_V, SLOT_MU, SLOT_COUNT };
 const double kCacheTag = 1129665106.0;   // "CUDA" as a number: marks a cache of this path
-const int kMetaSize = 8;
+const int kMetaSize = 11;
 
 void checkRow(const char* fn, const char* name, const Mat& m, int C)
 {
@@ -132,7 +132,8 @@ void checkCache(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Mat
     const double* meta = s[SLOT_META].ptr<double>();
     const int C = F.rows, N = F.cols, K = p.window * p.window;
     if (meta[1] != plan.alphaS || meta[2] != plan.alphaP || (meta[3] != 0) != plan.prior ||
-        (meta[4] != 0) != plan.pairwise || meta[5] != C || meta[6] != N || meta[7] != K)
+        (meta[4] != 0) != plan.pairwise || meta[5] != C || meta[6] != N || meta[7] != K ||
+        (meta[8] != 0) != p.normalize || (meta[9] != 0) != p.pairCompatibility || (meta[10] != 0) != p.gaussianKernel)
         CV_Error(Error::StsBadArg, "escrfBlockBackward (CUDA): cache comes from a forward pass with other params, "
                                    "weights or feature size");
     if (!plan.pairwise)
@@ -323,7 +324,7 @@ void escrfBlockForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, co
                 saved[SLOT_MU] = downloadMat(mu, 1, N);
         }
         saved[SLOT_META] = (Mat_<double>(1, kMetaSize) << kCacheTag, plan.alphaS, plan.alphaP, plan.prior,
-                            plan.pairwise, C, N, K);
+                            plan.pairwise, C, N, K, p.normalize, p.pairCompatibility, p.gaussianKernel);
     }
     download(result, C, N, out);   // F is on the device already: out may alias it
     if (cache)

@@ -100,8 +100,9 @@ struct CV_EXPORTS EscrfBlockCache
 
 /** @brief Forward pass of one block on one image.
 @param params options; the fusion weights are params.alphaS/alphaP, or weights.alphaS/alphaP when
-params.learnableFusion. A term whose fusion weight is 0 is skipped (W_img, W_pos, w_comp are then
-not needed), unless learnableFusion: its alpha gradient needs the term.
+params.learnableFusion. A term whose params weight is 0 is skipped (W_img, W_pos, w_comp are then
+not needed); with learnableFusion every other term is evaluated even when its trained weight is 0,
+since its alpha gradient needs the term.
 @param weights parameters of the depth of F; w_comp is used by the reference compatibility,
 a, b, c by params.pairCompatibility.
 @param guide prepared by prepareGuide for this image and feature size.
@@ -117,8 +118,9 @@ CV_EXPORTS void escrfBlockForward(const EscrfBlockParams& params, const EscrfBlo
 @param dF output C x N, the gradient with respect to F.
 @param grads the gradients of the weights are ADDED to it (so a batch accumulates); must have
 the shapes of weights (use weights.zerosLike()). The alphaS/alphaP gradients, sum(Fs .* dOut) and
-sum(Fp .* dOut), are added whenever the term is evaluated (always when learnableFusion; the trainer
-uses them only then). The cache must come from escrfBlockForward with the same params and weights.
+sum(Fp .* dOut), are added whenever the term is evaluated (see escrfBlockForward; the trainer uses
+them only with learnableFusion). The cache must come from escrfBlockForward with the same params and
+weights (a cache from other options or weights raises cv::Exception).
 */
 CV_EXPORTS void escrfBlockBackward(const EscrfBlockParams& params, const EscrfBlockWeights& weights,
                                    const EscrfGuide& guide, const Mat& F, const EscrfBlockCache& cache,

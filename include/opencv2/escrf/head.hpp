@@ -126,8 +126,8 @@ public:
                   const HeadCache& cache, const Mat& dLogits, std::vector<Mat>& grads) const;
 
     /** @brief The trainable parameters, as Mat headers sharing the head's storage, with names.
-    Fusion weights appear only with block.learnableFusion; parameters of parts the variant
-    does not use are absent. */
+    Fusion weights appear only with block.learnableFusion, and only for the terms the variant
+    keeps (configured non-zero); parameters of parts the variant does not use are absent. */
     std::vector<Mat> parameters();
     std::vector<String> parameterNames() const;
     //! Zero tensors shaped like parameters().
