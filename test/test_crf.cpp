@@ -340,6 +340,36 @@ TEST(Escrf_Crf, accepts_a_blob_and_works_in_place)
     EXPECT_EQ(cv::norm(inplace, expected, NORM_INF), 0.);
 }
 
+TEST(Escrf_Crf, lattice_stays_accurate_far_from_the_origin)
+{
+    // d = 1 (see lattice_self_weight): the vertices sit at integer c = f * 2/sqrt(3), a point at
+    // fractional part t has weights (1 - t, t) and self weight (1-t)^2 + t^2 + 4/3 t (1-t).
+    // Around f = 1e7 (integers, exact in float) c is about 1.15e7, where a float has a step of
+    // 1: t would always round to 0 (self weight 1). The elevation must keep t exact.
+    double maxErr = 0;
+    for (int k = 0; k < 32; k++)
+    {
+        const float f = (float)(10000000 + 3 * k);
+        const double c = (double)f * 2.0 / std::sqrt(3.0), t = c - std::floor(c);
+        const double expected = (1 - t) * (1 - t) + t * t + 4.0 / 3.0 * t * (1 - t);
+        const Mat point(1, 1, CV_32F, Scalar(f));
+        maxErr = std::max(maxErr, std::abs(PermutohedralLattice(point).selfWeights()[0] - expected));
+    }
+    EXPECT_LT(maxErr, 1e-5);
+    // Beyond what the integer keys hold: an error naming the row.
+    Mat far(4, 1, CV_32F, Scalar(10000000.f));
+    far.at<float>(3) = 1e9f;
+    try
+    {
+        PermutohedralLattice lattice(far);
+        ADD_FAILURE() << "a feature of 1e9 must throw";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(std::string::npos, e.err.find("feature row 3 is not finite or too large")) << e.err;
+    }
+}
+
 TEST(Escrf_Crf, bad_input_throws)
 {
     const Mat image = smoothImage(Size(8, 6), 3);

@@ -14,8 +14,10 @@ namespace detail {
 namespace {
 
 const int kMaxDims = 16;
-// Lattice keys are ints; keep every elevated coordinate far below INT_MAX.
-const float kMaxElevated = 1e8f;
+// Lattice keys are ints; keep every elevated coordinate far below INT_MAX. The elevation is in
+// double (exact to ~1e-8 here), so that the rounding to the lattice and the barycentric weights
+// stay exact far from the origin (float would lose them beyond 2^24 / (d+1)).
+const double kMaxElevated = 1e8;
 
 /** Open-addressing hash table from a lattice key (the first d of its d+1 coordinates; the last
  * is minus their sum) to a dense vertex index, kept at most half full. */
@@ -100,7 +102,7 @@ struct SimplexFinder
         // d+1 directions and the two linear interpolations add up to that variance).
         const double invStd = std::sqrt(2.0 / 3.0) * (d + 1);
         for (int i = 0; i < d; i++)
-            scale[i] = (float)(invStd / std::sqrt((i + 1.0) * (i + 2.0)));
+            scale[i] = invStd / std::sqrt((i + 1.0) * (i + 2.0));
     }
 
     //! Fills corner(k, i) = key coordinate i of corner k and bary[k]; returns false when the
@@ -109,10 +111,10 @@ struct SimplexFinder
     {
         const int d1 = d + 1;
         // Elevate: x = E f, with E the (d+1) x d basis of the hyperplane from the paper.
-        float tail = 0.f;
+        double tail = 0.0;
         for (int j = d; j > 0; j--)
         {
-            const float c = f[j - 1] * scale[j - 1];
+            const double c = (double)f[j - 1] * scale[j - 1];
             elevated[j] = tail - j * c;
             tail += c;
         }
@@ -125,8 +127,8 @@ struct SimplexFinder
         int sum = 0;
         for (int i = 0; i <= d; i++)
         {
-            const float down = std::floor(elevated[i] / d1) * d1;
-            const float up = down + d1;
+            const double down = std::floor(elevated[i] / d1) * d1;
+            const double up = down + d1;
             rem0[i] = (int)(up - elevated[i] < elevated[i] - down ? up : down);
             sum += rem0[i] / d1;
         }
@@ -166,7 +168,7 @@ struct SimplexFinder
         std::fill(bary.begin(), bary.end(), 0.f);
         for (int i = 0; i <= d; i++)
         {
-            const float t = (elevated[i] - rem0[i]) / d1;
+            const float t = (float)((elevated[i] - rem0[i]) / d1);
             bary[d - rank[i]] += t;
             bary[d1 - rank[i]] -= t;
         }
@@ -181,7 +183,7 @@ struct SimplexFinder
     }
 
     int d;
-    std::vector<float> scale, elevated;
+    std::vector<double> scale, elevated;
     std::vector<int> rem0, rank;
     std::vector<float> bary;
 };
@@ -208,8 +210,9 @@ PermutohedralLattice::PermutohedralLattice(const Mat& features)
     for (int p = 0; p < n_; p++)
     {
         if (!finder.locate(features.ptr<float>(p), corner))
-            CV_Error_(Error::StsOutOfRange, ("PermutohedralLattice: feature row %d is not finite or too large "
-                                             "(a kernel width too small for the image?)", p));
+            CV_Error_(Error::StsOutOfRange, ("PermutohedralLattice: feature row %d is not finite or too large (its "
+                                             "lattice coordinates must stay below %g: a kernel width too small for "
+                                             "the image?)", p, kMaxElevated));
         for (int k = 0; k <= d_; k++)
         {
             pointVertex_[(size_t)p * d1 + k] = table.insert(&corner[(size_t)k * d1]);
