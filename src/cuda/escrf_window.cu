@@ -3,10 +3,13 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // Windowed pairwise message of the ES-CRF block on the GPU (CPU twin: src/block/block_window.cpp).
-// One thread per cell, the same operations in the same order as the CPU per (cell, offset,
-// channel). The backward pass is a gather, as on the CPU: the window is symmetric
-// (j = i + offset <=> i = j - offset), so pass 1 (over i) stores the per-pair gradients and
-// pass 2 (over j) collects them from the cells whose window holds j. No atomics: deterministic.
+// One thread per cell, the CPU's steps per (cell, offset, channel), but not bit-identical to
+// it: the Gaussian kernel subtracts hn[i] + hn[j] where the CPU subtracts them one at a time,
+// the half-norms and dot products may sum in another order or with FMA contraction, and expf
+// differs from std::exp in the last bits: tests compare with tolerances. The backward pass is
+// a gather, as on the CPU: the window is symmetric (j = i + offset <=> i = j - offset), so
+// pass 1 (over i) stores the per-pair gradients and pass 2 (over j) collects them from the
+// cells whose window holds j. No atomics: deterministic.
 
 #include "cuda/escrf_block_kernels.hpp"
 
