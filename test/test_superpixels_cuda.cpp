@@ -145,6 +145,32 @@ TEST(Escrf_SuperpixelsGpuEmulation, slic_equals_cpu_steps_bit_for_bit)
     }
 }
 
+// The device SLIC writes its labels in the assignment step: no iteration, no labels. The
+// pipeline itself refuses it (its callers may skip checkSuperpixelParams).
+TEST(Escrf_SuperpixelsGpuEmulation, slic_without_iterations_throws)
+{
+    Mat lab;
+    escrf::detail::emulateGpuBlurLab(makeBgrImage(Size(40, 30), 7), 3, lab);
+    for (int iterations : { 0, -2 })
+    {
+        escrf::SuperpixelParams p;
+        p.algorithm = escrf::SUPERPIXEL_SLIC;
+        p.numSuperpixels = 12;
+        p.iterations = iterations;
+        Mat labels;
+        try
+        {
+            escrf::detail::emulateGpuSlic(lab, labels, p);
+            ADD_FAILURE() << "iterations = " << iterations << " must throw";
+        }
+        catch (const cv::Exception& e)
+        {
+            EXPECT_NE(std::string::npos, e.err.find(cv::format("params.iterations = %d, expected > 0", iterations)))
+                << e.err;
+        }
+    }
+}
+
 TEST(Escrf_SuperpixelsGpuEmulation, connectivity_equals_cpu_rule)
 {
     // The hand example of Escrf_Superpixels.enforce_connectivity_merges_small_pieces.

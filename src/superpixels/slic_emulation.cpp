@@ -11,6 +11,8 @@
 #include "precomp.hpp"
 #include "superpixels/slic_pipeline.hpp"
 #include <cmath>
+#include <cstring>
+#include <limits>
 
 namespace cv {
 namespace escrf {
@@ -74,11 +76,21 @@ BlurKernel smallGaussianKernel(int ksize)
 
 namespace {
 
+//! Host twin of cuda::DeviceBuffer. allocate() fills the buffer with a sentinel (NaN, or 0xAB
+//! bytes), as device memory holds garbage after an allocation: a step that reads what no
+//! earlier step wrote gives visibly wrong results here instead of zeros.
 template <class T>
 class HostBuffer
 {
 public:
-    void allocate(size_t n) { v_.resize(n); }
+    void allocate(size_t n)
+    {
+        v_.resize(n);
+        if (std::numeric_limits<T>::has_quiet_NaN)
+            std::fill(v_.begin(), v_.end(), std::numeric_limits<T>::quiet_NaN());
+        else if (n)
+            std::memset((void*)v_.data(), 0xAB, n * sizeof(T));
+    }
     void upload(const T* p, size_t n) { v_.assign(p, p + n); }
     void download(T* p, size_t n) const
     {

@@ -127,6 +127,9 @@ void slic(B& be, const typename B::template Buffer<uint8_t>& lab, int W, int H,
           const SuperpixelParams& params, typename B::template Buffer<int>& labels)
 {
     CV_Assert(params.algorithm == SUPERPIXEL_SLIC || params.algorithm == SUPERPIXEL_SLICO);
+    // The assignment step is what writes labels: without an iteration they would stay unset.
+    if (params.iterations <= 0)
+        CV_Error_(Error::StsOutOfRange, ("SLIC: params.iterations = %d, expected > 0", params.iterations));
     const Size size(W, H);
     const int S = detail::superpixelRegionSize(size, params.numSuperpixels);
     const detail::SlicGrid g = detail::makeSlicGrid(size, S);
