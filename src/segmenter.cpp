@@ -104,22 +104,32 @@ public:
         runner_.release();
         if (target != dnn::DNN_TARGET_CUDA && target != dnn::DNN_TARGET_CUDA_FP16)
             return;
-        // The CUDA targets also move the superpixels, the block and the head to the GPU when they can go there.
+        // The CUDA targets also move the block and the head to the GPU when they can go there. The
+        // superpixels keep SuperpixelParams::device: the CUDA SLIC's superpixels differ from
+        // ximgproc's (those the head was trained with), so using it is the caller's choice.
 #ifdef HAVE_ESCRF_CUDA
         String why;
         if (!cuda::deviceAvailable())
             why = "there is no CUDA device";
         else if (cuda::headBlockOnDevice(*head_, &why))
         {
-            runner_ = cuda::createHeadRunner(*head_);
-            CV_LOG_INFO(NULL, "escrf Segmenter: superpixels, ES-CRF block and head run on the CUDA device");
-            return;
+            try
+            {
+                runner_ = cuda::createHeadRunner(*head_);
+                CV_LOG_INFO(NULL, "escrf Segmenter: ES-CRF block and head run on the CUDA device (superpixels "
+                                  "where SuperpixelParams::device says)");
+                return;
+            }
+            catch (const cv::Exception& e)   // e.g. cuBLAS initialisation, or weights the runner does not take
+            {
+                why = "the head runner could not be created (" + e.err + ")";
+            }
         }
 #else
         const String why = "opencv_escrf was built without CUDA";
 #endif
         CV_LOG_WARNING(NULL, "escrf Segmenter: CUDA target requested but " << why
-                             << ": superpixels and head run on the CPU (the backbone keeps the CUDA target)");
+                             << ": the head runs on the CPU (the backbone keeps the CUDA target)");
     }
     void setSuperpixelParams(const SuperpixelParams& params) CV_OVERRIDE { superpixels_ = params; }
     SuperpixelParams getSuperpixelParams() const CV_OVERRIDE { return superpixels_; }
@@ -170,20 +180,11 @@ private:
     // The GPU path of segment() (ltype CV_8U / CV_32S: labels) and predict() (ltype -1: K x (H*W) logits).
     void runOnDevice(InputArray input, Size& size, int ltype, Mat& out)
     {
-        SuperpixelParams sp = superpixels_;
-        if (sp.algorithm == SUPERPIXEL_MSLIC)
-        {
-            if (!mslicLogged_)
-                CV_LOG_WARNING(NULL, "escrf Segmenter: MSLIC superpixels have no CUDA version: they run on the CPU");
-            mslicLogged_ = true;
-        }
-        else
-            sp.device = SUPERPIXEL_DEVICE_CUDA;
         Mat work;
         Size headSize;
         std::vector<Mat> features;
         EscrfGuide guide;
-        prepare(input, size, work, headSize, features, guide, sp);
+        prepare(input, size, work, headSize, features, guide, superpixels_);   // superpixels as the CPU path
         runner_->syncParameters();   // the head's weights may have been changed through head()
         runner_->predict(features, headSize, head_->needsGuide() ? &guide : nullptr, work.size(), size,
                          !processingSize_.empty(), ltype, out);
@@ -228,7 +229,6 @@ private:
     SuperpixelParams superpixels_;
     Size processingSize_;
     Ptr<detail::HeadRunner> runner_;   // set when the head runs on the CUDA device
-    bool mslicLogged_ = false;
     bool crf_ = false;                 // DenseCRF post-processing (setDenseCrf)
     DenseCrfParams crfParams_;
 };

@@ -585,16 +585,20 @@ TEST(Escrf_HeadCuda, segmenter_on_cuda_matches_cpu)
     ToyBackbone tb;
     Ptr<Head> head = Head::create(toyHeadConfig(), tb.channels, 3);
     Ptr<Segmenter> cpu = Segmenter::create(head, tb.desc), gpu = Segmenter::create(head, tb.desc);
-    // The GPU path computes superpixels with the CUDA SLIC; the CPU reference uses the same ones.
-    SuperpixelParams sp = cpu->getSuperpixelParams();
-    sp.device = SUPERPIXEL_DEVICE_CUDA;
-    cpu->setSuperpixelParams(sp);
     // The backbone runs on cv::dnn's CUDA backend when OpenCV has it, else (with a warning) on
     // the CPU; the comparison's tolerance allows for the backbone's own float32 differences.
     gpu->setPreferableBackend(dnn::DNN_BACKEND_CUDA);
     gpu->setPreferableTarget(dnn::DNN_TARGET_CUDA);
+    // The CUDA target keeps the superpixels' device: ximgproc's SLIC by default (the CPU path's),
+    // the CUDA SLIC once chosen (both segmenters then use it).
+    for (int device : { SUPERPIXEL_DEVICE_CPU, SUPERPIXEL_DEVICE_CUDA })
     for (Size processing : { Size(), Size(32, 24) })
     {
+        SCOPED_TRACE(device);
+        SuperpixelParams sp = cpu->getSuperpixelParams();
+        sp.device = device;
+        cpu->setSuperpixelParams(sp);
+        gpu->setSuperpixelParams(sp);
         cpu->setProcessingSize(processing);
         gpu->setProcessingSize(processing);
         const Mat image = toyImage(Size(33, 25), 6);

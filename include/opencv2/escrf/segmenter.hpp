@@ -60,8 +60,11 @@ public:
     CV_WRAP virtual void predict(InputArray image, OutputArray scores) = 0;
 
     /** @brief Backend and target of the backbone network (cv::dnn::Backend / cv::dnn::Target).
-    A CUDA target also moves the superpixels, the ES-CRF block and the head to the GPU when the
-    module is built with CUDA and a device exists (otherwise they stay on the CPU, with one log line). */
+    A CUDA target also moves the ES-CRF block and the head to the GPU when the module is built with
+    CUDA, a device exists and the block has no CPU-only option (dense); otherwise, or if the GPU
+    head cannot be created, they stay on the CPU, with one log line. The superpixels move only when
+    SuperpixelParams::device is SUPERPIXEL_DEVICE_CUDA (setSuperpixelParams): the default,
+    ximgproc's SLIC on the CPU, gives the superpixels the head was trained with. */
     CV_WRAP virtual void setPreferableBackend(int backend) = 0;
     CV_WRAP virtual void setPreferableTarget(int target) = 0;
 
