@@ -449,6 +449,69 @@ TEST(Escrf_HeadGpuEmulation, bad_inputs_throw)
                  cv::Exception);
 }
 
+// A cache whose F or F* is not D x N CV_32F would be read out of bounds by the GEMMs and the block.
+TEST(Escrf_HeadGpuEmulation, backward_checks_every_cached_tensor)
+{
+    Fixture f(kHeadCases[2], 4);
+    Ptr<cv::escrf::detail::HeadRunner> runner = cv::escrf::detail::createHeadRunnerEmulation(*f.head);
+    Mat logits;
+    HeadCache cache;
+    runner->forward(f.inputs, f.headSize, f.g(), logits, &cache);
+    ASSERT_EQ(3u, cache.saved.size());
+    const int D = cache.saved[0].rows, N = cache.saved[0].cols;
+    for (int i = 0; i < 3; i++)
+    {
+        const Mat bad[] = { Mat(D, N - 1, CV_32F, Scalar(0)), Mat(D - 1, N, CV_32F, Scalar(0)),
+                            Mat(D, N, CV_64F, Scalar(0)), Mat(D, N + 1, CV_32F, Scalar(0)).colRange(0, N), Mat() };
+        for (const Mat& m : bad)
+        {
+            HeadCache broken = cache;
+            broken.saved[i] = m;
+            std::vector<Mat> grads = f.head->zeroGradients();
+            try
+            {
+                runner->backward(f.inputs, f.headSize, f.g(), broken, logits, grads);
+                ADD_FAILURE() << "saved[" << i << "] " << m.rows << "x" << m.cols << " type " << m.type()
+                              << " must throw";
+            }
+            catch (const cv::Exception& e)
+            {
+                EXPECT_NE(std::string::npos, e.err.find(cv::format("cache.saved[%d]", i))) << e.err;
+            }
+        }
+    }
+    // The intact cache still works after the rejected ones.
+    std::vector<Mat> grads = f.head->zeroGradients();
+    EXPECT_NO_THROW(runner->backward(f.inputs, f.headSize, f.g(), cache, logits, grads));
+}
+
+// CV_8U labels hold 256 classes: more must be refused, not wrapped (class 299 would read as 43).
+TEST(Escrf_HeadGpuEmulation, predict_u8_labels_refuse_more_than_256_classes)
+{
+    HeadConfig cfg;
+    cfg.variant = HEAD_BASELINE;
+    cfg.inputs = { "x" };
+    cfg.numClasses = 300;
+    Ptr<Head> head = Head::create(cfg, { 3 }, 7);
+    head->classifierBias.at<float>(299) = 100.f;   // class 299 wins everywhere
+    RNG rng(2);
+    const std::vector<Mat> inputs = { randomBlob(3, 4, 5, rng) };
+    Ptr<cv::escrf::detail::HeadRunner> runner = cv::escrf::detail::createHeadRunnerEmulation(*head);
+    Mat out;
+    try
+    {
+        runner->predict(inputs, Size(5, 4), nullptr, Size(10, 8), Size(10, 8), false, CV_8U, out);
+        ADD_FAILURE() << "300 classes as CV_8U labels must throw";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(std::string::npos, e.err.find("300 classes do not fit CV_8U")) << e.err;
+    }
+    runner->predict(inputs, Size(5, 4), nullptr, Size(10, 8), Size(10, 8), false, CV_32S, out);
+    ASSERT_EQ(CV_32S, out.type());
+    EXPECT_EQ(out.total(), (size_t)countNonZero(out == 299));
+}
+
 // ------------------------------------------------------------------ CUDA
 
 #ifdef HAVE_ESCRF_CUDA

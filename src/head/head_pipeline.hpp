@@ -93,9 +93,19 @@ public:
                   const Mat& dLogits, std::vector<Mat>& grads) CV_OVERRIDE
     {
         const int K = head_.config().numClasses, D = head_.featureChannels(), N = headSize.area();
-        if (cache.saved.size() != 3 || cache.saved[0].rows != D || cache.saved[0].cols != N)
-            CV_Error(Error::StsBadArg, "HeadRunner::backward: cache was not filled by this runner's forward() "
-                                       "at this headSize");
+        // Z, F and F* of forward(): each read as a D x N operand (GEMMs, the block), so a wrong
+        // shape or type would read out of bounds.
+        if (cache.saved.size() != 3)
+            CV_Error_(Error::StsBadArg, ("HeadRunner::backward: cache.saved holds %d tensors, expected 3 (Z, F, F*) "
+                                         "from this runner's forward()", (int)cache.saved.size()));
+        for (int i = 0; i < 3; i++)
+        {
+            const Mat& m = cache.saved[i];
+            if (m.type() != CV_32FC1 || !m.isContinuous() || m.dims != 2 || m.rows != D || m.cols != N)
+                CV_Error_(Error::StsBadArg, ("HeadRunner::backward: cache.saved[%d] is %dx%d %s, expected a continuous "
+                                             "CV_32F %d x %d (this runner's forward() at this headSize)", i, m.rows,
+                                             m.cols, typeToString(m.type()).c_str(), D, N));
+        }
         if (dLogits.type() != CV_32F || dLogits.rows != K || dLogits.cols != N)
             CV_Error_(Error::StsBadArg, ("HeadRunner::backward: dLogits must be CV_32F %d x %d", K, N));
         checkGradients(grads);
@@ -175,9 +185,11 @@ public:
             (!resizeBack && (outSize.width > workSize.width || outSize.height > workSize.height)))
             CV_Error_(Error::StsBadArg, ("HeadRunner::predict: cannot crop %dx%d out of %dx%d", outSize.width,
                                          outSize.height, workSize.width, workSize.height));
+        const int K = head_.config().numClasses;
+        if (ltype == CV_8U && K > 256)   // the argmax kernel stores uint8_t labels
+            CV_Error_(Error::StsBadArg, ("HeadRunner::predict: %d classes do not fit CV_8U labels, use CV_32S", K));
         setInputs(inputs);
         runForward(headSize, guide, nullptr);
-        const int K = head_.config().numClasses;
         Buf<float>* src = &resizeBuffer(logits_, K, headSize, workSize, full_);
         Size srcSize = workSize;
         if (resizeBack && outSize != workSize)
