@@ -512,6 +512,41 @@ TEST(Escrf_HeadGpuEmulation, predict_u8_labels_refuse_more_than_256_classes)
     EXPECT_EQ(out.total(), (size_t)countNonZero(out == 299));
 }
 
+// Once a runner has seen the sizes, its steps allocate nothing: the resize tables and the scratch
+// are kept (on the device each allocation costs, and each cudaFree waits for the whole GPU).
+TEST(Escrf_HeadGpuEmulation, steady_state_steps_allocate_nothing)
+{
+    for (const HeadCase& c : kHeadCases)
+    {
+        SCOPED_TRACE(c.name);
+        Fixture f(c, 41 + c.variant);
+        Ptr<cv::escrf::detail::HeadRunner> runner = cv::escrf::detail::createHeadRunnerEmulation(*f.head);
+        RNG rng(5);
+        const int K = f.head->config().numClasses;
+        Mat labels(2 * f.headSize.height + 1, 2 * f.headSize.width + 1, CV_8U);
+        for (int i = 0; i < (int)labels.total(); i++)
+            labels.ptr<uchar>()[i] = (uchar)rng.uniform(0, K);
+        const Size work(2 * f.headSize.width, 2 * f.headSize.height);
+        auto step = [&]() {
+            double w = 0;
+            runner->trainSample(f.inputs, f.headSize, f.g(), labels, 255, std::vector<float>(), w);
+            std::vector<Mat> grads = f.head->zeroGradients();
+            runner->addGradients(grads);
+            Mat logits, out;
+            HeadCache cache;
+            runner->forward(f.inputs, f.headSize, f.g(), logits, &cache);
+            runner->backward(f.inputs, f.headSize, f.g(), cache, logits, grads);
+            runner->predict(f.inputs, f.headSize, f.g(), work, Size(31, 17), true, CV_8U, out);
+            runner->predict(f.inputs, f.headSize, f.g(), work, Size(work.width - 3, work.height - 1), false, -1, out);
+        };
+        step();
+        const size_t warm = cv::escrf::detail::headEmulationAllocations();
+        step();
+        step();
+        EXPECT_EQ(warm, cv::escrf::detail::headEmulationAllocations());
+    }
+}
+
 // ------------------------------------------------------------------ CUDA
 
 #ifdef HAVE_ESCRF_CUDA

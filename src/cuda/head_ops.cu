@@ -98,6 +98,7 @@ struct DeviceBackend
         if (n)
             ESCRF_CUDA_CHECK(cudaMemset(p, 0, n * sizeof(T)));
     }
+    void synchronize() { ESCRF_CUDA_CHECK(cudaDeviceSynchronize()); }
 
     cublasHandle_t handle = nullptr;
     DeviceBuffer<float> ones;

@@ -8,6 +8,7 @@
 // so that the GPU pipeline's logic is tested on machines without CUDA.
 #include "precomp.hpp"
 #include "head/head_pipeline.hpp"
+#include <atomic>
 #include <cstring>
 #include <limits>
 
@@ -50,6 +51,8 @@ AxisTaps::AxisTaps(int srcLen, int dstLen)
 
 namespace {
 
+std::atomic<size_t> headEmulationAllocations_(0);
+
 //! Host twin of cuda::DeviceBuffer (same interface). A reallocation fills the buffer with NaN
 //! (or the largest value), as a fresh cudaMalloc holds garbage: the emulation must never read
 //! what the pipeline did not write.
@@ -62,8 +65,11 @@ public:
     void allocate(size_t n)
     {
         if (n != data_.size())
+        {
+            headEmulationAllocations_++;
             data_.assign(n, std::numeric_limits<T>::has_quiet_NaN ? std::numeric_limits<T>::quiet_NaN()
                                                                   : std::numeric_limits<T>::max());
+        }
     }
     void upload(const T* host, size_t n)
     {
@@ -119,9 +125,15 @@ struct HostBackend
             std::memmove(dst, src, n * sizeof(T));
     }
     template <class T> void zero(T* p, size_t n) { std::fill(p, p + n, T(0)); }
+    void synchronize() {}
 };
 
 } // namespace
+
+size_t headEmulationAllocations()
+{
+    return headEmulationAllocations_.load();
+}
 
 Ptr<HeadRunner> createHeadRunnerEmulation(const Head& head)
 {

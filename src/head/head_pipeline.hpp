@@ -15,6 +15,11 @@
 //   void gemm(tA, tB, M, N, K, alpha, A, B, beta, C)         row-major C = alpha op(A) op(B) + beta C
 //   void rowSumAdd(A, R, n, g)                               g[r] += sum_i A[r][i]
 //   template <class T> void copy(dst, src, n), zero(p, n)    within the backend
+//   void synchronize()                                       waits for the queued work
+//
+// Buffers are members, kept between calls: device allocations and frees (a cudaFree waits for
+// the whole device) happen only when a size grows, so steady-state steps allocate nothing and
+// no buffer is freed while a queued kernel may still read it.
 #ifndef OPENCV_ESCRF_HEAD_PIPELINE_HPP
 #define OPENCV_ESCRF_HEAD_PIPELINE_HPP
 
@@ -22,6 +27,8 @@
 #include "opencv2/escrf/head.hpp"
 #include "head/head_device_math.hpp"
 #include "head/head_runner.hpp"
+#include <map>
+#include <utility>
 #include <vector>
 
 namespace cv {
@@ -201,7 +208,7 @@ public:
         {
             if (srcSize != outSize)
             {
-                tmp_.allocate((size_t)K * outSize.area());
+                grow(tmp_, (size_t)K * outSize.area());
                 headdev::CropPlanes f = { src->get(), tmp_.get(), srcSize.width, srcSize.height, outSize.width,
                                           outSize.height };
                 be_.forEach(K * outSize.area(), f);
@@ -297,7 +304,7 @@ private:
     {
         if (s == d)
             return src;
-        dst.allocate((size_t)C * d.area());
+        grow(dst, (size_t)C * d.area());
         resizeInto(src.get(), C, s, d, dst.get());
         return dst;
     }
@@ -305,15 +312,12 @@ private:
     {
         if (s == d)
             return src;
-        dst.allocate((size_t)C * d.area());
-        resizeInto(src, C, s, d, dst.get());
+        resizeInto(src, C, s, d, grow(dst, (size_t)C * d.area()));
         return dst.get();
     }
     void resizeInto(const float* src, int C, Size s, Size d, float* dst)
     {
-        Buf<int> ix[6];
-        Buf<float> wx[4];
-        headdev::AxisTapsView tx = taps(s.width, d.width, ix, wx), ty = taps(s.height, d.height, ix + 3, wx + 2);
+        const headdev::AxisTapsView tx = taps(s.width, d.width), ty = taps(s.height, d.height);
         headdev::ResizePlanes f = { src, dst, s.width, s.height, d.width, d.height, tx, ty };
         be_.forEach(C * d.area(), f);
     }
@@ -322,30 +326,50 @@ private:
     {
         if (s == d)
             return g;
-        Buf<int> ix[6];
-        Buf<float> wx[4];
-        headdev::AxisTapsView tx = taps(s.width, d.width, ix, wx), ty = taps(s.height, d.height, ix + 3, wx + 2);
-        Buf<float> tmp((size_t)C * d.height * s.width);
-        headdev::AdjointAlongX fx = { g, tmp.get(), s.width, d.width, C * d.height, tx };
+        const headdev::AxisTapsView tx = taps(s.width, d.width), ty = taps(s.height, d.height);
+        float* tmp = grow(adjTmp_, (size_t)C * d.height * s.width);
+        headdev::AdjointAlongX fx = { g, tmp, s.width, d.width, C * d.height, tx };
         be_.forEach(C * d.height * s.width, fx);
-        dst.allocate((size_t)C * s.area());
-        headdev::AdjointAlongY fy = { tmp.get(), dst.get(), s.width, s.height, d.height, ty };
+        grow(dst, (size_t)C * s.area());
+        headdev::AdjointAlongY fy = { tmp, dst.get(), s.width, s.height, d.height, ty };
         be_.forEach(C * s.area(), fy);
         return dst.get();
     }
-    headdev::AxisTapsView taps(int srcLen, int dstLen, Buf<int>* ib, Buf<float>* fb)
+    // The device tables of one resize axis, uploaded on first use of (srcLen, dstLen) and kept.
+    headdev::AxisTapsView taps(int srcLen, int dstLen)
     {
-        const AxisTaps t(srcLen, dstLen);
-        ib[0].upload(t.i0.data(), t.i0.size());
-        ib[1].upload(t.i1.data(), t.i1.size());
-        std::vector<int> range(t.begin);   // begin then end, one buffer
-        range.insert(range.end(), t.end.begin(), t.end.end());
-        ib[2].upload(range.data(), range.size());
-        fb[0].upload(t.w0.data(), t.w0.size());
-        fb[1].upload(t.w1.data(), t.w1.size());
-        headdev::AxisTapsView v = { ib[0].get(), ib[1].get(), fb[0].get(), fb[1].get(), ib[2].get(),
-                                    ib[2].get() + srcLen };
+        const std::pair<int, int> key(srcLen, dstLen);
+        typename std::map<std::pair<int, int>, TapBuffers>::iterator it = taps_.find(key);
+        if (it == taps_.end())
+        {
+            if (taps_.size() >= kMaxCachedTaps)
+            {
+                // Many sizes (a few KB each): start over, once the queued kernels no longer read them.
+                be_.synchronize();
+                taps_.clear();
+            }
+            const AxisTaps t(srcLen, dstLen);
+            TapBuffers& b = taps_[key];
+            b.i0.upload(t.i0.data(), t.i0.size());
+            b.i1.upload(t.i1.data(), t.i1.size());
+            std::vector<int> range(t.begin);   // begin then end, one buffer
+            range.insert(range.end(), t.end.begin(), t.end.end());
+            b.range.upload(range.data(), range.size());
+            b.w0.upload(t.w0.data(), t.w0.size());
+            b.w1.upload(t.w1.data(), t.w1.size());
+            it = taps_.find(key);
+        }
+        const TapBuffers& b = it->second;
+        headdev::AxisTapsView v = { b.i0.get(), b.i1.get(), b.w0.get(), b.w1.get(), b.range.get(),
+                                    b.range.get() + srcLen };
         return v;
+    }
+    // Scratch of at least n elements: reallocated only when it must grow.
+    template <class T> static T* grow(Buf<T>& b, size_t n)
+    {
+        if (b.size() < n)
+            b.allocate(n);
+        return b.get();
     }
 
     void runForward(Size headSize, const EscrfGuide* guide, EscrfBlockCache* blockCache)
@@ -364,7 +388,7 @@ private:
             if (cfg.projection > 0)
             {
                 // Project first, at the input's own resolution (it commutes with the resize).
-                P_.allocate((size_t)D * sz.area());
+                grow(P_, (size_t)D * sz.area());
                 be_.gemm(false, false, D, sz.area(), C, 1.f, projW_[l].get(), X_[l].get(), 0.f, P_.get());
                 const float* r = resize(P_.get(), D, sz, headSize, R_);
                 headdev::Accumulate f = { Z_.get(), r };
@@ -433,21 +457,20 @@ private:
                                             dz_.get(), pixLoss_.get(), pixWeight_.get(), K, NL, ignoreLabel };
         be_.forEach(NL, ce);
         const int H = full.height;
-        Buf<double> rowLoss(H), rowWeight(H);
-        Buf<int> bad(H), badValue(H);
-        headdev::LossRows rows = { pixLoss_.get(), pixWeight_.get(), labels_.get(), rowLoss.get(), rowWeight.get(),
-                                   bad.get(), badValue.get(), full.width, K, ignoreLabel };
+        headdev::LossRows rows = { pixLoss_.get(), pixWeight_.get(), labels_.get(), grow(rowLoss_, H),
+                                   grow(rowWeight_, H), grow(bad_, H), grow(badValue_, H), full.width, K,
+                                   ignoreLabel };
         be_.forEach(H, rows);
         std::vector<int> b(H), bv(H);
-        bad.download(b.data(), H);
-        badValue.download(bv.data(), H);
+        bad_.download(b.data(), H);
+        badValue_.download(bv.data(), H);
         for (int y = 0; y < H; y++)
             if (b[y])
                 CV_Error_(Error::StsOutOfRange, ("training labels: value %d at row %d is outside [0, %d) and is not "
                                                  "the ignore label %d", bv[y], y, K, ignoreLabel));
         std::vector<double> rl(H), rw(H);
-        rowLoss.download(rl.data(), H);
-        rowWeight.download(rw.data(), H);
+        rowLoss_.download(rl.data(), H);
+        rowWeight_.download(rw.data(), H);
         double loss = 0;
         weightSum = 0;
         for (int y = 0; y < H; y++)
@@ -521,16 +544,25 @@ private:
         }
     }
 
+    struct TapBuffers
+    {
+        Buf<int> i0, i1, range;
+        Buf<float> w0, w1;
+    };
+    static const size_t kMaxCachedTaps = 64;
+
     const Head& head_;
     BlockFunctions block_;
     B be_;
     std::vector<Buf<float>> projW_, X_, gProjW_;
     std::vector<Size> sizes_;
     Buf<float> projB_, clsW_, clsB_, gProjB_, gClsW_, gClsB_;
-    Buf<float> Z_, F_, Fstar_, P_, R_, logits_, full_, out_, tmp_, dz_, adj_, dLogits_, dF_, dZ_;
+    Buf<float> Z_, F_, Fstar_, logits_, dz_, dLogits_, dF_, dZ_;
+    Buf<float> P_, R_, full_, out_, tmp_, adj_, adjTmp_;   // scratch, grown on demand (grow)
     Buf<float> classWeights_;
-    Buf<double> pixLoss_, pixWeight_;
-    Buf<int> labels_, labels32_;
+    Buf<double> pixLoss_, pixWeight_, rowLoss_, rowWeight_;
+    Buf<int> labels_, labels32_, bad_, badValue_;
+    std::map<std::pair<int, int>, TapBuffers> taps_;
     Buf<uint8_t> labels8_;
     Mat Fhost_;
     EscrfBlockCache blockCache_;

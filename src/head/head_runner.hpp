@@ -57,6 +57,10 @@ public:
 //! The pipeline on the host (CPU emulation of the CUDA runner, any build).
 CV_EXPORTS Ptr<HeadRunner> createHeadRunnerEmulation(const Head& head);
 
+/** Buffer (re)allocations made by the emulation so far, in all its runners: the number of
+device allocations the CUDA runner would make (a test hook; steady-state steps make none). */
+CV_EXPORTS size_t headEmulationAllocations();
+
 }}} // namespace cv::escrf::detail
 
 #endif
