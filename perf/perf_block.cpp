@@ -11,89 +11,13 @@
 // ESCRF_PERF_THREADS in the environment sets cv::setNumThreads.
 
 #include <benchmark/benchmark.h>
-#include "opencv2/core.hpp"
-#include "opencv2/core/utility.hpp"
-#include "opencv2/escrf/block.hpp"
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <string>
+#include "perf_common.hpp"
 
 namespace {
 
 using namespace cv;
 using namespace cv::escrf;
-
-void setThreads()
-{
-    const char* t = std::getenv("ESCRF_PERF_THREADS");
-    if (t && *t)
-        cv::setNumThreads(std::atoi(t));
-}
-
-// Memory columns: the peak resident set (VmHWM) is reset through /proc/self/clear_refs before
-// the timed loop, so that "peak growth" = VmHWM after - VmRSS before is what the block needs.
-double procStatusMiB(const char* key)
-{
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    const size_t n = std::strlen(key);
-    while (std::getline(f, line))
-        if (line.compare(0, n, key) == 0)
-            return std::atof(line.c_str() + n) / 1024.0;
-    return 0;
-}
-
-double resetPeak()
-{
-    std::ofstream("/proc/self/clear_refs") << "5";
-    return procStatusMiB("VmRSS:");
-}
-
-double peakRssMiB()
-{
-    return procStatusMiB("VmHWM:");
-}
-
-struct Batch
-{
-    EscrfBlockParams params;
-    EscrfBlockWeights weights;
-    std::vector<EscrfGuide> guides;
-    std::vector<Mat> F, dOut;
-};
-
-Batch makeBatch(int B, int C, int h, int w, int mode)
-{
-    Batch b;
-    // mode 0: reference window; 1: dense softmax; 2: dense plain; 3: window softmax;
-    // 4: window softmax with the Gaussian kernel (the shipped CamVid head).
-    b.params.dense = mode == 1 || mode == 2;
-    b.params.normalize = mode == 1 || mode >= 3;
-    b.params.gaussianKernel = mode == 4;
-    RNG rng(42);
-    b.weights = EscrfBlockWeights::create(b.params, C, rng);
-    const Size img(w * 4, h * 4);
-    for (int n = 0; n < B; n++)
-    {
-        Mat image(img, CV_32FC3), labels(img, CV_32SC1);
-        rng.fill(image, RNG::UNIFORM, Scalar::all(0), Scalar::all(1));
-        for (int y = 0; y < img.height; y++)
-            for (int x = 0; x < img.width; x++)
-                labels.at<int>(y, x) = (y / 16) * ((img.width + 15) / 16) + x / 16;
-        double maxL = 0;
-        minMaxIdx(labels, nullptr, &maxL);
-        EscrfGuide g;
-        prepareGuide(image, labels, (int)maxL + 1, Size(w, h), b.params, g);
-        b.guides.push_back(g);
-        Mat F(C, h * w, CV_32F), d(C, h * w, CV_32F);
-        rng.fill(F, RNG::NORMAL, Scalar(0), Scalar(1));
-        rng.fill(d, RNG::NORMAL, Scalar(0), Scalar(1));
-        b.F.push_back(F);
-        b.dOut.push_back(d);
-    }
-    return b;
-}
+using namespace escrf_perf;
 
 void BM_BlockForward(benchmark::State& state)
 {
