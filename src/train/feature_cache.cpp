@@ -3,6 +3,7 @@
 // of this distribution and at http://opencv.org/license.html.
 
 #include "precomp.hpp"
+#include <future>
 #include "train/feature_cache.hpp"
 #include "head/head_inputs.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
@@ -133,6 +134,39 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
         e.image = image;
         e.labels = labels;
     }
+    // SLIC costs as much as the backbone: it is cached in the folder too, and when it has to be
+    // computed it runs on its own thread while the backbone runs (ximgproc's SLIC is mostly
+    // serial, the backbone uses the thread pool), which shortens a cold cache build.
+    String spFile;
+    std::future<std::pair<Mat, int> > slic;
+    if (superpixels_)
+    {
+        std::vector<Mat> stored;
+        if (!folder_.empty())
+        {
+            const SuperpixelParams& q = spParams_;
+            const String key = format("superpixels|%d|%d|%g|%d|%d|%d|%d|", q.algorithm, q.numSuperpixels, q.ruler,
+                                      q.iterations, (int)q.enforceConnectivity, q.minElementSize, q.blurKernel) +
+                               what + (flip ? "|flip" : "|");
+            spFile = utils::fs::join(folder_, hashKey(key) + ".sp");
+        }
+        if (!spFile.empty() && readBlobs(spFile, stored) && stored.size() == 2 && stored[1].total() == 1 &&
+            stored[0].size() == e.image.size())
+        {
+            e.superpixels = stored[0];
+            e.numSuperpixels = stored[1].at<int>(0);
+        }
+        else
+        {
+            const Mat image = e.image;
+            const SuperpixelParams params = spParams_;
+            slic = std::async(std::launch::async, [image, params]() {
+                Mat sp;
+                const int M = computeSuperpixels(image, sp, params);
+                return std::make_pair(sp, M);
+            });
+        }
+    }
     // One file per output, so that heads reading other combinations of outputs reuse them.
     std::vector<Mat> half(outputs_.size());
     std::vector<String> missing;
@@ -180,37 +214,18 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
         CV_Error_(Error::StsNoMem, ("feature cache: the features exceed the memory budget of %.0f MB at %s; "
                                     "raise TrainParams::cacheBudgetMB or set TrainParams::cacheDir",
                                     budget_ / 1048576.0, what.c_str()));
-    if (superpixels_)
+    if (slic.valid())
     {
-        // SLIC costs as much as the backbone: it is cached in the folder too.
-        String spFile;
-        std::vector<Mat> stored;
-        if (!folder_.empty())
-        {
-            const SuperpixelParams& q = spParams_;
-            const String key = format("superpixels|%d|%d|%g|%d|%d|%d|%d|", q.algorithm, q.numSuperpixels, q.ruler,
-                                      q.iterations, (int)q.enforceConnectivity, q.minElementSize, q.blurKernel) +
-                               what + (flip ? "|flip" : "|");
-            spFile = utils::fs::join(folder_, hashKey(key) + ".sp");
-        }
-        if (!spFile.empty() && readBlobs(spFile, stored) && stored.size() == 2 && stored[1].total() == 1 &&
-            stored[0].size() == e.image.size())
-        {
-            e.superpixels = stored[0];
-            e.numSuperpixels = stored[1].at<int>(0);
-        }
+        const std::pair<Mat, int> result = slic.get();   // rethrows what computeSuperpixels threw
+        const Mat& sp = result.first;
+        e.numSuperpixels = result.second;
+        // 16 bits are enough for the superpixel counts in use and halve the cache.
+        if (e.numSuperpixels <= 65535)
+            sp.convertTo(e.superpixels, CV_16U);
         else
-        {
-            Mat sp;
-            e.numSuperpixels = computeSuperpixels(e.image, sp, spParams_);
-            // 16 bits are enough for the superpixel counts in use and halve the cache.
-            if (e.numSuperpixels <= 65535)
-                sp.convertTo(e.superpixels, CV_16U);
-            else
-                e.superpixels = sp;
-            if (!spFile.empty())
-                writeBlobs(spFile, { e.superpixels, Mat(1, 1, CV_32S, Scalar(e.numSuperpixels)) });
-        }
+            e.superpixels = sp;
+        if (!spFile.empty())
+            writeBlobs(spFile, { e.superpixels, Mat(1, 1, CV_32S, Scalar(e.numSuperpixels)) });
     }
     double maxLabel = 0;
     minMaxLoc(e.labels, nullptr, &maxLabel);
