@@ -18,11 +18,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define ESCRF_HEAD_HD __host__ __device__ __forceinline__
-#else
-#define ESCRF_HEAD_HD inline
-#endif
+#include "core/rounded_ops.hpp"
+
+#define ESCRF_HEAD_HD ESCRF_HD
 
 namespace cv {
 namespace escrf {
@@ -30,54 +28,13 @@ namespace headdev {
 
 // ---------------------------------------------------------------- explicitly rounded operations
 
-ESCRF_HEAD_HD float mulRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fmul_rn(a, b);
-#else
-    return a * b;
-#endif
-}
-ESCRF_HEAD_HD float addRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fadd_rn(a, b);
-#else
-    return a + b;
-#endif
-}
-ESCRF_HEAD_HD float subRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fsub_rn(a, b);
-#else
-    return a - b;
-#endif
-}
-ESCRF_HEAD_HD double dmulRn(double a, double b)
-{
-#ifdef __CUDA_ARCH__
-    return __dmul_rn(a, b);
-#else
-    return a * b;
-#endif
-}
-ESCRF_HEAD_HD double daddRn(double a, double b)
-{
-#ifdef __CUDA_ARCH__
-    return __dadd_rn(a, b);
-#else
-    return a + b;
-#endif
-}
-ESCRF_HEAD_HD double dsubRn(double a, double b)
-{
-#ifdef __CUDA_ARCH__
-    return __dsub_rn(a, b);
-#else
-    return a - b;
-#endif
-}
+using rounded::mulRn;
+using rounded::addRn;
+using rounded::subRn;
+using rounded::dmulRn;
+using rounded::daddRn;
+using rounded::dsubRn;
+
 ESCRF_HEAD_HD float expF(float v)
 {
 #ifdef __CUDA_ARCH__

@@ -17,11 +17,7 @@
 #include <cstdint>
 #include <cstring>
 
-#ifdef __CUDACC__
-#define ESCRF_HD __host__ __device__ __forceinline__
-#else
-#define ESCRF_HD inline
-#endif
+#include "core/rounded_ops.hpp"   // ESCRF_HD, mulRn, addRn, subRn, divRn
 
 namespace cv {
 namespace escrf {
@@ -29,38 +25,10 @@ namespace slicdev {
 
 // ---------------------------------------------------------------- rounding and atomics
 
-ESCRF_HD float mulRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fmul_rn(a, b);
-#else
-    return a * b;
-#endif
-}
-ESCRF_HD float addRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fadd_rn(a, b);
-#else
-    return a + b;
-#endif
-}
-ESCRF_HD float subRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fsub_rn(a, b);
-#else
-    return a - b;
-#endif
-}
-ESCRF_HD float divRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fdiv_rn(a, b);
-#else
-    return a / b;
-#endif
-}
+using rounded::mulRn;
+using rounded::addRn;
+using rounded::subRn;
+using rounded::divRn;
 
 //! *p += v: an integer atomic on the device (exact, so the order of the threads does not matter).
 ESCRF_HD void addU64(unsigned long long* p, unsigned long long v)
