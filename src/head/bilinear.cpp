@@ -9,34 +9,29 @@ namespace cv {
 namespace escrf {
 namespace detail {
 
-namespace {
-
-// Two-tap interpolation along one axis, with cv::resize's INTER_LINEAR coordinates:
-// src = (dst + 0.5) * srcLen / dstLen - 0.5, clamped to the border.
-struct Taps
+LinearTaps::LinearTaps(int srcLen, int dstLen)
 {
-    std::vector<int> i0, i1;
-    std::vector<float> w0, w1;
-
-    Taps(int srcLen, int dstLen) : i0(dstLen), i1(dstLen), w0(dstLen), w1(dstLen)
+    CV_Assert(srcLen > 0 && dstLen > 0);
+    i0.resize(dstLen); i1.resize(dstLen);
+    w0.resize(dstLen); w1.resize(dstLen);
+    const double scale = (double)srcLen / dstLen;
+    for (int d = 0; d < dstLen; d++)
     {
-        const double scale = (double)srcLen / dstLen;
-        for (int d = 0; d < dstLen; d++)
-        {
-            float f = (float)((d + 0.5) * scale - 0.5);
-            int s = cvFloor(f);
-            f -= s;
-            if (s < 0)
-                f = 0.f, s = 0;
-            if (s >= srcLen - 1)
-                f = 0.f, s = srcLen - 1;
-            i0[d] = s;
-            i1[d] = std::min(s + 1, srcLen - 1);
-            w0[d] = 1.f - f;
-            w1[d] = f;
-        }
+        float f = (float)((d + 0.5) * scale - 0.5);
+        int s = cvFloor(f);
+        f -= s;
+        if (s < 0)
+            f = 0.f, s = 0;
+        if (s >= srcLen - 1)
+            f = 0.f, s = srcLen - 1;
+        i0[d] = s;
+        i1[d] = std::min(s + 1, srcLen - 1);
+        w0[d] = 1.f - f;
+        w1[d] = f;
     }
-};
+}
+
+namespace {
 
 void checkPlanar(const Mat& m, Size size, const char* name)
 {
@@ -84,7 +79,7 @@ void resizeBilinearAdjoint(const Mat& dDst, Size srcSize, Size dstSize, Mat& dSr
     if (dSrc.data == dDst.data)
         dSrc.release(); // never write into the input
     dSrc.create(channels, srcSize.area(), CV_32F);
-    const Taps tx(srcSize.width, dstSize.width), ty(srcSize.height, dstSize.height);
+    const LinearTaps tx(srcSize.width, dstSize.width), ty(srcSize.height, dstSize.height);
     parallel_for_(Range(0, channels), [&](const Range& r) {
         std::vector<float> rowBuf(srcSize.width);
         for (int c = r.start; c < r.end; c++)

@@ -14,6 +14,16 @@ namespace cv {
 namespace escrf {
 namespace detail {
 
+/** Two-tap interpolation along one axis, with cv::resize's INTER_LINEAR coordinates:
+src = (dst + 0.5) * srcLen / dstLen - 0.5, clamped to the border. Destination d reads sources
+i0[d], i1[d] with weights w0[d], w1[d]. Shared by the CPU head and the GPU head's tables. */
+struct LinearTaps
+{
+    std::vector<int> i0, i1;
+    std::vector<float> w0, w1;
+    LinearTaps(int srcLen, int dstLen);
+};
+
 //! dst (C x dstSize.area()) = resize of each row of src (C x srcSize.area()). When the sizes
 //! are equal, dst shares src's data (and likewise for the adjoint).
 void resizeBilinear(const Mat& src, Size srcSize, Size dstSize, Mat& dst);

@@ -19,25 +19,8 @@ namespace detail {
 HeadRunner::~HeadRunner() {}
 
 AxisTaps::AxisTaps(int srcLen, int dstLen)
-    : i0(dstLen), i1(dstLen), begin(srcLen, 0), end(srcLen, 0), w0(dstLen), w1(dstLen)
+    : LinearTaps(srcLen, dstLen), begin(srcLen, 0), end(srcLen, 0)
 {
-    CV_Assert(srcLen > 0 && dstLen > 0);
-    // The coordinates of src/head/bilinear.cpp (cv::resize INTER_LINEAR).
-    const double scale = 1.0 / ((double)dstLen / srcLen);
-    for (int d = 0; d < dstLen; d++)
-    {
-        float f = (float)((d + 0.5) * scale - 0.5);
-        int s = cvFloor(f);
-        f -= s;
-        if (s < 0)
-            f = 0.f, s = 0;
-        if (s >= srcLen - 1)
-            f = 0.f, s = srcLen - 1;
-        i0[d] = s;
-        i1[d] = std::min(s + 1, srcLen - 1);
-        w0[d] = 1.f - f;
-        w1[d] = f;
-    }
     // Destinations reading each source: i0 and i1 never decrease with d, so the range is contiguous.
     std::vector<uchar> seen(srcLen, 0);
     for (int d = 0; d < dstLen; d++)

@@ -25,6 +25,7 @@
 
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/head.hpp"
+#include "head/bilinear.hpp"
 #include "head/head_device_math.hpp"
 #include "head/head_runner.hpp"
 #include <map>
@@ -44,11 +45,12 @@ struct BlockFunctions
                      const EscrfBlockCache&, const Mat&, Mat&, EscrfBlockWeights&);
 };
 
-//! Host tables of one axis of cv::resize INTER_LINEAR (see headdev::AxisTapsView), as src/head/bilinear.cpp.
-struct AxisTaps
+//! Host tables of one axis (see headdev::AxisTapsView): the CPU head's taps (LinearTaps, so that
+//! both heads interpolate with the same weights) plus, for the adjoint's gather, the range
+//! [begin[s], end[s]) of destinations that read each source s.
+struct AxisTaps : LinearTaps
 {
-    std::vector<int> i0, i1, begin, end;
-    std::vector<float> w0, w1;
+    std::vector<int> begin, end;
     AxisTaps(int srcLen, int dstLen);
 };
 
