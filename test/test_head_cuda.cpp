@@ -619,15 +619,7 @@ struct ToyBackbone
     {
         dir = cv::tempfile("_escrf_head_cuda");
         utils::fs::createDirectories(dir);
-        file = dir + "/tiny_backbone.yml";
-        {
-            FileStorage fs(file, FileStorage::WRITE);
-            fs << "tiny" << "{" << "model" << escrfTestDataPath("escrf_tiny_backbone.onnx")
-               << "mean" << std::vector<double>{ 0, 0, 0 } << "std" << std::vector<double>{ 1, 1, 1 }
-               << "scale" << 1.0 / 255 << "rgb" << 0 << "width" << 32 << "height" << 24 << "size_multiple" << 2
-               << "features" << std::vector<String>{ "feat_a", "feat_b" } << "logits" << "feat_a"
-               << "classes" << std::vector<String>{ "background", "box", "disc" } << "ignore_label" << 255 << "}";
-        }
+        file = writeToyBackbone(dir);
         desc = BackboneDescription::read(file);
         std::vector<Mat> blobs;
         Backbone::create(desc)->forward(Mat(24, 32, CV_8UC3, Scalar::all(90)), { "feat_a", "feat_b" }, blobs);

@@ -18,6 +18,18 @@ std::string escrfTestDataPath(const std::string& name)
     return cv::utils::fs::join(cv::utils::fs::join(cv::utils::fs::getParent(__FILE__), "data"), name);
 }
 
+std::string writeToyBackbone(const std::string& dir)
+{
+    const std::string file = dir + "/tiny_backbone.yml";
+    cv::FileStorage fs(file, cv::FileStorage::WRITE);
+    fs << "tiny" << "{" << "model" << escrfTestDataPath("escrf_tiny_backbone.onnx")
+       << "mean" << std::vector<double>{ 0, 0, 0 } << "std" << std::vector<double>{ 1, 1, 1 }
+       << "scale" << 1.0 / 255 << "rgb" << 0 << "width" << 32 << "height" << 24 << "size_multiple" << 2
+       << "features" << std::vector<cv::String>{ "feat_a", "feat_b" } << "logits" << "feat_a"
+       << "classes" << std::vector<cv::String>{ "background", "box", "disc" } << "ignore_label" << 255 << "}";
+    return file;
+}
+
 std::string escrfSharedDir()
 {
     const char* env = std::getenv("ESCRF_SHARED_DIR");

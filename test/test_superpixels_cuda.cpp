@@ -50,6 +50,17 @@ static Mat makeLabImage(Size size, uint64 seed)
     return lab;
 }
 
+// The label contract of computeSuperpixels: CV_32SC1 of the image size, labels exactly 0..M-1.
+static void expectLabelContract(const Mat& labels, Size size, int M)
+{
+    ASSERT_EQ(CV_32SC1, labels.type());
+    ASSERT_EQ(size, labels.size());
+    double minVal = 0, maxVal = 0;
+    minMaxLoc(labels, &minVal, &maxVal);
+    EXPECT_EQ(0, minVal);
+    EXPECT_EQ(M - 1, maxVal);
+}
+
 static int maxAbsDiff(const Mat& a, const Mat& b)
 {
     Mat d;
@@ -223,12 +234,7 @@ TEST(Escrf_SuperpixelsGpuEmulation, pipeline_contract)
         p.numSuperpixels = 120;
         Mat a, b;
         const int M = escrf::detail::emulateGpuSuperpixels(bgr, a, p);
-        ASSERT_EQ(CV_32SC1, a.type());
-        ASSERT_EQ(bgr.size(), a.size());
-        double minVal = 0, maxVal = 0;
-        minMaxLoc(a, &minVal, &maxVal);
-        EXPECT_EQ(0, minVal);
-        EXPECT_EQ(M - 1, maxVal);
+        ASSERT_NO_FATAL_FAILURE(expectLabelContract(a, bgr.size(), M));
         EXPECT_GE(M, 60);
         EXPECT_LE(M, 180);
         EXPECT_EQ(M, escrf::detail::emulateGpuSuperpixels(bgr, b, p));
@@ -443,12 +449,7 @@ TEST(Escrf_SuperpixelsCuda, compute_superpixels_on_cuda_equals_emulation)
         p.device = escrf::SUPERPIXEL_DEVICE_CUDA;
         Mat a, b, e;
         const int M = escrf::computeSuperpixels(bgr, a, p);
-        ASSERT_EQ(CV_32SC1, a.type());
-        ASSERT_EQ(bgr.size(), a.size());
-        double minVal = 0, maxVal = 0;
-        minMaxLoc(a, &minVal, &maxVal);
-        EXPECT_EQ(0, minVal);
-        EXPECT_EQ(M - 1, maxVal);
+        ASSERT_NO_FATAL_FAILURE(expectLabelContract(a, bgr.size(), M));
         EXPECT_EQ(M, escrf::computeSuperpixels(bgr, b, p));
         EXPECT_EQ(0, countNonZero(a != b)) << "the CUDA path must be deterministic";
         EXPECT_EQ(M, escrf::detail::emulateGpuSuperpixels(bgr, e, p));

@@ -151,18 +151,6 @@ struct ToyData
     std::string dir, train, val, backbone;
 };
 
-std::string writeToyBackbone(const std::string& dir)
-{
-    const std::string file = dir + "/tiny_backbone.yml";
-    FileStorage fs(file, FileStorage::WRITE);
-    fs << "tiny" << "{" << "model" << escrfTestDataPath("escrf_tiny_backbone.onnx")
-       << "mean" << std::vector<double>{ 0, 0, 0 } << "std" << std::vector<double>{ 1, 1, 1 }
-       << "scale" << 1.0 / 255 << "rgb" << 0 << "width" << 32 << "height" << 24 << "size_multiple" << 2
-       << "features" << std::vector<String>{ "feat_a", "feat_b" } << "logits" << "feat_a"
-       << "classes" << std::vector<String>{ "background", "box", "disc" } << "ignore_label" << 255 << "}";
-    return file;
-}
-
 ToyData makeToyData(int nTrain = 6, int nVal = 3, Size size = Size(32, 24))
 {
     ToyData d;
