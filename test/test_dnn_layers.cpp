@@ -60,24 +60,33 @@ Mat gridLabels(int n, int H, int W, int cell)
     return S;
 }
 
+// Image n of the block's guide and superpixel inputs (N x 3 x H x W RGB, N x 1 x H x W labels
+// as float) as the image and label map prepareGuide takes; returns the number of superpixels.
+int guideFromBlobs(const Mat& guideBlob, const Mat& spBlob, int n, Mat& rgb, Mat& labels)
+{
+    const Size size(guideBlob.size[3], guideBlob.size[2]);
+    std::vector<Mat> planes;
+    for (int ch = 0; ch < 3; ch++)
+        planes.push_back(Mat(size, CV_32F, const_cast<float*>(guideBlob.ptr<float>(n, ch))));
+    merge(planes, rgb);
+    Mat(size, CV_32F, const_cast<float*>(spBlob.ptr<float>(n))).convertTo(labels, CV_32S);
+    double mx = 0;
+    minMaxIdx(labels, nullptr, &mx);
+    return (int)mx + 1;
+}
+
 // The block applied directly (prepareGuide + escrfBlockForward), image by image.
 Mat directBlock(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Mat& F, const Mat& I, const Mat& S)
 {
     const int batch = F.size[0], C = F.size[1];
-    const Size fs(F.size[3], F.size[2]), is(I.size[3], I.size[2]);
+    const Size fs(F.size[3], F.size[2]);
     Mat out = blob4(batch, C, fs.height, fs.width);
     for (int n = 0; n < batch; n++)
     {
-        std::vector<Mat> planes;
-        for (int c = 0; c < 3; c++)
-            planes.push_back(Mat(is, CV_32F, (void*)(I.ptr<float>(n) + (size_t)c * is.area())));
         Mat rgb, labels;
-        merge(planes, rgb);
-        Mat(is, CV_32F, (void*)S.ptr<float>(n)).convertTo(labels, CV_32S);
-        double mx = 0;
-        minMaxIdx(labels, nullptr, &mx);
+        const int M = guideFromBlobs(I, S, n, rgb, labels);
         EscrfGuide guide;
-        prepareGuide(rgb, labels, (int)mx + 1, fs, p, guide, CV_32F);
+        prepareGuide(rgb, labels, M, fs, p, guide, CV_32F);
         Mat result;
         escrfBlockForward(p, w, guide, Mat(C, fs.area(), CV_32F, (void*)F.ptr<float>(n)), result);
         result.copyTo(Mat(C, fs.area(), CV_32F, out.ptr<float>(n)));
@@ -402,15 +411,9 @@ TEST(Escrf_DnnHeadNet, equals_head_forward_on_a_tiny_backbone)
         }
         Mat scores = net.forward("scores");
 
-        std::vector<Mat> planes;
-        for (int ch = 0; ch < 3; ch++)
-            planes.push_back(Mat(imgSize, CV_32F, guideBlob.ptr<float>(0, ch)));
         Mat rgb, labels;
-        merge(planes, rgb);
-        Mat(imgSize, CV_32F, spBlob.ptr<float>(0)).convertTo(labels, CV_32S);
-        double mx = 0;
-        minMaxIdx(labels, nullptr, &mx);
-        Mat expected = headReference(*head, backbone, image, rgb, labels, (int)mx + 1);
+        const int M = guideFromBlobs(guideBlob, spBlob, 0, rgb, labels);
+        Mat expected = headReference(*head, backbone, image, rgb, labels, M);
         EXPECT_LE(relDiff(scores, expected), 1e-4);
     }
 }
@@ -440,17 +443,11 @@ TEST(Escrf_DnnHeadNet, guide_as_a_head_input)
 
         backbone.setInput(image);
         std::vector<Mat> feats = { backbone.forward("feat_b").clone(), guideBlob };
-        std::vector<Mat> planes;
-        for (int ch = 0; ch < 3; ch++)
-            planes.push_back(Mat(imgSize, CV_32F, guideBlob.ptr<float>(0, ch)));
         Mat rgb, labels;
-        merge(planes, rgb);
-        Mat(imgSize, CV_32F, spBlob.ptr<float>(0)).convertTo(labels, CV_32S);
-        double mx = 0;
-        minMaxIdx(labels, nullptr, &mx);
+        const int M = guideFromBlobs(guideBlob, spBlob, 0, rgb, labels);
         EscrfGuide guide;
         if (head->needsGuide())
-            prepareGuide(rgb, labels, (int)mx + 1, imgSize, head->effectiveBlockParams(), guide, CV_32F);
+            prepareGuide(rgb, labels, M, imgSize, head->effectiveBlockParams(), guide, CV_32F);
         Mat logits;
         head->forward(feats, imgSize, head->needsGuide() ? &guide : nullptr, logits);
         Mat expected = logits.reshape(1, std::vector<int>{ 1, 3, imgSize.height, imgSize.width });
