@@ -36,9 +36,43 @@ namespace {
 void checkPlanar(const Mat& m, Size size, const char* name)
 {
     CV_Assert(!size.empty());
-    if (m.type() != CV_32FC1 || m.dims != 2 || m.cols != size.area() || !m.isContinuous())
-        CV_Error_(Error::StsBadArg, ("%s: expected a continuous CV_32FC1 C x %d matrix, got %d x %d of type %d",
-                                     name, size.area(), m.rows, m.cols, m.type()));
+    if ((m.type() != CV_32FC1 && m.type() != CV_64FC1) || m.dims != 2 || m.cols != size.area() || !m.isContinuous())
+        CV_Error_(Error::StsBadArg, ("%s: expected a continuous CV_32FC1 or CV_64FC1 C x %d matrix, got %d x %d of "
+                                     "type %s", name, size.area(), m.rows, m.cols, typeToString(m.type()).c_str()));
+}
+
+template <typename T>
+void adjointT(const Mat& dDst, Size srcSize, Size dstSize, Mat& dSrc)
+{
+    const LinearTaps tx(srcSize.width, dstSize.width), ty(srcSize.height, dstSize.height);
+    parallel_for_(Range(0, dDst.rows), [&](const Range& r) {
+        std::vector<T> rowBuf(srcSize.width);
+        for (int c = r.start; c < r.end; c++)
+        {
+            const T* g = dDst.ptr<T>(c);
+            T* out = dSrc.ptr<T>(c);
+            std::fill(out, out + srcSize.area(), T(0));
+            for (int yd = 0; yd < dstSize.height; yd++)
+            {
+                // Scatter along x into one source-width row, then along y.
+                std::fill(rowBuf.begin(), rowBuf.end(), T(0));
+                const T* grow = g + (size_t)yd * dstSize.width;
+                for (int xd = 0; xd < dstSize.width; xd++)
+                {
+                    rowBuf[tx.i0[xd]] += tx.w0[xd] * grow[xd];
+                    rowBuf[tx.i1[xd]] += tx.w1[xd] * grow[xd];
+                }
+                T* r0 = out + (size_t)ty.i0[yd] * srcSize.width;
+                T* r1 = out + (size_t)ty.i1[yd] * srcSize.width;
+                const T a0 = ty.w0[yd], a1 = ty.w1[yd];
+                for (int x = 0; x < srcSize.width; x++)
+                {
+                    r0[x] += a0 * rowBuf[x];
+                    r1[x] += a1 * rowBuf[x];
+                }
+            }
+        }
+    });
 }
 
 } // namespace
@@ -55,12 +89,13 @@ void resizeBilinear(const Mat& src, Size srcSize, Size dstSize, Mat& dst)
     }
     if (dst.data == src.data)
         dst.release(); // never write into the input
-    dst.create(channels, dstSize.area(), CV_32F);
+    const int type = src.type();
+    dst.create(channels, dstSize.area(), type);
     parallel_for_(Range(0, channels), [&](const Range& r) {
         for (int c = r.start; c < r.end; c++)
         {
-            Mat s(srcSize, CV_32F, (void*)src.ptr<float>(c));
-            Mat d(dstSize, CV_32F, dst.ptr<float>(c));
+            Mat s(srcSize, type, (void*)src.ptr(c));
+            Mat d(dstSize, type, dst.ptr(c));
             resize(s, d, dstSize, 0, 0, INTER_LINEAR);
         }
     });
@@ -78,36 +113,11 @@ void resizeBilinearAdjoint(const Mat& dDst, Size srcSize, Size dstSize, Mat& dSr
     }
     if (dSrc.data == dDst.data)
         dSrc.release(); // never write into the input
-    dSrc.create(channels, srcSize.area(), CV_32F);
-    const LinearTaps tx(srcSize.width, dstSize.width), ty(srcSize.height, dstSize.height);
-    parallel_for_(Range(0, channels), [&](const Range& r) {
-        std::vector<float> rowBuf(srcSize.width);
-        for (int c = r.start; c < r.end; c++)
-        {
-            const float* g = dDst.ptr<float>(c);
-            float* out = dSrc.ptr<float>(c);
-            std::fill(out, out + srcSize.area(), 0.f);
-            for (int yd = 0; yd < dstSize.height; yd++)
-            {
-                // Scatter along x into one source-width row, then along y.
-                std::fill(rowBuf.begin(), rowBuf.end(), 0.f);
-                const float* grow = g + (size_t)yd * dstSize.width;
-                for (int xd = 0; xd < dstSize.width; xd++)
-                {
-                    rowBuf[tx.i0[xd]] += tx.w0[xd] * grow[xd];
-                    rowBuf[tx.i1[xd]] += tx.w1[xd] * grow[xd];
-                }
-                float* r0 = out + (size_t)ty.i0[yd] * srcSize.width;
-                float* r1 = out + (size_t)ty.i1[yd] * srcSize.width;
-                const float a0 = ty.w0[yd], a1 = ty.w1[yd];
-                for (int x = 0; x < srcSize.width; x++)
-                {
-                    r0[x] += a0 * rowBuf[x];
-                    r1[x] += a1 * rowBuf[x];
-                }
-            }
-        }
-    });
+    dSrc.create(channels, srcSize.area(), dDst.type());
+    if (dDst.depth() == CV_32F)
+        adjointT<float>(dDst, srcSize, dstSize, dSrc);
+    else
+        adjointT<double>(dDst, srcSize, dstSize, dSrc);
 }
 
 }}} // namespace cv::escrf::detail

@@ -2,7 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// Bilinear resizing of planar tensors (C x (h*w), CV_32F) with half-pixel centres, the same
+// Bilinear resizing of planar tensors (C x (h*w), CV_32F or CV_64F) with half-pixel centres, the same
 // as cv::resize(INTER_LINEAR) on each channel, and its adjoint, which backpropagates
 // through it. The head resizes projected features to its resolution and logits to the image.
 #ifndef OPENCV_ESCRF_HEAD_BILINEAR_HPP
