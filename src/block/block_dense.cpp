@@ -9,6 +9,8 @@
 //    online softmax (as memory-efficient attention); the backward pass recomputes the tiles
 //    in one pass over blocks of j: the terms of j belong to the block's owner, the terms of i
 //    go to a fixed number of stripe accumulators summed in order (deterministic).
+// The streamed path doubles as plain softmax attention (separate keys, no compatibility) for the
+// non-local block; see block_kernels.hpp.
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
@@ -91,7 +93,7 @@ struct PairTile
             {
                 const int j = j0 + b;
                 srow[b] = pairScore(in, i, j);
-                mrow[b] = in.pair ? sigmoidT(in.u[i] + in.v[j] + in.c) : in.muJ[j];
+                mrow[b] = pairCompat(in, i, j);
             }
         }
     }
@@ -202,6 +204,10 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
     const int depth = DataType<T>::depth;
     grad.dFT.create(N, C, depth);
     grad.deT = Mat::zeros(N, D, depth);
+    if (in.eKT)
+        grad.deKT = Mat::zeros(N, D, depth);   // rows of j written by j's owner only
+    else
+        grad.deKT.release();
     grad.du = Mat::zeros(1, N, depth);
     grad.dv.create(1, N, depth);
     // D_i = sum_j K_ij dK_ij = g_i . Fp_i (the softmax backward term).
@@ -245,10 +251,11 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
                     for (int b = 0; b < nj; b++)
                     {
                         const int j = j0 + b;
-                        const T* ej = in.eT + (size_t)j * D;
+                        const T* ej = in.keys() + (size_t)j * D;
                         const T* fj = in.FT + (size_t)j * C;
                         T* df = grad.dFT.ptr<T>(j);
-                        T* de = deLocal.ptr<T>(j);   // summed with the other stripes below
+                        // Key terms of j: with shared embeddings summed with the other stripes below.
+                        T* de = in.eKT ? grad.deKT.ptr<T>(j) : deLocal.ptr<T>(j);
                         T dvj = 0, dsj = 0;
                         for (int a = 0; a < ni; a++)
                         {
@@ -256,7 +263,7 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
                             const T* gi = gT.ptr<T>(i);
                             const T* ei = in.eT + (size_t)i * D;
                             const T s = pairScore(in, i, j);
-                            const T mu = in.pair ? sigmoidT(in.u[i] + in.v[j] + in.c) : in.muJ[j];
+                            const T mu = pairCompat(in, i, j);
                             const T t = dotN(gi, fj, C);
                             const PairGrad<T> g = pairGrad(in, s, mu, t, mrow[i], invL[i], Dsum[i]);
                             axpyN(df, g.weight, gi, C);
@@ -297,6 +304,8 @@ void streamBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats,
 template <typename T>
 void denseForward(const MessageInput<T>& in, Mat& FpT, Mat& stats)
 {
+    // Separate keys: plain (non-Gaussian) scores only, and no linear path (it uses eT for both).
+    CV_Assert(!in.eKT || (!in.gaussian && (in.normalize || in.pair)));
     if (!in.normalize && !in.pair && !in.gaussian)
     {
         linearForward(in, FpT);
@@ -315,6 +324,7 @@ void denseBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats, 
         linearBackward(in, gT, grad);
         return;
     }
+    CV_Assert(!in.eKT || (!in.gaussian && (in.normalize || in.pair)));
     CV_Assert(stats.rows == 2 && stats.cols == in.N() && stats.depth() == DataType<T>::depth);
     streamBackward(in, FpT, stats, gT, grad);
 }

@@ -9,6 +9,11 @@
 // contiguous dot product or axpy. Both compatibility forms are one formula,
 // mu(i,j) = sigmoid(u_i + v_j + c): the reference form has u = 0, c = 0 and v = w_comp.F, and
 // then mu depends on j only and is precomputed once per cell (muJ).
+//
+// The dense (streamed) message is also the module's plain softmax attention engine: with
+// separate key embeddings (eKT), no compatibility (muJ null, pair off) and normalize on it
+// computes y_i = sum_j softmax_j(q_i . k_j * invTau) v_j with queries eT, keys eKT and values FT
+// (the non-local block, src/block/nonlocal.cpp).
 #ifndef OPENCV_ESCRF_BLOCK_KERNELS_HPP
 #define OPENCV_ESCRF_BLOCK_KERNELS_HPP
 
@@ -26,10 +31,11 @@ struct MessageInput
 {
     int h = 0, w = 0, C = 0, D = 0;   //!< map size, channels, embedding channels (2E)
     const T* FT = nullptr;            //!< N x C features
-    const T* eT = nullptr;            //!< N x D embeddings
+    const T* eT = nullptr;            //!< N x D embeddings (the queries when eKT is set)
+    const T* eKT = nullptr;           //!< N x D key embeddings, or null: the keys are eT (dense only)
     const T* u = nullptr;             //!< N, pair compatibility term of i (pair only)
     const T* v = nullptr;             //!< N, compatibility logit of j
-    const T* muJ = nullptr;           //!< N, sigmoid(v) (reference compatibility only)
+    const T* muJ = nullptr;           //!< N, sigmoid(v) (reference compatibility; null = no compatibility, mu = 1)
     const T* halfNorm = nullptr;      //!< N, |e_j|^2 / 2 (Gaussian kernel only)
     T c = 0;                          //!< pair compatibility bias
     bool pair = false;
@@ -38,13 +44,15 @@ struct MessageInput
     T invTau = 1;                     //!< 1 / sqrt(2E) for the softmax
     int window = 3, dilation = 2;
     int N() const { return h * w; }
+    const T* keys() const { return eKT ? eKT : eT; }
 };
 
 //! Gradients produced by the message backward; the buffers are written (not added).
 struct MessageGrad
 {
     Mat dFT;   //!< N x C, direct term sum_i w_ij g_i (message weights only)
-    Mat deT;   //!< N x D
+    Mat deT;   //!< N x D (the query terms only when in.eKT is set)
+    Mat deKT;  //!< N x D, the key terms when in.eKT is set (empty otherwise: they are in deT)
     Mat du;    //!< 1 x N, gradient of the pair term u_i (pair only)
     Mat dv;    //!< 1 x N, gradient of the logit v_j
     double dc = 0;
@@ -109,13 +117,26 @@ static inline T dotN(const T* a, const T* b, int n)
     return ((s0 + s4) + (s1 + s5)) + ((s2 + s6) + (s3 + s7));
 }
 
+template <typename T>
+static inline T sigmoidT(T z)
+{
+    return z >= 0 ? T(1) / (T(1) + std::exp(-z)) : std::exp(z) / (T(1) + std::exp(z));
+}
+
 /** Score of the pair (i, j): e_i . e_j, or -|e_i - e_j|^2 / 2 = e_i . e_j - |e_i|^2/2 - |e_j|^2/2
  * with the Gaussian kernel (the norms are precomputed once per cell). */
 template <typename T>
 static inline T pairScore(const MessageInput<T>& in, int i, int j)
 {
-    const T s = dotN(in.eT + (size_t)i * in.D, in.eT + (size_t)j * in.D, in.D);
+    const T s = dotN(in.eT + (size_t)i * in.D, in.keys() + (size_t)j * in.D, in.D);
     return in.gaussian ? s - in.halfNorm[i] - in.halfNorm[j] : s;
+}
+
+//! Compatibility mu(i, j) of the pair: pair form, reference form (muJ), or 1 without one.
+template <typename T>
+static inline T pairCompat(const MessageInput<T>& in, int i, int j)
+{
+    return in.pair ? sigmoidT(in.u[i] + in.v[j] + in.c) : in.muJ ? in.muJ[j] : T(1);
 }
 
 template <typename T>
@@ -123,12 +144,6 @@ static inline void axpyN(T* y, T a, const T* x, int n)
 {
     for (int k = 0; k < n; k++)
         y[k] += a * x[k];
-}
-
-template <typename T>
-static inline T sigmoidT(T z)
-{
-    return z >= 0 ? T(1) / (T(1) + std::exp(-z)) : std::exp(z) / (T(1) + std::exp(z));
 }
 
 }}} // namespace cv::escrf::block
