@@ -406,8 +406,9 @@ TEST(Escrf_CrfRnn, lattice_init_agrees_with_densecrf)
     crfRnnForward(params, CrfRnnWeights::create(K), guide, U, out);
     const Mat Q = softmaxColumns(out), Qd = refined.reshape(1, K);
     EXPECT_GT(norm(Q, P, NORM_INF), 0.2) << "the CRF must change the marginals noticeably";
-    EXPECT_LT(norm(Q, Qd, NORM_L1) / Q.total(), 0.01);
-    EXPECT_LT(norm(Q, Qd, NORM_INF), 0.15);
+    // Measured: mean 0.002, max 0.034 (the spatial kernel's lattice approximation in denseCrf).
+    EXPECT_LT(norm(Q, Qd, NORM_L1) / Q.total(), 0.005);
+    EXPECT_LT(norm(Q, Qd, NORM_INF), 0.1);
 }
 
 TEST(Escrf_CrfRnn, lattice_forward_close_to_exact)
