@@ -469,6 +469,39 @@ TEST(Escrf_Crf, lattice_of_wide_keys_matches_the_packed_one)
     EXPECT_LT(relativeError(outFar, plain.filter(in)), 1e-6);
 }
 
+TEST(Escrf_Crf, lattice_buffers_adjoint_and_threads)
+{
+    const Mat image = smoothImage(Size(15, 11), 6);
+    const PermutohedralLattice lattice(pixelFeatures(image, 3.f, 12.f));
+    const int N = lattice.numPoints(), C = 7;
+    Mat a(N, C, CV_32F), b(N, C, CV_32F), viaMat;
+    RNG(9).fill(a, RNG::UNIFORM, -1, 1);
+    RNG(10).fill(b, RNG::UNIFORM, -1, 1);
+    lattice.filter(a, viaMat);
+
+    // Caller-owned buffers, and out == in, give what the Mat overload gives.
+    std::vector<float> vertices(lattice.vertexBufferSize(C));
+    Mat inPlace = a.clone();
+    lattice.filter(inPlace.ptr<float>(), inPlace.ptr<float>(), C, vertices.data());
+    EXPECT_EQ(cv::norm(inPlace, viaMat, NORM_INF), 0.);
+
+    // The adjoint (blurs in reverse order) is the transpose: <F a, b> = <a, F^T b>.
+    Mat Ftb(N, C, CV_32F);
+    lattice.filter(b.ptr<float>(), Ftb.ptr<float>(), C, vertices.data(), true);
+    const double lhs = viaMat.dot(b), rhs = a.dot(Ftb);
+    EXPECT_NEAR(lhs, rhs, 1e-5 * std::abs(lhs)) << lhs << " vs " << rhs;
+    const PlainLattice plain(pixelFeatures(image, 3.f, 12.f));
+    EXPECT_LT(relativeError(Ftb, plain.filter(b, true)), 1e-6);
+
+    // Every sum has a fixed order: one thread gives the same bits as several.
+    const int threads = cv::getNumThreads();
+    cv::setNumThreads(1);
+    Mat single;
+    PermutohedralLattice(pixelFeatures(image, 3.f, 12.f)).filter(a, single);
+    cv::setNumThreads(threads);
+    EXPECT_EQ(cv::norm(single, viaMat, NORM_INF), 0.);
+}
+
 TEST(Escrf_Crf, dense_crf_matches_the_plain_mean_field)
 {
     // denseCrf against plainDenseCrf (PlainLattice, double precision, std::exp / std::log) for
