@@ -104,17 +104,16 @@ void softmaxRows(float* rows, int count, int K, int Kp)
     }
 }
 
-/** acc -= weight * Potts(m) for one pixel, with m = max(0, s - self * q) its message leaving the
- * pixel out (s: the normalised lattice sum, q: the pixel's Q; the lattice is approximate, so the
- * difference is clamped at 0, a message being a sum of >= 0 terms). The Potts term of label l is
- * sum_{l' != l} m(l') = sum(m) - m(l). s is overwritten with m. */
-void addPotts(float* s, const float* q, float self, float weight, float* acc, int Kp)
+/** The message of one kernel to a pixel, leaving the pixel out: m = max(0, s - self * q) in place
+ * of s (s: the normalised lattice sum, q: the pixel's Q; the lattice is approximate, so the
+ * difference is clamped at 0, a message being a sum of >= 0 terms). Returns sum(m). */
+float leaveSelfOut(float* s, const float* q, float self, int Kp)
 {
     float total = 0.f;
     int k = 0;
 #if CV_SIMD
     const int L = v_float32::nlanes;
-    const v_float32 zero = vx_setzero_f32(), vself = vx_setall_f32(self), vw = vx_setall_f32(weight);
+    const v_float32 zero = vx_setzero_f32(), vself = vx_setall_f32(self);
     v_float32 vtotal = zero;
     for (; k + L <= Kp; k += L)
     {
@@ -124,16 +123,34 @@ void addPotts(float* s, const float* q, float self, float weight, float* acc, in
     }
     total = v_reduce_sum(vtotal);
 #endif
-    for (int t = k; t < Kp; t++)
-        total += (s[t] = std::max(0.f, s[t] - self * q[t]));
-    k = 0;
+    for (; k < Kp; k++)
+        total += (s[k] = std::max(0.f, s[k] - self * q[k]));
+    return total;
+}
+
+/** The logits of one pixel: out = -U - sum_kernels weight * Potts(m), where the Potts term of label
+ * l is sum_{l' != l} m(l') = sum(m) - m(l). m: the kernels' messages (Kp each), total: their sums. */
+void pottsLogits(const float* negUnary, const float* m, const float* total, const float* weight, int kernels,
+                 int Kp, float* out)
+{
+    int k = 0;
 #if CV_SIMD
-    const v_float32 vt = vx_setall_f32(total);
+    const int L = v_float32::nlanes;
     for (; k + L <= Kp; k += L)
-        v_store(acc + k, vx_load(acc + k) - vw * (vt - vx_load(s + k)));
+    {
+        v_float32 a = vx_load(negUnary + k);
+        for (int c = 0; c < kernels; c++)
+            a -= vx_setall_f32(weight[c]) * (vx_setall_f32(total[c]) - vx_load(m + (size_t)c * Kp + k));
+        v_store(out + k, a);
+    }
 #endif
     for (; k < Kp; k++)
-        acc[k] -= weight * (total - s[k]);
+    {
+        float a = negUnary[k];
+        for (int c = 0; c < kernels; c++)
+            a -= weight[c] * (total[c] - m[(size_t)c * Kp + k]);
+        out[k] = a;
+    }
 }
 
 /** One Gaussian kernel of the CRF: its lattice (built once per image), the per-pixel scales of its
@@ -167,12 +184,12 @@ struct Kernel
         lattice.blur(vertexValues.data(), Kp);
     }
 
-    //! acc -= weight * Potts(message) of pixel i; slice is Kp floats of scratch.
-    void addMessage(int i, const float* q, float* acc, float* slice, int Kp) const
+    //! The message m (Kp) of this kernel to pixel i, of Q value q; returns sum(m).
+    float message(int i, const float* q, float* m, int Kp) const
     {
         gatherRows(lattice.simplexVertices(i), lattice.simplexWeights(i), lattice.dims() + 1, sliceScale[i],
-                   vertexValues.data(), Kp, slice);
-        addPotts(slice, q, selfScale[i], weight, acc, Kp);
+                   vertexValues.data(), Kp, m);
+        return leaveSelfOut(m, q, selfScale[i], Kp);
     }
 
     detail::PermutohedralLattice lattice;
@@ -239,18 +256,27 @@ void meanFieldStep(std::vector<std::unique_ptr<Kernel>>& kernels, const float* n
                    float* Qnew, int N, int K, int Kp)
 {
     for (auto& kernel : kernels)
-        kernel->filterVertices(Q, Kp);
+    {
+        kernel->lattice.splat(Q, Kp, kernel->vertexValues.data());
+        kernel->lattice.blur(kernel->vertexValues.data(), Kp);
+    }
+    const int nk = (int)kernels.size();
+    std::vector<float> weight(nk);
+    for (int c = 0; c < nk; c++)
+        weight[c] = kernels[c]->weight;
     parallel_for_(Range(0, (N + kBlock - 1) / kBlock), [&](const Range& r) {
-        std::vector<float> slice(Kp);
+        std::vector<float> m((size_t)nk * Kp), total(nk);
         for (int b = r.start; b < r.end; b++)
         {
             const int i0 = b * kBlock, count = std::min(kBlock, N - i0);
-            float* acc = Qnew + (size_t)i0 * Kp;
-            std::copy(negUnary + (size_t)i0 * Kp, negUnary + (size_t)(i0 + count) * Kp, acc);
             for (int i = i0; i < i0 + count; i++)
-                for (const auto& kernel : kernels)
-                    kernel->addMessage(i, Q + (size_t)i * Kp, acc + (size_t)(i - i0) * Kp, slice.data(), Kp);
-            softmaxRows(acc, count, K, Kp);
+            {
+                for (int c = 0; c < nk; c++)
+                    total[c] = kernels[c]->message(i, Q + (size_t)i * Kp, &m[(size_t)c * Kp], Kp);
+                pottsLogits(negUnary + (size_t)i * Kp, m.data(), total.data(), weight.data(), nk, Kp,
+                            Qnew + (size_t)i * Kp);
+            }
+            softmaxRows(Qnew + (size_t)i0 * Kp, count, K, Kp);
         }
     });
 }

@@ -87,7 +87,7 @@ inline int forVectorBlocks(int C, const Block& block)
 
 /** dst[c] = sum_e (scale * weights[e]) * src[rows[e] * C + c] for c < C: splatting (the points of
  * a vertex) and slicing (the corners of a point's simplex). */
-inline void gatherRows(const int* rows, const float* weights, int count, float scale, const float* src, int C,
+CV_ALWAYS_INLINE void gatherRows(const int* rows, const float* weights, int count, float scale, const float* src, int C,
                        float* dst)
 {
 #if CV_SIMD
@@ -109,7 +109,7 @@ inline void gatherRows(const int* rows, const float* weights, int count, float s
 /** One line of vertices (chain[0], chain[1], ... consecutive neighbours along a lattice direction)
  * blurred in place with [1/2 1 1/2]: each vertex gets the old values of its two neighbours (a
  * missing neighbour counts 0). Lines are disjoint, so lines can run in parallel. */
-inline void blurChain(const int* chain, int length, float* values, int C)
+CV_ALWAYS_INLINE void blurChain(const int* chain, int length, float* values, int C)
 {
 #if CV_SIMD
     const int c0 = forVectorBlocks(C, [&](auto nv, int c) {

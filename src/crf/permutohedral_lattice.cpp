@@ -2,12 +2,15 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// Building the lattice: the simplex of every point (in parallel), then the vertex set. Lattice
-// keys usually fit in 64 bits once offset by their minimum; then the vertices are found by a
-// stable radix sort of the packed corner keys, and the blur neighbours by merging the sorted keys
-// with themselves shifted by one lattice step (both passes stream memory instead of probing a
-// hash table at random, which is what the build spent most of its time on). Keys that do not fit
-// use an open-addressing hash table. Both give the same vertices, numbered in the same order.
+// Building the lattice: the simplex of every point (in parallel), then the vertex set. Corner k
+// of any simplex is a "remainder-k" lattice point (all its coordinates are k modulo d+1), so the
+// corners of index k are deduplicated on their own: d+1 independent sorts of N keys, each key the
+// packed quotients (x - k) / (d+1), about log2(d+1) bits a coordinate shorter than x. A blur step
+// from a remainder-k vertex lands on a remainder-(k-1) vertex at a constant offset of the packed
+// key, so the neighbours are found by merging sorted key lists. Both passes stream memory instead
+// of probing a hash table at random (what the lattice build spent most of its time on); keys too
+// wide for 64 bits use an open-addressing hash table. Both give the same vertices, numbered in
+// the same order (by first use, point after point), and so the same filter.
 #include "precomp.hpp"
 #include "crf/permutohedral_lattice.hpp"
 #include "crf/lattice_rows.hpp"
@@ -16,7 +19,6 @@
 #include <cfloat>
 #include <climits>
 #include <cstdint>
-#include <ctime>
 
 namespace cv {
 namespace escrf {
@@ -68,10 +70,12 @@ struct SimplexFinder
         int sum = 0;
         for (int i = 0; i <= d; i++)
         {
-            const double down = std::floor(elevated[i] / d1) * d1;
-            const double up = down + d1;
-            rem0[i] = (int)(up - elevated[i] < elevated[i] - down ? up : down);
-            sum += rem0[i] / d1;
+            // Branch-free (the rounding direction is random) and without an integer division.
+            const double q = std::floor(elevated[i] / d1), down = q * d1;
+            const int up = down + d1 - elevated[i] < elevated[i] - down;
+            quot[i] = (int)q + up;
+            rem0[i] = quot[i] * d1;
+            sum += quot[i];
             offset[i] = elevated[i] - rem0[i];
         }
         // rank[i]: how many coordinates have a larger offset elevated - rem0 (ties by index).
@@ -84,9 +88,9 @@ struct SimplexFinder
         for (int i = 0; i <= d && sum != 0; i++)
         {
             if (sum > 0 && rank[i] >= d1 - sum)
-                rem0[i] -= d1, rank[i] += sum - d1;
+                rem0[i] -= d1, quot[i]--, rank[i] += sum - d1;
             else if (sum < 0 && rank[i] < -sum)
-                rem0[i] += d1, rank[i] += d1 + sum;
+                rem0[i] += d1, quot[i]++, rank[i] += d1 + sum;
             else
                 rank[i] += sum;
         }
@@ -113,7 +117,7 @@ struct SimplexFinder
 
     int d;
     double scale[kMaxDims];
-    int rem0[kMaxDims + 1], rank[kMaxDims + 1];
+    int rem0[kMaxDims + 1], quot[kMaxDims + 1], rank[kMaxDims + 1];  // quot = rem0 / (d+1)
 };
 
 void throwBadRow(int row)
@@ -123,15 +127,16 @@ void throwBadRow(int row)
                                      "the image?)", row, kMaxElevated));
 }
 
-/** Keys packed into one uint64: coordinate i - lo[i] in its own bit field, coordinate 0 in the top
- * bits. The field ranges come from the range of the features: an elevated coordinate is a linear
- * function of them (see SimplexFinder::locate), bounded by interval arithmetic; a simplex corner
- * is within 1.5 (d+1) of it and a blur neighbour one step (+d or -1) further, and the fields
- * leave more than that, so that packed(key + step) = packed(key) + packed(step) with no carry
- * between fields, and adding a constant keeps sorted keys sorted. */
+/** Packed keys of remainder-k vertices: a vertex x of remainder k has x_i = k + (d+1) q_i, and the
+ * key holds q_i - qlo[i] in its own bit field for each of the first d coordinates (the last is
+ * minus their sum), coordinate 0 in the top bits. The field ranges come from the range of the
+ * features: an elevated coordinate is a linear function of them (see SimplexFinder::locate),
+ * bounded by interval arithmetic; a corner is within 1.5 (d+1) of it. The fields leave one more
+ * step on each side, so that a blur step is a constant added to the key with no carry between
+ * fields, and adding a constant keeps sorted keys sorted. */
 struct KeyPacking
 {
-    KeyPacking(const Mat& features, const double* scale) : d(features.cols), lo(d), shift(d), bits(0)
+    KeyPacking(const Mat& features, const double* scale) : d(features.cols), qlo(d), shift(d), bits(0)
     {
         std::vector<double> cmin(d, DBL_MAX), cmax(d, -DBL_MAX);
         for (int p = 0; p < features.rows; p++)
@@ -142,7 +147,6 @@ struct KeyPacking
         }
         for (int t = 0; t < d; t++)
             cmin[t] *= scale[t], cmax[t] *= scale[t];
-        const int margin = 3 * (d + 1) + 1;
         for (int i = d - 1; i >= 0 && bits <= 64; i--)
         {
             // elevated[0] = sum_t c_t; elevated[i] = sum_{t >= i} c_t - i c_{i-1} (c_t = f_t scale_t).
@@ -154,8 +158,8 @@ struct KeyPacking
                 bits = 65;  // not finite or too far out: the hash path finds and reports the row
                 break;
             }
-            lo[i] = (int)std::floor(lower) - margin;
-            const int64_t range = (int64_t)std::ceil(upper) + margin - lo[i] + 1;
+            qlo[i] = (int)std::floor(lower / (d + 1)) - 3;
+            const int64_t range = (int64_t)std::ceil(upper / (d + 1)) + 3 - qlo[i] + 1;
             int b = 1;
             while ((range >> b) != 0)
                 b++;
@@ -166,18 +170,10 @@ struct KeyPacking
 
     bool fits() const { return bits <= 64; }
 
-    uint64_t pack(const int* key) const
-    {
-        uint64_t k = 0;
-        for (int i = 0; i < d; i++)
-            k += (uint64_t)(key[i] - lo[i]) << shift[i];
-        return k;
-    }
-
-    //! packed(key + 1 on coordinate i) - packed(key); i = d (the implicit coordinate) gives 0.
+    //! The key of q + 1 on coordinate i, minus that of q; i = d (the implicit coordinate) gives 0.
     uint64_t unit(int i) const { return i < d ? (uint64_t)1 << shift[i] : 0; }
 
-    //! packed(key + 1 on every coordinate) - packed(key).
+    //! The key of q + 1 on every coordinate, minus that of q.
     uint64_t ones() const
     {
         uint64_t s = 0;
@@ -186,27 +182,31 @@ struct KeyPacking
         return s;
     }
 
-    //! packed(key + step along direction j: +d on coordinate j, -1 on the others) - packed(key), mod 2^64.
-    uint64_t step(int j) const { return (d + 1) * unit(j) - ones(); }
+    /** The blur step along direction j (+d on coordinate j, -1 on the others) takes a remainder-k
+     * vertex to a remainder-(k-1 mod d+1) one; returns the difference of their keys (mod 2^64):
+     * q_j + 1 for k > 0; q_i - 1 on every coordinate but j for k = 0. */
+    uint64_t step(int j, int k) const { return k > 0 ? unit(j) : unit(j) - ones(); }
 
-    /** The packed keys of the d+1 corners of the simplex `finder` found last. Corner k+1 is corner
-     * k plus 1 on every coordinate but the one of rank d-k, which moves by -d. */
+    /** Keys of the d+1 corners of the simplex `finder` found last (corner k has remainder k).
+     * Corner k has q_i = quot_i, less 1 where rank_i > d - k: going from corner k to k+1 takes 1
+     * from the coordinate of rank d - k. */
     void corners(const SimplexFinder& finder, uint64_t* out) const
     {
         int coordOfRank[kMaxDims + 1];
         for (int i = 0; i <= d; i++)
             coordOfRank[finder.rank[i]] = i;
-        uint64_t key = pack(finder.rem0);
-        const uint64_t all = ones();
+        uint64_t key = 0;
+        for (int i = 0; i < d; i++)
+            key += (uint64_t)(finder.quot[i] - qlo[i]) << shift[i];
         for (int k = 0; k <= d; k++)
         {
             out[k] = key;
-            key += all - (d + 1) * unit(coordOfRank[d - k]);
+            key -= unit(coordOfRank[d - k]);
         }
     }
 
     int d;
-    std::vector<int> lo, shift;
+    std::vector<int> qlo, shift;
     int bits;
 };
 
@@ -218,68 +218,68 @@ int bitsFor(uint64_t maxValue)
     return b;
 }
 
-/** Stable LSD radix sort of (key, payload) by the low `bits` bits of key, 8 bits a pass. Fixed
- * chunks with their own histograms run in parallel; the result is that of any stable sort. */
-void radixSortStable(LargeVector<uint64_t>& key, LargeVector<int>& payload, int bits)
+/** Stable LSD radix sort of key[0, n) with its payload by the low `bits` bits of key, 11 bits a
+ * pass, into (and through) the scratch arrays key2, payload2 of n elements. Sequential: the
+ * callers sort independent lists in parallel. */
+void radixSortStable(uint64_t* key, int* payload, size_t n, int bits, uint64_t* key2, int* payload2)
 {
-    const int kDigit = 8, kBuckets = 1 << kDigit, kChunks = 32;
-    const size_t n = key.size(), chunk = (n + kChunks - 1) / kChunks;
-    LargeVector<uint64_t> key2(n);
-    LargeVector<int> payload2(n);
-    std::vector<size_t> start((size_t)kChunks * kBuckets);
+    const int kDigit = 11, kBuckets = 1 << kDigit;
+    std::vector<size_t> start(kBuckets);
     for (int shift = 0; shift < bits; shift += kDigit)
     {
-        parallel_for_(Range(0, kChunks), [&](const Range& r) {
-            for (int c = r.start; c < r.end; c++)
-            {
-                size_t* count = &start[(size_t)c * kBuckets];
-                std::fill(count, count + kBuckets, (size_t)0);
-                for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); i++)
-                    count[(key[i] >> shift) & (kBuckets - 1)]++;
-            }
-        });
+        std::fill(start.begin(), start.end(), (size_t)0);
+        for (size_t i = 0; i < n; i++)
+            start[(key[i] >> shift) & (kBuckets - 1)]++;
         size_t sum = 0;
-        for (int b = 0; b < kBuckets; b++)
-            for (int c = 0; c < kChunks; c++)
-            {
-                const size_t count = start[(size_t)c * kBuckets + b];
-                start[(size_t)c * kBuckets + b] = sum;
-                sum += count;
-            }
-        parallel_for_(Range(0, kChunks), [&](const Range& r) {
-            for (int c = r.start; c < r.end; c++)
-            {
-                size_t* next = &start[(size_t)c * kBuckets];
-                for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); i++)
-                {
-                    const size_t to = next[(key[i] >> shift) & (kBuckets - 1)]++;
-                    key2[to] = key[i];
-                    payload2[to] = payload[i];
-                }
-            }
-        });
-        key.swap(key2);
-        payload.swap(payload2);
+        for (size_t& s : start)
+        {
+            const size_t count = s;
+            s = sum;
+            sum += count;
+        }
+        for (size_t i = 0; i < n; i++)
+        {
+            const size_t to = start[(key[i] >> shift) & (kBuckets - 1)]++;
+            key2[to] = key[i];
+            payload2[to] = payload[i];
+        }
+        std::swap(key, key2);
+        std::swap(payload, payload2);
+    }
+    if (((bits + kDigit - 1) / kDigit) % 2)  // an odd number of passes left the result in the scratch
+    {
+        std::copy(key, key + n, key2);
+        std::copy(payload, payload + n, payload2);
     }
 }
 
-// A corner (point p, simplex corner k <= 16) as one int that sorts like p (d+1) + k.
-inline int cornerCode(int p, int k) { return p << 5 | k; }
-inline int cornerPoint(int code) { return code >> 5; }
-inline int cornerIndex(int code) { return code & 31; }
+/** The vertices of one remainder class, from its corners sorted by key: the distinct keys in
+ * ascending order, and for each the range of the sorted corners (points) that use it. */
+struct VertexClass
+{
+    LargeVector<uint64_t> key;  // N keys, sorted; then the point of each key in point
+    LargeVector<int> point;     //   (ascending within equal keys: the sort is stable)
+    std::vector<int> runStart;  // distinct vertices: [runStart[r], runStart[r+1]) of the sorted corners
+    std::vector<int> id;        // their lattice vertex ids
 
-/** The packed path, step 1, in parallel: the simplex of every point (weights into pointWeight)
- * and the packed keys of its corners, with their corner codes. Returns the first row that
- * cannot be located, or -1. */
-int locatePacked(const Mat& features, const KeyPacking& packing, float* pointWeight, LargeVector<uint64_t>& key,
-                 LargeVector<int>& corner)
+    int size() const { return (int)runStart.size() - 1; }
+    uint64_t vertexKey(int r) const { return key[runStart[r]]; }
+};
+
+/** The packed path: locates every point (weights into pointWeight), sorts the corners of each
+ * remainder class and numbers the vertices by first use (corner order p (d+1) + k, as the hash
+ * path does). Fills pointVertex; returns the first row that cannot be located, or -1. */
+int sortedVertices(const Mat& features, const KeyPacking& packing, float* pointWeight, LargeVector<int>& pointVertex,
+                   std::vector<VertexClass>& classes)
 {
     const int n = features.rows, d = features.cols, d1 = d + 1;
-    key.resize((size_t)n * d1);
-    corner.resize((size_t)n * d1);
+    classes.resize(d1);
+    for (VertexClass& c : classes)
+        c.key.resize(n), c.point.resize(n);
     std::atomic<int> badRow(INT_MAX);
     parallel_for_(Range(0, n), [&](const Range& r) {
         SimplexFinder finder(d);
+        uint64_t keys[kMaxDims + 1];
         for (int p = r.start; p < r.end; p++)
         {
             if (!finder.locate(features.ptr<float>(p), pointWeight + (size_t)p * d1))
@@ -289,74 +289,80 @@ int locatePacked(const Mat& features, const KeyPacking& packing, float* pointWei
                     ;
                 return;
             }
-            packing.corners(finder, &key[(size_t)p * d1]);
-            for (int c = 0; c <= d; c++)
-                corner[(size_t)p * d1 + c] = cornerCode(p, c);
+            packing.corners(finder, keys);
+            for (int k = 0; k <= d; k++)
+                classes[k].key[p] = keys[k], classes[k].point[p] = p;
         }
     });
-    return badRow.load() == INT_MAX ? -1 : badRow.load();
-}
-
-/** The packed path, step 2: the vertices are the runs of equal keys once the corners are sorted
- * (stably, so a run's first corner is the first in point order). Ids follow that first corner,
- * as the hash path numbers them. Fills pointVertex (N (d+1)); returns the distinct keys in
- * ascending order with their ids (sortedId). */
-LargeVector<uint64_t> numberSortedVertices(LargeVector<uint64_t>& key, LargeVector<int>& corner, int d, int bits,
-                                           LargeVector<int>& pointVertex, LargeVector<int>& sortedId)
-{
-    radixSortStable(key, corner, bits);
-    const size_t corners = key.size();
-    LargeVector<int> runStart;
-    runStart.reserve(corners / (d + 1) + 1);
-    for (size_t i = 0; i < corners; i++)
-        if (i == 0 || key[i] != key[i - 1])
-            runStart.push_back((int)i);
-    const int m = (int)runStart.size();
-    runStart.push_back((int)corners);
-
-    // Order the runs by their first corner: sort (first corner, run).
-    LargeVector<uint64_t> first(m);
-    LargeVector<int> run(m);
-    for (int r = 0; r < m; r++)
-        first[r] = (uint64_t)corner[runStart[r]], run[r] = r;
-    radixSortStable(first, run, bitsFor(*std::max_element(first.begin(), first.end())));
-    sortedId.resize(m);
-    for (int v = 0; v < m; v++)
-        sortedId[run[v]] = v;
-
-    LargeVector<uint64_t> distinct(m);
-    parallel_for_(Range(0, m), [&](const Range& r) {
-        for (int v = r.start; v < r.end; v++)
+    if (badRow.load() != INT_MAX)
+        return badRow.load();
+    parallel_for_(Range(0, d1), [&](const Range& r) {
+        LargeVector<uint64_t> key2(n);
+        LargeVector<int> point2(n);
+        for (int k = r.start; k < r.end; k++)
         {
-            distinct[v] = key[runStart[v]];
-            for (int i = runStart[v]; i < runStart[v + 1]; i++)
-                pointVertex[(size_t)cornerPoint(corner[i]) * (d + 1) + cornerIndex(corner[i])] = sortedId[v];
+            VertexClass& c = classes[k];
+            radixSortStable(c.key.data(), c.point.data(), n, packing.bits, key2.data(), point2.data());
+            for (int i = 0; i < n; i++)
+                if (i == 0 || c.key[i] != c.key[i - 1])
+                    c.runStart.push_back(i);
+            c.runStart.push_back(n);
         }
     });
-    return distinct;
+
+    // Ids in order of first use: sort the vertices of all classes by their first corner.
+    LargeVector<uint64_t> first, first2;
+    LargeVector<int> vertex, vertex2;  // class k, run r as r (d+1) + k
+    for (int k = 0; k <= d; k++)
+        for (int r = 0; r < classes[k].size(); r++)
+        {
+            first.push_back((uint64_t)classes[k].point[classes[k].runStart[r]] * d1 + k);
+            vertex.push_back(r * d1 + k);
+        }
+    first2.resize(first.size());
+    vertex2.resize(first.size());
+    radixSortStable(first.data(), vertex.data(), first.size(), bitsFor((uint64_t)n * d1), first2.data(), vertex2.data());
+    for (int k = 0; k <= d; k++)
+        classes[k].id.resize(classes[k].size());
+    for (size_t v = 0; v < vertex.size(); v++)
+        classes[vertex[v] % d1].id[vertex[v] / d1] = (int)v;
+
+    parallel_for_(Range(0, d1), [&](const Range& r) {
+        for (int k = r.start; k < r.end; k++)
+        {
+            const VertexClass& c = classes[k];
+            for (int v = 0; v < c.size(); v++)
+                for (int i = c.runStart[v]; i < c.runStart[v + 1]; i++)
+                    pointVertex[(size_t)c.point[i] * d1 + k] = c.id[v];
+        }
+    });
+    return -1;
 }
 
-/** The packed path, step 3: next[j m + v], the vertex one step from v along direction j (-1 if
- * none). distinct is ascending and so is distinct + step: one merge per direction. */
-void sortedNeighbours(const LargeVector<uint64_t>& distinct, const LargeVector<int>& sortedId,
-                      const KeyPacking& packing, LargeVector<int>& next)
+/** next[j m + v]: the vertex one step from v along direction j (-1 if none). The steps from the
+ * remainder-k vertices land on remainder-(k-1) ones at a constant key offset: one merge of two
+ * ascending key lists per direction and class. */
+void sortedNeighbours(const std::vector<VertexClass>& classes, const KeyPacking& packing, int m, LargeVector<int>& next)
 {
-    const int m = (int)distinct.size(), d = packing.d;
-    next.assign((size_t)(d + 1) * m, -1);
-    parallel_for_(Range(0, d + 1), [&](const Range& r) {
-        for (int j = r.start; j < r.end; j++)
+    const int d = packing.d, d1 = d + 1;
+    next.assign((size_t)d1 * m, -1);
+    parallel_for_(Range(0, d1 * d1), [&](const Range& r) {
+        for (int task = r.start; task < r.end; task++)
         {
-            const uint64_t step = packing.step(j);
+            const int j = task / d1, k = task % d1;
+            const VertexClass& from = classes[k];
+            const VertexClass& to = classes[(k + d) % d1];
+            const uint64_t step = packing.step(j, k);
             int* nx = &next[(size_t)j * m];
-            for (int a = 0, b = 0; a < m; a++)
+            for (int a = 0, b = 0; a < from.size(); a++)
             {
-                const uint64_t target = distinct[a] + step;
-                while (b < m && distinct[b] < target)
+                const uint64_t target = from.vertexKey(a) + step;
+                while (b < to.size() && to.vertexKey(b) < target)
                     b++;
-                if (b == m)
+                if (b == to.size())
                     break;
-                if (distinct[b] == target)
-                    nx[sortedId[a]] = sortedId[b];
+                if (to.vertexKey(b) == target)
+                    nx[from.id[a]] = to.id[b];
             }
         }
     });
@@ -533,14 +539,14 @@ PermutohedralLattice::PermutohedralLattice(const Mat& features)
     const KeyPacking packing(features, SimplexFinder(d_).scale);
     if (packing.fits())
     {
-        LargeVector<uint64_t> key;
-        LargeVector<int> corner, sortedId;
-        const int badRow = locatePacked(features, packing, pointWeight_.data(), key, corner);
+        std::vector<VertexClass> classes;
+        const int badRow = sortedVertices(features, packing, pointWeight_.data(), pointVertex_, classes);
         if (badRow >= 0)
             throwBadRow(badRow);
-        const LargeVector<uint64_t> distinct = numberSortedVertices(key, corner, d_, packing.bits, pointVertex_, sortedId);
-        m_ = (int)distinct.size();
-        sortedNeighbours(distinct, sortedId, packing, next);
+        m_ = 0;
+        for (const VertexClass& c : classes)
+            m_ += c.size();
+        sortedNeighbours(classes, packing, m_, next);
     }
     else
         m_ = hashedVertices(features, pointWeight_.data(), pointVertex_, next);
@@ -648,3 +654,4 @@ void PermutohedralLattice::filter(const Mat& in, Mat& out) const
 }
 
 }}} // namespace cv::escrf::detail
+
