@@ -19,6 +19,7 @@
 #include <cfloat>
 #include <climits>
 #include <cstdint>
+#include <type_traits>
 
 namespace cv {
 namespace escrf {
@@ -47,11 +48,13 @@ struct SimplexFinder
             scale[i] = invStd / std::sqrt((i + 1.0) * (i + 2.0));
     }
 
-    //! Finds the simplex of f: rem0, rank and weights (d+1 each); false when the point is too far
-    //! out for integer keys.
+    /** Finds the simplex of f: rem0, rank and weights (d+1 each); false when the point is too far
+     * out for integer keys. D > 0 is d known at compile time (the loops unroll), 0 any d. */
+    template<int D>
     bool locate(const float* f, float* weights)
     {
-        const int d1 = d + 1;
+        const int d = D > 0 ? D : this->d, d1 = d + 1;
+        const double invD1 = 1.0 / d1;
         // Elevate: x = E f, with E the (d+1) x d basis of the hyperplane from the paper.
         double elevated[kMaxDims + 1], offset[kMaxDims + 1];
         double tail = 0.0;
@@ -70,8 +73,12 @@ struct SimplexFinder
         int sum = 0;
         for (int i = 0; i <= d; i++)
         {
-            // Branch-free (the rounding direction is random) and without an integer division.
-            const double q = std::floor(elevated[i] / d1), down = q * d1;
+            // The exact floor(elevated / (d+1)) without a division (q * (d+1) is exact), then the
+            // nearest multiple, branch-free (the rounding direction is random).
+            double q = std::floor(elevated[i] * invD1);
+            q += (q + 1) * d1 <= elevated[i];
+            q -= q * d1 > elevated[i];
+            const double down = q * d1;
             const int up = down + d1 - elevated[i] < elevated[i] - down;
             quot[i] = (int)q + up;
             rem0[i] = quot[i] * d1;
@@ -99,7 +106,7 @@ struct SimplexFinder
         float bary[kMaxDims + 2] = {};
         for (int i = 0; i <= d; i++)
         {
-            const float t = (float)((elevated[i] - rem0[i]) / d1);
+            const float t = (float)((elevated[i] - rem0[i]) * invD1);
             bary[d - rank[i]] += t;
             bary[d1 - rank[i]] -= t;
         }
@@ -117,7 +124,7 @@ struct SimplexFinder
 
     int d;
     double scale[kMaxDims];
-    int rem0[kMaxDims + 1], quot[kMaxDims + 1], rank[kMaxDims + 1];  // quot = rem0 / (d+1)
+    int rem0[kMaxDims + 1] = {}, quot[kMaxDims + 1] = {}, rank[kMaxDims + 1] = {};  // quot = rem0 / (d+1)
 };
 
 void throwBadRow(int row)
@@ -277,12 +284,16 @@ int sortedVertices(const Mat& features, const KeyPacking& packing, float* pointW
     for (VertexClass& c : classes)
         c.key.resize(n), c.point.resize(n);
     std::atomic<int> badRow(INT_MAX);
-    parallel_for_(Range(0, n), [&](const Range& r) {
+    std::vector<uint64_t*> key(d1);
+    std::vector<int*> point(d1);
+    for (int k = 0; k <= d; k++)
+        key[k] = classes[k].key.data(), point[k] = classes[k].point.data();
+    auto locateRange = [&](auto dims, const Range& r) {
         SimplexFinder finder(d);
         uint64_t keys[kMaxDims + 1];
         for (int p = r.start; p < r.end; p++)
         {
-            if (!finder.locate(features.ptr<float>(p), pointWeight + (size_t)p * d1))
+            if (!finder.locate<decltype(dims)::value>(features.ptr<float>(p), pointWeight + (size_t)p * d1))
             {
                 int seen = badRow.load();
                 while (p < seen && !badRow.compare_exchange_weak(seen, p))
@@ -291,8 +302,17 @@ int sortedVertices(const Mat& features, const KeyPacking& packing, float* pointW
             }
             packing.corners(finder, keys);
             for (int k = 0; k <= d; k++)
-                classes[k].key[p] = keys[k], classes[k].point[p] = p;
+                key[k][p] = keys[k], point[k][p] = p;
         }
+    };
+    parallel_for_(Range(0, n), [&](const Range& r) {
+        // The kernels of DenseCRF have 2 and 5 dimensions.
+        if (d == 2)
+            locateRange(std::integral_constant<int, 2>(), r);
+        else if (d == 5)
+            locateRange(std::integral_constant<int, 5>(), r);
+        else
+            locateRange(std::integral_constant<int, 0>(), r);
     });
     if (badRow.load() != INT_MAX)
         return badRow.load();
@@ -449,7 +469,7 @@ int hashedVertices(const Mat& features, float* pointWeight, LargeVector<int>& po
     std::vector<int> key(d);
     for (int p = 0; p < n; p++)
     {
-        if (!finder.locate(features.ptr<float>(p), pointWeight + (size_t)p * d1))
+        if (!finder.locate<0>(features.ptr<float>(p), pointWeight + (size_t)p * d1))
             throwBadRow(p);
         for (int k = 0; k <= d; k++)
         {
