@@ -225,14 +225,15 @@ int bitsFor(uint64_t maxValue)
     return b;
 }
 
-/** Stable LSD radix sort of key[0, n) with its payload by the low `bits` bits of key, 11 bits a
- * pass, into (and through) the scratch arrays key2, payload2 of n elements. Sequential: the
- * callers sort independent lists in parallel. */
+/** Stable LSD radix sort of key[0, n) with its payload by the low `bits` bits of key, in as few
+ * passes of at most 12 bits as possible (34-bit keys: 3 passes), through the scratch arrays key2,
+ * payload2 of n elements. Sequential: the callers sort independent lists in parallel. */
 void radixSortStable(uint64_t* key, int* payload, size_t n, int bits, uint64_t* key2, int* payload2)
 {
-    const int kDigit = 11, kBuckets = 1 << kDigit;
+    const int passes = (bits + 11) / 12, kDigit = (bits + passes - 1) / passes, kBuckets = 1 << kDigit;
     std::vector<size_t> start(kBuckets);
-    for (int shift = 0; shift < bits; shift += kDigit)
+    bool swapped = false;
+    for (int shift = 0; shift < bits; shift += kDigit, swapped = !swapped)
     {
         std::fill(start.begin(), start.end(), (size_t)0);
         for (size_t i = 0; i < n; i++)
@@ -253,7 +254,7 @@ void radixSortStable(uint64_t* key, int* payload, size_t n, int bits, uint64_t* 
         std::swap(key, key2);
         std::swap(payload, payload2);
     }
-    if (((bits + kDigit - 1) / kDigit) % 2)  // an odd number of passes left the result in the scratch
+    if (swapped)  // an odd number of passes left the result in the scratch
     {
         std::copy(key, key + n, key2);
         std::copy(payload, payload + n, payload2);
