@@ -22,7 +22,7 @@ namespace detail {
 #if CV_SIMD
 //! Channels [c0, c0 + NV lanes) of gatherRows(); the sums stay in registers.
 template<int NV>
-inline void gatherRowsBlock(const int* rows, const float* weights, int count, float scale, const float* src,
+CV_ALWAYS_INLINE void gatherRowsBlock(const int* rows, const float* weights, int count, float scale, const float* src,
                             size_t C, int c0, float* dst)
 {
     const int L = v_float32::nlanes;
@@ -42,7 +42,7 @@ inline void gatherRowsBlock(const int* rows, const float* weights, int count, fl
 
 //! Channels [c0, c0 + NV lanes) of blurChain(); the previous vertex's old values stay in registers.
 template<int NV>
-inline void blurChainBlock(const int* chain, int length, float* values, size_t C, int c0)
+CV_ALWAYS_INLINE void blurChainBlock(const int* chain, int length, float* values, size_t C, int c0)
 {
     const int L = v_float32::nlanes;
     const v_float32 half = vx_setall_f32(0.5f), zero = vx_setzero_f32();
@@ -67,7 +67,7 @@ inline void blurChainBlock(const int* chain, int length, float* values, size_t C
 
 //! Runs block<NV>(c0) over [c0, C) in blocks of at most 4 vectors; returns the first channel left.
 template<class Block>
-inline int forVectorBlocks(int C, const Block& block)
+CV_ALWAYS_INLINE int forVectorBlocks(int C, const Block& block)
 {
     int c0 = 0;
 #if CV_SIMD
