@@ -6,7 +6,7 @@
 // Pixel data is kept interleaved (N x Kp, one row of K labels, padded to whole SIMD vectors, per
 // pixel) because the lattice splats and slices whole rows. An iteration is: splat + blur of Q on
 // each kernel's lattice, then one pass over the pixels that slices both kernels, applies the
-// Potts compatibility and the softmax, and writes the next Q (no N x K intermediate).
+// Potts compatibility and the softmax, and writes the new Q in place (no N x K intermediate).
 #include "precomp.hpp"
 #include "opencv2/escrf/crf.hpp"
 #include "crf/permutohedral_lattice.hpp"
@@ -251,9 +251,11 @@ void unaryAndStart(const Mat& planar, float floor, int Kp, float* negUnary, floa
     });
 }
 
-//! One mean-field update: Qnew = softmax(-U - sum_kernels weight * Potts(message)).
-void meanFieldStep(std::vector<std::unique_ptr<Kernel>>& kernels, const float* negUnary, const float* Q,
-                   float* Qnew, int N, int K, int Kp)
+/** One mean-field update, in place: Q = softmax(-U - sum_kernels weight * Potts(message)). Once the
+ * kernels have splatted Q, the new row of pixel i depends on Q only through its own old row (the
+ * self weight), which is read before the row is written. */
+void meanFieldStep(std::vector<std::unique_ptr<Kernel>>& kernels, const float* negUnary, float* Q, int N, int K,
+                   int Kp)
 {
     for (auto& kernel : kernels)
     {
@@ -274,9 +276,9 @@ void meanFieldStep(std::vector<std::unique_ptr<Kernel>>& kernels, const float* n
                 for (int c = 0; c < nk; c++)
                     total[c] = kernels[c]->message(i, Q + (size_t)i * Kp, &m[(size_t)c * Kp], Kp);
                 pottsLogits(negUnary + (size_t)i * Kp, m.data(), total.data(), weight.data(), nk, Kp,
-                            Qnew + (size_t)i * Kp);
+                            Q + (size_t)i * Kp);
             }
-            softmaxRows(Qnew + (size_t)i0 * Kp, count, K, Kp);
+            softmaxRows(Q + (size_t)i0 * Kp, count, K, Kp);
         }
     });
 }
@@ -328,9 +330,9 @@ void denseCrf(InputArray _image, InputArray _probabilities, OutputArray _refined
         CV_Error_(Error::StsOutOfRange, ("denseCrf: probabilities must be finite and >= 0; class %d at (x=%d, y=%d) is %g",
                                          bad.y, bad.x % W, bad.x / W, planar.at<float>(bad.y, bad.x)));
 
-    // Pixel rows of Kp values (K padded to whole SIMD vectors): -U, Q and the next Q.
+    // Pixel rows of Kp values (K padded to whole SIMD vectors): -U and Q.
     const int Kp = paddedLabels(K);
-    LargeVector<float> negUnary((size_t)N * Kp), Q((size_t)N * Kp), Qnext;
+    LargeVector<float> negUnary((size_t)N * Kp), Q((size_t)N * Kp);
     unaryAndStart(planar, params.probabilityFloor, Kp, negUnary.data(), Q.data());
 
     // Both lattices (and their normalisations) are built once and serve every iteration.
@@ -345,15 +347,8 @@ void denseCrf(InputArray _image, InputArray _probabilities, OutputArray _refined
             kernels.emplace_back(new Kernel(kernelFeatures(image, params.gaussianSxy, 0.f, features),
                                             params.gaussianWeight, Kp));
     }
-    if (!kernels.empty())
-    {
-        Qnext.resize(Q.size());
-        for (int it = 0; it < params.iterations; it++)
-        {
-            meanFieldStep(kernels, negUnary.data(), Q.data(), Qnext.data(), N, K, Kp);
-            Q.swap(Qnext);
-        }
-    }
+    for (int it = 0; it < params.iterations && !kernels.empty(); it++)
+        meanFieldStep(kernels, negUnary.data(), Q.data(), N, K, Kp);
 
     // Back to K x H x W (or 1 x K x H x W) planes.
     std::vector<int> shape(prob.size.p, prob.size.p + prob.dims);
