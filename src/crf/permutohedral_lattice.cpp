@@ -274,9 +274,41 @@ struct VertexClass
     uint64_t vertexKey(int r) const { return key[runStart[r]]; }
 };
 
+/** Vertex ids in order of first use (corner order p (d+1) + k, as the hash path inserts them):
+ * the vertices of all classes sorted by their first corner. Fills the classes' ids and pointVertex. */
+void numberByFirstUse(std::vector<VertexClass>& classes, int n, LargeVector<int>& pointVertex)
+{
+    const int d1 = (int)classes.size();
+    LargeVector<uint64_t> first, first2;
+    LargeVector<int> vertex, vertex2;  // class k, run r as r (d+1) + k
+    for (int k = 0; k < d1; k++)
+        for (int r = 0; r < classes[k].size(); r++)
+        {
+            first.push_back((uint64_t)classes[k].point[classes[k].runStart[r]] * d1 + k);
+            vertex.push_back(r * d1 + k);
+        }
+    first2.resize(first.size());
+    vertex2.resize(first.size());
+    radixSortStable(first.data(), vertex.data(), first.size(), bitsFor((uint64_t)n * d1), first2.data(), vertex2.data());
+    for (int k = 0; k < d1; k++)
+        classes[k].id.resize(classes[k].size());
+    for (size_t v = 0; v < vertex.size(); v++)
+        classes[vertex[v] % d1].id[vertex[v] / d1] = (int)v;
+
+    parallel_for_(Range(0, d1), [&](const Range& r) {
+        for (int k = r.start; k < r.end; k++)
+        {
+            const VertexClass& c = classes[k];
+            for (int v = 0; v < c.size(); v++)
+                for (int i = c.runStart[v]; i < c.runStart[v + 1]; i++)
+                    pointVertex[(size_t)c.point[i] * d1 + k] = c.id[v];
+        }
+    });
+}
+
 /** The packed path: locates every point (weights into pointWeight), sorts the corners of each
- * remainder class and numbers the vertices by first use (corner order p (d+1) + k, as the hash
- * path does). Fills pointVertex; returns the first row that cannot be located, or -1. */
+ * remainder class, and numbers the vertices (numberByFirstUse). Fills pointVertex; returns the
+ * first row that cannot be located, or -1. */
 int sortedVertices(const Mat& features, const KeyPacking& packing, float* pointWeight, LargeVector<int>& pointVertex,
                    std::vector<VertexClass>& classes)
 {
@@ -331,32 +363,7 @@ int sortedVertices(const Mat& features, const KeyPacking& packing, float* pointW
         }
     });
 
-    // Ids in order of first use: sort the vertices of all classes by their first corner.
-    LargeVector<uint64_t> first, first2;
-    LargeVector<int> vertex, vertex2;  // class k, run r as r (d+1) + k
-    for (int k = 0; k <= d; k++)
-        for (int r = 0; r < classes[k].size(); r++)
-        {
-            first.push_back((uint64_t)classes[k].point[classes[k].runStart[r]] * d1 + k);
-            vertex.push_back(r * d1 + k);
-        }
-    first2.resize(first.size());
-    vertex2.resize(first.size());
-    radixSortStable(first.data(), vertex.data(), first.size(), bitsFor((uint64_t)n * d1), first2.data(), vertex2.data());
-    for (int k = 0; k <= d; k++)
-        classes[k].id.resize(classes[k].size());
-    for (size_t v = 0; v < vertex.size(); v++)
-        classes[vertex[v] % d1].id[vertex[v] / d1] = (int)v;
-
-    parallel_for_(Range(0, d1), [&](const Range& r) {
-        for (int k = r.start; k < r.end; k++)
-        {
-            const VertexClass& c = classes[k];
-            for (int v = 0; v < c.size(); v++)
-                for (int i = c.runStart[v]; i < c.runStart[v + 1]; i++)
-                    pointVertex[(size_t)c.point[i] * d1 + k] = c.id[v];
-        }
-    });
+    numberByFirstUse(classes, n, pointVertex);
     return -1;
 }
 
