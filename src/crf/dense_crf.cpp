@@ -3,11 +3,16 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // DenseCRF mean-field inference (Kraehenbuehl and Koltun 2011) on a segmenter's probabilities.
-// Pixel data is kept interleaved (N x K, one row per pixel) because the lattice splats and
-// slices whole rows.
+// Pixel data is kept interleaved (N x Kp, one row of K labels, padded to whole SIMD vectors, per
+// pixel) because the lattice splats and slices whole rows. An iteration is: splat + blur of Q on
+// each kernel's lattice, then one pass over the pixels that slices both kernels, applies the
+// Potts compatibility and the softmax, and writes the new Q in place (no N x K intermediate).
 #include "precomp.hpp"
 #include "opencv2/escrf/crf.hpp"
 #include "crf/permutohedral_lattice.hpp"
+#include "crf/lattice_rows.hpp"
+#include "opencv2/core/hal/hal.hpp"
+#include "opencv2/core/hal/intrin.hpp"
 
 #include <cfloat>
 #include <memory>
@@ -16,6 +21,9 @@ namespace cv {
 namespace escrf {
 
 namespace {
+
+using detail::LargeVector;
+using detail::gatherRows;
 
 void checkParams(const DenseCrfParams& p)
 {
@@ -36,74 +44,165 @@ void checkParams(const DenseCrfParams& p)
                                          p.probabilityFloor));
 }
 
-//! softmax over each row of x (N x K), in place.
-void softmaxRows(Mat& x)
+// Pixels per block of the row-wise passes (unary, update, output): a block's rows stay in cache
+// between the computation of the logits and their softmax.
+const int kBlock = 256;
+
+//! Row stride of the per-pixel and per-vertex label values: K rounded up to whole SIMD vectors.
+//! The extra lanes are 0 in Q, so they stay 0 through splat, blur and slice.
+int paddedLabels(int K)
 {
-    parallel_for_(Range(0, x.rows), [&](const Range& r) {
-        const int K = x.cols;
-        for (int i = r.start; i < r.end; i++)
-        {
-            float* v = x.ptr<float>(i);
-            const float mx = *std::max_element(v, v + K);
-            float sum = 0.f;
-            for (int k = 0; k < K; k++)
-                sum += (v[k] = std::exp(v[k] - mx));
-            const float inv = 1.f / sum;
-            for (int k = 0; k < K; k++)
-                v[k] *= inv;
-        }
-    });
+#if CV_SIMD
+    return alignSize(K, v_float32::nlanes);
+#else
+    return K;
+#endif
 }
 
-//! One Gaussian kernel of the CRF: its lattice, per-pixel normalisation and self weight.
+/** Softmax over the first K values of `count` rows of stride Kp, in place; the padding lanes
+ * come out 0. They are first set to the row's first value, so that they change neither the
+ * maximum nor the range of the exponentials, and are cleared after cv::hal::exp32f. */
+void softmaxRows(float* rows, int count, int K, int Kp)
+{
+    for (int i = 0; i < count; i++)
+    {
+        float* v = rows + (size_t)i * Kp;
+        std::fill(v + K, v + Kp, v[0]);
+        int k = 0;
+        float mx = v[0];
+#if CV_SIMD
+        const int L = v_float32::nlanes;
+        v_float32 vmx = vx_setall_f32(v[0]);
+        for (; k + L <= Kp; k += L)
+            vmx = v_max(vmx, vx_load(v + k));
+        mx = v_reduce_max(vmx);
+#endif
+        for (; k < Kp; k++)
+            mx = std::max(mx, v[k]);
+        for (k = 0; k < Kp; k++)
+            v[k] -= mx;
+    }
+    hal::exp32f(rows, rows, count * Kp);
+    for (int i = 0; i < count; i++)
+    {
+        float* v = rows + (size_t)i * Kp;
+        std::fill(v + K, v + Kp, 0.f);
+        float sum = 0.f;
+        int k = 0;
+#if CV_SIMD
+        const int L = v_float32::nlanes;
+        v_float32 vsum = vx_setzero_f32();
+        for (; k + L <= Kp; k += L)
+            vsum += vx_load(v + k);
+        sum = v_reduce_sum(vsum);
+#endif
+        for (; k < Kp; k++)
+            sum += v[k];
+        const float inv = 1.f / sum;
+        for (k = 0; k < Kp; k++)
+            v[k] *= inv;
+    }
+}
+
+/** The message of one kernel to a pixel, leaving the pixel out: m = max(0, s - self * q) in place
+ * of s (s: the normalised lattice sum, q: the pixel's Q; the lattice is approximate, so the
+ * difference is clamped at 0, a message being a sum of >= 0 terms). Returns sum(m). */
+float leaveSelfOut(float* s, const float* q, float self, int Kp)
+{
+    float total = 0.f;
+    int k = 0;
+#if CV_SIMD
+    const int L = v_float32::nlanes;
+    const v_float32 zero = vx_setzero_f32(), vself = vx_setall_f32(self);
+    v_float32 vtotal = zero;
+    for (; k + L <= Kp; k += L)
+    {
+        const v_float32 m = v_max(zero, vx_load(s + k) - vself * vx_load(q + k));
+        v_store(s + k, m);
+        vtotal += m;
+    }
+    total = v_reduce_sum(vtotal);
+#endif
+    for (; k < Kp; k++)
+        total += (s[k] = std::max(0.f, s[k] - self * q[k]));
+    return total;
+}
+
+/** The logits of one pixel: out = -U - sum_kernels weight * Potts(m), where the Potts term of label
+ * l is sum_{l' != l} m(l') = sum(m) - m(l). m: the kernels' messages (Kp each), total: their sums. */
+void pottsLogits(const float* negUnary, const float* m, const float* total, const float* weight, int kernels,
+                 int Kp, float* out)
+{
+    int k = 0;
+#if CV_SIMD
+    const int L = v_float32::nlanes;
+    for (; k + L <= Kp; k += L)
+    {
+        v_float32 a = vx_load(negUnary + k);
+        for (int c = 0; c < kernels; c++)
+            a -= vx_setall_f32(weight[c]) * (vx_setall_f32(total[c]) - vx_load(m + (size_t)c * Kp + k));
+        v_store(out + k, a);
+    }
+#endif
+    for (; k < Kp; k++)
+    {
+        float a = negUnary[k];
+        for (int c = 0; c < kernels; c++)
+            a -= weight[c] * (total[c] - m[(size_t)c * Kp + k]);
+        out[k] = a;
+    }
+}
+
+/** One Gaussian kernel of the CRF: its lattice (built once per image), the per-pixel scales of its
+ * normalised, self-excluded message and its vertex values (numVertices x Kp). */
 struct Kernel
 {
-    Kernel(const Mat& features, float weight) : lattice(features), weight(weight)
+    Kernel(const Mat& features, float weight, int Kp)
+        : lattice(features), weight(weight), sliceScale(lattice.numPoints()), selfScale(lattice.numPoints()),
+          vertexValues(lattice.vertexBufferSize(Kp))
     {
-        Mat ones(lattice.numPoints(), 1, CV_32F, Scalar(1)), z;
-        lattice.filter(ones, z);
-        invNorm.resize(z.rows);
-        for (int i = 0; i < z.rows; i++)
-            invNorm[i] = 1.f / std::max(z.at<float>(i), FLT_MIN);
-    }
-
-    /** acc -= weight * Potts(messages): for each pixel, m(l) = sum_{j != i} kbar(i, j) Q_j(l) and
-     * the Potts term of label l is sum_{l' != l} m(l') = sum(m) - m(l). */
-    void addPotts(const Mat& Q, Mat& acc, Mat& filtered) const
-    {
-        lattice.filter(Q, filtered);
+        // Normalisation z_i = the lattice's sum of a constant 1; alpha / z_i and self_i / z_i
+        // turn the slice into the normalised message.
+        const int N = lattice.numPoints();
+        LargeVector<float> ones(N, 1.f), z(N);
+        lattice.filter(ones.data(), z.data(), 1, vertexValues.data());
         const std::vector<float>& self = lattice.selfWeights();
-        parallel_for_(Range(0, Q.rows), [&](const Range& r) {
-            const int K = Q.cols;
+        parallel_for_(Range(0, N), [&](const Range& r) {
             for (int i = r.start; i < r.end; i++)
             {
-                const float* q = Q.ptr<float>(i);
-                float* m = filtered.ptr<float>(i);
-                float* a = acc.ptr<float>(i);
-                float total = 0.f;
-                for (int k = 0; k < K; k++)
-                {
-                    // Leaving the pixel out: subtract the lattice's weight of the pixel on itself.
-                    // The lattice is approximate, so clamp at 0 (a message is a sum of >= 0 terms).
-                    m[k] = std::max(0.f, (m[k] - self[i] * q[k]) * invNorm[i]);
-                    total += m[k];
-                }
-                for (int k = 0; k < K; k++)
-                    a[k] -= weight * (total - m[k]);
+                const float invNorm = 1.f / std::max(z[i], FLT_MIN);
+                sliceScale[i] = lattice.sliceScale() * invNorm;
+                selfScale[i] = self[i] * invNorm;
             }
         });
     }
 
+    //! Splat and blur of Q (N x Kp) into vertexValues, for the slices of addMessage().
+    void filterVertices(const float* Q, int Kp)
+    {
+        lattice.splat(Q, Kp, vertexValues.data());
+        lattice.blur(vertexValues.data(), Kp);
+    }
+
+    //! The message m (Kp) of this kernel to pixel i, of Q value q; returns sum(m).
+    float message(int i, const float* q, float* m, int Kp) const
+    {
+        gatherRows(lattice.simplexVertices(i), lattice.simplexWeights(i), lattice.dims() + 1, sliceScale[i],
+                   vertexValues.data(), Kp, m);
+        return leaveSelfOut(m, q, selfScale[i], Kp);
+    }
+
     detail::PermutohedralLattice lattice;
     float weight;
-    std::vector<float> invNorm;
+    LargeVector<float> sliceScale, selfScale, vertexValues;
 };
 
-//! Features p / sxy (and, when srgb > 0, B, G, R / srgb): one row per pixel.
-Mat kernelFeatures(const Mat& image, float sxy, float srgb)
+//! Features p / sxy (and, when srgb > 0, B, G, R / srgb): one row per pixel (N x d, in storage).
+Mat kernelFeatures(const Mat& image, float sxy, float srgb, LargeVector<float>& storage)
 {
     const int d = srgb > 0 ? 5 : 2;
-    Mat f(image.rows * image.cols, d, CV_32F);
+    storage.resize((size_t)image.rows * image.cols * d);
+    Mat f(image.rows * image.cols, d, CV_32F, storage.data());
     parallel_for_(Range(0, image.rows), [&](const Range& r) {
         for (int y = r.start; y < r.end; y++)
         {
@@ -120,6 +219,86 @@ Mat kernelFeatures(const Mat& image, float sxy, float srgb)
         }
     });
     return f;
+}
+
+/** -U = log(clamp(P, floor, 1)) (N x Kp, from the K x N planes) and the starting Q = softmax(-U),
+ * block by block. */
+void unaryAndStart(const Mat& planar, float floor, int Kp, float* negUnary, float* Q)
+{
+    const int K = planar.rows, N = planar.cols;
+    parallel_for_(Range(0, (N + kBlock - 1) / kBlock), [&](const Range& r) {
+        std::vector<float> logs((size_t)K * kBlock);
+        for (int b = r.start; b < r.end; b++)
+        {
+            const int i0 = b * kBlock, count = std::min(kBlock, N - i0);
+            for (int k = 0; k < K; k++)
+            {
+                const float* p = planar.ptr<float>(k) + i0;
+                for (int t = 0; t < count; t++)
+                    logs[(size_t)k * count + t] = std::min(1.f, std::max(floor, p[t]));
+            }
+            hal::log32f(logs.data(), logs.data(), K * count);
+            float* u = negUnary + (size_t)i0 * Kp;
+            for (int t = 0; t < count; t++)
+            {
+                for (int k = 0; k < K; k++)
+                    u[(size_t)t * Kp + k] = logs[(size_t)k * count + t];
+                std::fill(u + (size_t)t * Kp + K, u + (size_t)(t + 1) * Kp, 0.f);
+            }
+            std::copy(u, u + (size_t)count * Kp, Q + (size_t)i0 * Kp);
+            softmaxRows(Q + (size_t)i0 * Kp, count, K, Kp);
+        }
+    });
+}
+
+/** One mean-field update, in place: Q = softmax(-U - sum_kernels weight * Potts(message)). Once the
+ * kernels have splatted Q, the new row of pixel i depends on Q only through its own old row (the
+ * self weight), which is read before the row is written. */
+void meanFieldStep(std::vector<std::unique_ptr<Kernel>>& kernels, const float* negUnary, float* Q, int N, int K,
+                   int Kp)
+{
+    for (auto& kernel : kernels)
+    {
+        kernel->lattice.splat(Q, Kp, kernel->vertexValues.data());
+        kernel->lattice.blur(kernel->vertexValues.data(), Kp);
+    }
+    const int nk = (int)kernels.size();
+    std::vector<float> weight(nk);
+    for (int c = 0; c < nk; c++)
+        weight[c] = kernels[c]->weight;
+    parallel_for_(Range(0, (N + kBlock - 1) / kBlock), [&](const Range& r) {
+        std::vector<float> m((size_t)nk * Kp), total(nk);
+        for (int b = r.start; b < r.end; b++)
+        {
+            const int i0 = b * kBlock, count = std::min(kBlock, N - i0);
+            for (int i = i0; i < i0 + count; i++)
+            {
+                for (int c = 0; c < nk; c++)
+                    total[c] = kernels[c]->message(i, Q + (size_t)i * Kp, &m[(size_t)c * Kp], Kp);
+                pottsLogits(negUnary + (size_t)i * Kp, m.data(), total.data(), weight.data(), nk, Kp,
+                            Q + (size_t)i * Kp);
+            }
+            softmaxRows(Q + (size_t)i0 * Kp, count, K, Kp);
+        }
+    });
+}
+
+//! Q (N x Kp) back to K planes of N values.
+void writePlanes(const float* Q, int Kp, Mat& planes)
+{
+    const int K = planes.rows, N = planes.cols;
+    parallel_for_(Range(0, (N + kBlock - 1) / kBlock), [&](const Range& r) {
+        for (int b = r.start; b < r.end; b++)
+        {
+            const int i0 = b * kBlock, i1 = std::min(N, i0 + kBlock);
+            for (int k = 0; k < K; k++)
+            {
+                float* dst = planes.ptr<float>(k);
+                for (int i = i0; i < i1; i++)
+                    dst[i] = Q[(size_t)i * Kp + k];
+            }
+        }
+    });
 }
 
 } // namespace
@@ -151,49 +330,31 @@ void denseCrf(InputArray _image, InputArray _probabilities, OutputArray _refined
         CV_Error_(Error::StsOutOfRange, ("denseCrf: probabilities must be finite and >= 0; class %d at (x=%d, y=%d) is %g",
                                          bad.y, bad.x % W, bad.x / W, planar.at<float>(bad.y, bad.x)));
 
-    // Unary U = -log(max(p, floor)); negUnary holds -U, Q starts at softmax(-U).
-    Mat negUnary(N, K, CV_32F), Q(N, K, CV_32F);
-    {
-        const float floor = params.probabilityFloor;
-        parallel_for_(Range(0, N), [&](const Range& r) {
-            for (int i = r.start; i < r.end; i++)
-            {
-                float* u = negUnary.ptr<float>(i);
-                for (int k = 0; k < K; k++)
-                    u[k] = std::log(std::min(1.f, std::max(floor, planar.at<float>(k, i))));
-            }
-        });
-        negUnary.copyTo(Q);
-        softmaxRows(Q);
-    }
+    // Pixel rows of Kp values (K padded to whole SIMD vectors): -U and Q.
+    const int Kp = paddedLabels(K);
+    LargeVector<float> negUnary((size_t)N * Kp), Q((size_t)N * Kp);
+    unaryAndStart(planar, params.probabilityFloor, Kp, negUnary.data(), Q.data());
 
+    // Both lattices (and their normalisations) are built once and serve every iteration.
     std::vector<std::unique_ptr<Kernel>> kernels;
     if (params.iterations > 0)
     {
+        LargeVector<float> features;
         if (params.bilateralWeight > 0)
-            kernels.emplace_back(new Kernel(kernelFeatures(image, params.bilateralSxy, params.bilateralSrgb),
-                                            params.bilateralWeight));
+            kernels.emplace_back(new Kernel(kernelFeatures(image, params.bilateralSxy, params.bilateralSrgb, features),
+                                            params.bilateralWeight, Kp));
         if (params.gaussianWeight > 0)
-            kernels.emplace_back(new Kernel(kernelFeatures(image, params.gaussianSxy, 0.f), params.gaussianWeight));
+            kernels.emplace_back(new Kernel(kernelFeatures(image, params.gaussianSxy, 0.f, features),
+                                            params.gaussianWeight, Kp));
     }
-    if (!kernels.empty())
-    {
-        Mat acc, filtered;
-        for (int it = 0; it < params.iterations; it++)
-        {
-            negUnary.copyTo(acc);
-            for (const auto& kernel : kernels)
-                kernel->addPotts(Q, acc, filtered);
-            softmaxRows(acc);
-            std::swap(Q, acc);
-        }
-    }
+    for (int it = 0; it < params.iterations && !kernels.empty(); it++)
+        meanFieldStep(kernels, negUnary.data(), Q.data(), N, K, Kp);
 
     // Back to K x H x W (or 1 x K x H x W) planes.
     std::vector<int> shape(prob.size.p, prob.size.p + prob.dims);
     _refined.create(prob.dims, shape.data(), CV_32F);
     Mat out = _refined.getMat().reshape(1, K);
-    transpose(Q, out);
+    writePlanes(Q.data(), Kp, out);
 }
 
 }} // namespace cv::escrf

@@ -1,0 +1,136 @@
+// This file is part of OpenCV project.
+// It is subject to the license terms in the LICENSE file found in the top-level directory
+// of this distribution and at http://opencv.org/license.html.
+
+// The two row kernels of the permutohedral lattice, vectorised over the C values of a row with
+// OpenCV's universal intrinsics: a weighted sum of rows (splat, slice) and the in-place
+// [1/2 1 1/2] blur of a line of vertices. The operations are done in the order (and, without
+// FMA hardware, with the roundings) of the plain scalar loops:
+//   dst = ((0 + w_0 x_0) + w_1 x_1) + ...        new_t = (x_t + x_{t+1} / 2) + x_{t-1} / 2
+#ifndef OPENCV_ESCRF_CRF_LATTICE_ROWS_HPP
+#define OPENCV_ESCRF_CRF_LATTICE_ROWS_HPP
+
+#include "opencv2/core.hpp"
+#include "opencv2/core/hal/intrin.hpp"
+
+#include <type_traits>
+
+namespace cv {
+namespace escrf {
+namespace detail {
+
+#if CV_SIMD
+//! Channels [c0, c0 + NV lanes) of gatherRows(); the sums stay in registers.
+template<int NV>
+CV_ALWAYS_INLINE void gatherRowsBlock(const int* rows, const float* weights, int count, float scale, const float* src,
+                            size_t C, int c0, float* dst)
+{
+    const int L = v_float32::nlanes;
+    v_float32 acc[NV];
+    for (int i = 0; i < NV; i++)
+        acc[i] = vx_setzero_f32();
+    for (int e = 0; e < count; e++)
+    {
+        const v_float32 w = vx_setall_f32(scale * weights[e]);
+        const float* x = src + (size_t)rows[e] * C + c0;
+        for (int i = 0; i < NV; i++)
+            acc[i] = v_fma(w, vx_load(x + i * L), acc[i]);
+    }
+    for (int i = 0; i < NV; i++)
+        v_store(dst + c0 + i * L, acc[i]);
+}
+
+//! Channels [c0, c0 + NV lanes) of blurChain(); the previous vertex's old values stay in registers.
+template<int NV>
+CV_ALWAYS_INLINE void blurChainBlock(const int* chain, int length, float* values, size_t C, int c0)
+{
+    const int L = v_float32::nlanes;
+    const v_float32 half = vx_setall_f32(0.5f), zero = vx_setzero_f32();
+    v_float32 prev[NV], cur[NV];
+    float* row = values + (size_t)chain[0] * C + c0;
+    for (int i = 0; i < NV; i++)
+        prev[i] = zero, cur[i] = vx_load(row + i * L);
+    for (int t = 0; t < length; t++)
+    {
+        float* nextRow = t + 1 < length ? values + (size_t)chain[t + 1] * C + c0 : nullptr;
+        for (int i = 0; i < NV; i++)
+        {
+            const v_float32 next = nextRow ? vx_load(nextRow + i * L) : zero;
+            v_store(row + i * L, v_fma(half, prev[i], v_fma(half, next, cur[i])));
+            prev[i] = cur[i];
+            cur[i] = next;
+        }
+        row = nextRow;
+    }
+}
+#endif
+
+//! Runs block<NV>(c0) over [c0, C) in blocks of at most 4 vectors; returns the first channel left.
+template<class Block>
+CV_ALWAYS_INLINE int forVectorBlocks(int C, const Block& block)
+{
+    int c0 = 0;
+#if CV_SIMD
+    const int L = v_float32::nlanes;
+    for (; c0 + 4 * L <= C; c0 += 4 * L)
+        block(std::integral_constant<int, 4>(), c0);
+    switch ((C - c0) / L)
+    {
+    case 3: block(std::integral_constant<int, 3>(), c0); c0 += 3 * L; break;
+    case 2: block(std::integral_constant<int, 2>(), c0); c0 += 2 * L; break;
+    case 1: block(std::integral_constant<int, 1>(), c0); c0 += L; break;
+    default: break;
+    }
+#endif
+    return c0;
+}
+
+/** dst[c] = sum_e (scale * weights[e]) * src[rows[e] * C + c] for c < C: splatting (the points of
+ * a vertex) and slicing (the corners of a point's simplex). */
+CV_ALWAYS_INLINE void gatherRows(const int* rows, const float* weights, int count, float scale, const float* src, int C,
+                       float* dst)
+{
+#if CV_SIMD
+    const int c0 = forVectorBlocks(C, [&](auto nv, int c) {
+        gatherRowsBlock<decltype(nv)::value>(rows, weights, count, scale, src, (size_t)C, c, dst);
+    });
+#else
+    const int c0 = 0;
+#endif
+    for (int c = c0; c < C; c++)
+    {
+        float s = 0.f;
+        for (int e = 0; e < count; e++)
+            s += (scale * weights[e]) * src[(size_t)rows[e] * C + c];
+        dst[c] = s;
+    }
+}
+
+/** One line of vertices (chain[0], chain[1], ... consecutive neighbours along a lattice direction)
+ * blurred in place with [1/2 1 1/2]: each vertex gets the old values of its two neighbours (a
+ * missing neighbour counts 0). Lines are disjoint, so lines can run in parallel. */
+CV_ALWAYS_INLINE void blurChain(const int* chain, int length, float* values, int C)
+{
+#if CV_SIMD
+    const int c0 = forVectorBlocks(C, [&](auto nv, int c) {
+        blurChainBlock<decltype(nv)::value>(chain, length, values, (size_t)C, c);
+    });
+#else
+    const int c0 = 0;
+#endif
+    for (int c = c0; c < C; c++)
+    {
+        float prev = 0.f, cur = values[(size_t)chain[0] * C + c];
+        for (int t = 0; t < length; t++)
+        {
+            const float next = t + 1 < length ? values[(size_t)chain[t + 1] * C + c] : 0.f;
+            values[(size_t)chain[t] * C + c] = (cur + 0.5f * next) + 0.5f * prev;
+            prev = cur;
+            cur = next;
+        }
+    }
+}
+
+}}} // namespace cv::escrf::detail
+
+#endif
