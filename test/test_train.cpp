@@ -99,7 +99,7 @@ TEST(Escrf_TrainOptimizer, sgd_and_adamw_steps_by_hand)
     p.weightDecay = 0.1;
     Mat w = (Mat_<float>(1, 2) << 1.f, -2.f), b = (Mat_<float>(1, 1) << 3.f);
     std::vector<Mat> params = { w, b };
-    cv::escrf::detail::Optimizer sgd(p, { "cls.weight", "cls.bias" }, params);
+    cv::escrf::detail::Optimizer sgd(p, { cv::escrf::detail::PARAM_WEIGHT, cv::escrf::detail::PARAM_BIAS }, params);
     std::vector<Mat> g = { (Mat_<float>(1, 2) << 0.5f, 1.f), (Mat_<float>(1, 1) << 1.f) };
     sgd.step(params, g, 0.1);
     // w: g + wd w = (0.6, 0.8); buf = g'; w -= 0.1 buf -> (0.94, -2.08). bias: no decay -> 2.9.
@@ -116,7 +116,7 @@ TEST(Escrf_TrainOptimizer, sgd_and_adamw_steps_by_hand)
     p.beta2 = 0.999;
     Mat w2 = (Mat_<double>(1, 1) << 2.0);
     std::vector<Mat> params2 = { w2 };
-    cv::escrf::detail::Optimizer adam(p, { "proj.x" }, params2);
+    cv::escrf::detail::Optimizer adam(p, { cv::escrf::detail::PARAM_WEIGHT }, params2);
     adam.step(params2, { (Mat_<double>(1, 1) << -0.3) }, 0.01);
     // decoupled decay: 2 * (1 - 0.01 * 0.1) = 1.998; first Adam step moves by lr * sign(g).
     EXPECT_NEAR(1.998 + 0.01, w2.at<double>(0), 1e-7);

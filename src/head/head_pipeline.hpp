@@ -27,6 +27,7 @@
 #include "opencv2/escrf/head.hpp"
 #include "head/bilinear.hpp"
 #include "head/head_device_math.hpp"
+#include "head/head_parameters.hpp"
 #include "head/head_runner.hpp"
 #include <map>
 #include <utility>
@@ -151,37 +152,17 @@ public:
         checkGradients(grads);
         if (!gradsValid_)
             return;   // nothing accumulated
-        const HeadConfig& cfg = head_.config();
-        const std::vector<String> names = head_.parameterNames();
-        size_t gi = 0;
-        if (cfg.projection > 0)
-        {
-            for (size_t l = 0; l < gProjW_.size(); l++)
-                addDownloaded(gProjW_[l], grads[gi++]);
-            addDownloaded(gProjB_, grads[gi++]);
-        }
-        if (cfg.variant != HEAD_BASELINE)
-        {
-            // The order of Head::parameterNames().
-            const EscrfBlockParams p = head_.effectiveBlockParams();
-            grads[gi++] += gBlock_.W_img;
-            grads[gi++] += gBlock_.W_pos;
-            if (p.pairCompatibility)
-            {
-                grads[gi++] += gBlock_.a;
-                grads[gi++] += gBlock_.b;
-                grads[gi++].at<double>(0) += gBlock_.c;
-            }
-            else
-                grads[gi++] += gBlock_.w_comp;
-            if (p.learnableFusion && p.alphaS != 0)
-                grads[gi++].at<double>(0) += gBlock_.alphaS;
-            if (p.learnableFusion && p.alphaP != 0)
-                grads[gi++].at<double>(0) += gBlock_.alphaP;
-        }
-        addDownloaded(gClsW_, grads[gi++]);
-        addDownloaded(gClsB_, grads[gi++]);
-        CV_Assert(gi == names.size());
+        // Down to a host set of the head's shape, then into grads in the table's order.
+        HeadTensors g;
+        g.projectionWeights.resize(gProjW_.size());
+        for (size_t l = 0; l < gProjW_.size(); l++)
+            download(gProjW_[l], head_.projectionWeights[l].rows, head_.projectionWeights[l].cols, g.projectionWeights[l]);
+        if (head_.config().projection > 0)
+            download(gProjB_, head_.projectionBias.rows, head_.projectionBias.cols, g.projectionBias);
+        download(gClsW_, head_.classifierWeights.rows, head_.classifierWeights.cols, g.classifierWeights);
+        download(gClsB_, head_.classifierBias.rows, head_.classifierBias.cols, g.classifierBias);
+        g.blockWeights = gBlock_;
+        addHeadGradients(head_, g, grads);
         gradsValid_ = false;
     }
 
@@ -255,25 +236,9 @@ private:
         CV_Assert(dst.isContinuous());
         buf.download(dst.ptr<float>(), (size_t)rows * cols);
     }
-    void addDownloaded(const Buf<float>& buf, Mat& grad)
-    {
-        CV_Assert(grad.type() == CV_32F && grad.isContinuous() && grad.total() == buf.size());
-        Mat g(grad.size(), CV_32F);
-        buf.download(g.ptr<float>(), g.total());
-        grad += g;
-    }
-
     void checkGradients(const std::vector<Mat>& grads) const
     {
-        const std::vector<Mat> params = const_cast<Head&>(head_).parameters();
-        if (grads.size() != params.size())
-            CV_Error_(Error::StsBadArg, ("HeadRunner: expected %d gradient tensors (zeroGradients()), got %d",
-                                         (int)params.size(), (int)grads.size()));
-        for (size_t i = 0; i < params.size(); i++)
-            if (grads[i].size() != params[i].size() || grads[i].type() != params[i].type())
-                CV_Error_(Error::StsBadArg, ("HeadRunner: grads[%d] is %dx%d %s, expected %dx%d %s (use zeroGradients())",
-                                             (int)i, grads[i].rows, grads[i].cols, typeToString(grads[i].type()).c_str(),
-                                             params[i].rows, params[i].cols, typeToString(params[i].type()).c_str()));
+        checkHeadGradients(head_, grads, "HeadRunner");
     }
 
     // Inputs as 1 x C x h x w CV_32F blobs, as Head::forward checks them.

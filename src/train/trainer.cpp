@@ -216,7 +216,7 @@ Ptr<Head> HeadTrainerImpl::train(const String& trainList, const String& valList,
     head->setBackbone(desc_);
     std::vector<Mat> params = head->parameters();
     const std::vector<String> names = head->parameterNames();
-    detail::Optimizer optimizer(p_, names, params);
+    detail::Optimizer optimizer(p_, detail::headParameterRoles(*head), params);
     const std::vector<float> weights = classWeights(trainCache);
     // The GPU runs the head and the loss; parameters go up and gradients come down once per step.
     Ptr<detail::HeadRunner> runner;
