@@ -10,7 +10,7 @@
 #include "test_precomp.hpp"
 #include "opencv2/escrf/block.hpp"
 #include "block/block_cuda.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 
 namespace opencv_test { namespace {
 

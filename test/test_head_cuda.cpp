@@ -16,7 +16,7 @@
 #include "head/head_device_math.hpp"
 #include "head/head_pipeline.hpp"
 #include "head/head_runner.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 #include "train/loss.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 

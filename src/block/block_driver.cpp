@@ -20,87 +20,8 @@ namespace {
 // Slots of EscrfBlockCache::saved.
 enum Slot { SLOT_META, SLOT_FPT, SLOT_AUX, SLOT_ET, SLOT_U, SLOT_V, SLOT_MUJ, SLOT_COUNT };
 
-void checkCellLabels(const Mat& labels, int N, int M)
-{
-    if (labels.type() != CV_32SC1 || (int)labels.total() != N || !labels.isContinuous())
-        CV_Error_(Error::StsBadArg, ("escrfBlock: guide.cellLabels must be a continuous CV_32S row of N = %d labels "
-                                     "(use prepareGuide)", N));
-    const int* l = labels.ptr<int>();
-    for (int i = 0; i < N; i++)
-        if (l[i] < 0 || l[i] >= M)
-            CV_Error_(Error::StsOutOfRange, ("escrfBlock: guide.cellLabels[%d] = %d, expected 0..numSuperpixels-1 = 0..%d",
-                                             i, l[i], M - 1));
-}
-
-void checkSoftAssignment(const SoftAssignment& A, int N, int M)
-{
-    if (A.numCells != N || (int)A.offsets.size() != N + 1 || A.offsets[0] != 0 ||
-        A.superpixel.size() != A.weight.size() || A.offsets[N] != (int)A.superpixel.size())
-        CV_Error_(Error::StsBadArg, ("escrfBlock: guide.soft is not an assignment of N = %d cells (prepare the guide "
-                                     "with softSuperpixels on)", N));
-    for (int i = 0; i < N; i++)
-        if (A.offsets[i + 1] < A.offsets[i])
-            CV_Error(Error::StsBadArg, "escrfBlock: guide.soft.offsets must not decrease");
-    for (size_t k = 0; k < A.superpixel.size(); k++)
-        if (A.superpixel[k] < 0 || A.superpixel[k] >= M || !(A.weight[k] >= 0))
-            CV_Error_(Error::StsOutOfRange, ("escrfBlock: guide.soft entry %d names superpixel %d with weight %g, expected "
-                                             "0..%d and a weight >= 0", (int)k, A.superpixel[k], A.weight[k], M - 1));
-}
-
-void checkRow(const char* name, const Mat& m, int C, int depth)
-{
-    if (m.rows != 1 || m.cols != C || m.depth() != depth || m.channels() != 1)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: weights.%s is %dx%d %s, expected 1x%d of the depth of F",
-                                     name, m.rows, m.cols, typeToString(m.type()).c_str(), C));
-}
-
-void checkInputs(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
-                 const Plan& plan)
-{
-    if (F.empty() || F.channels() != 1 || (F.depth() != CV_32F && F.depth() != CV_64F))
-        CV_Error_(Error::StsBadArg, ("escrfBlock: F is %s, expected a non-empty single-channel CV_32F or CV_64F "
-                                     "C x N matrix", typeToString(F.type()).c_str()));
-    const int N = g.featureSize.area(), C = F.rows, depth = F.depth();
-    if (F.cols != N)
-        CV_Error_(Error::StsBadSize, ("escrfBlock: F has %d columns, expected N = w*h = %d of guide.featureSize %dx%d",
-                                      F.cols, N, g.featureSize.width, g.featureSize.height));
-    if (p.window < 1 || p.window % 2 == 0 || p.dilation < 1)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: window = %d, dilation = %d, expected an odd window >= 1 and "
-                                     "dilation >= 1", p.window, p.dilation));
-    if (plan.prior)
-    {
-        if (g.numSuperpixels <= 0)
-            CV_Error_(Error::StsBadArg, ("escrfBlock: guide.numSuperpixels = %d, expected > 0 (use prepareGuide)",
-                                         g.numSuperpixels));
-        // The prior indexes per-superpixel sums with these labels: check them all (O(N)).
-        if (p.softSuperpixels)
-            checkSoftAssignment(g.soft, N, g.numSuperpixels);
-        else
-            checkCellLabels(g.cellLabels, N, g.numSuperpixels);
-    }
-    if (!plan.pairwise)
-        return;
-    const int E = w.W_img.rows;
-    if (w.W_img.cols != 3 || E != p.embedDim || w.W_img.depth() != depth)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: weights.W_img is %dx%d %s, expected embedDim x 3 = %dx3 of the "
-                                     "depth of F", w.W_img.rows, w.W_img.cols, typeToString(w.W_img.type()).c_str(),
-                                     p.embedDim));
-    if (w.W_pos.rows != E || w.W_pos.cols != 2 * p.posDim || w.W_pos.depth() != depth)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: weights.W_pos is %dx%d %s, expected embedDim x 2*posDim = %dx%d "
-                                     "of the depth of F", w.W_pos.rows, w.W_pos.cols,
-                                     typeToString(w.W_pos.type()).c_str(), E, 2 * p.posDim));
-    if (g.image.rows != 3 || g.image.cols != N || g.position.rows != 2 * p.posDim || g.position.cols != N)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: guide has image %dx%d and position %dx%d, expected 3x%d and %dx%d "
-                                     "(prepare it with the same params and feature size)", g.image.rows,
-                                     g.image.cols, g.position.rows, g.position.cols, N, 2 * p.posDim, N));
-    if (p.pairCompatibility)
-    {
-        checkRow("a", w.a, C, depth);
-        checkRow("b", w.b, C, depth);
-    }
-    else
-        checkRow("w_comp", w.w_comp, C, depth);
-}
+const Backend kForward = { "escrfBlockForward", false, true, false };
+const Backend kBackward = { "escrfBlockBackward", false, true, false };
 
 // Whether two matrices share any byte (headers over user memory have no refcount, so the
 // allocation pointers cannot tell).
@@ -290,7 +211,7 @@ void escrfBlockForward(const EscrfBlockParams& params, const EscrfBlockWeights& 
                        const Mat& F, Mat& out, EscrfBlockCache* cache)
 {
     const Plan plan = makePlan(params, weights);
-    checkInputs(params, weights, guide, F, plan);
+    checkInputs(kForward, params, weights, guide, F, plan);
     Mat Fc = F.isContinuous() ? F : F.clone();
     if (F.depth() == CV_32F)
         forwardT<float>(params, weights, guide, Fc, plan, out, cache);
@@ -303,11 +224,8 @@ void escrfBlockBackward(const EscrfBlockParams& params, const EscrfBlockWeights&
                         EscrfBlockWeights& grads)
 {
     const Plan plan = makePlan(params, weights);
-    checkInputs(params, weights, guide, F, plan);
-    if (dOut.size() != F.size() || dOut.type() != F.type())
-        CV_Error_(Error::StsBadArg, ("escrfBlockBackward: dOut is %dx%d %s, expected the shape and type of F (%dx%d %s)",
-                                     dOut.rows, dOut.cols, typeToString(dOut.type()).c_str(), F.rows, F.cols,
-                                     typeToString(F.type()).c_str()));
+    checkInputs(kBackward, params, weights, guide, F, plan);
+    checkOutputGradient(kBackward, F, dOut);
     const std::vector<Mat>& s = cache.saved;
     if ((int)s.size() != SLOT_COUNT || s[SLOT_META].total() != 9)
         CV_Error(Error::StsBadArg, "escrfBlockBackward: cache was not filled by escrfBlockForward");
@@ -318,7 +236,7 @@ void escrfBlockBackward(const EscrfBlockParams& params, const EscrfBlockWeights&
         (meta[8] != 0) != params.gaussianKernel)
         CV_Error(Error::StsBadArg, "escrfBlockBackward: cache comes from a forward pass with other params, "
                                    "weights or feature size");
-    checkGrads("escrfBlockBackward", params, weights, grads, plan);
+    checkGrads(kBackward, params, weights, grads, plan);
     Mat Fc = F.isContinuous() ? F : F.clone();
     Mat dOutc = dOut.isContinuous() ? dOut : dOut.clone();
     if (F.depth() == CV_32F)

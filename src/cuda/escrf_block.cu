@@ -11,7 +11,7 @@
 #include "cuda/escrf_block_kernels.hpp"
 #include "block/block_cuda.hpp"
 #include "block/block_plan.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 #include <cmath>
 #include <climits>
 #include <vector>
@@ -30,95 +30,8 @@ enum Slot { SLOT_META, SLOT_FP, SLOT_PAIRS, SLOT_E, SLOT_U, SLOT_V, SLOT_MU, SLO
 const double kCacheTag = 1129665106.0;   // "CUDA" as a number: marks a cache of this path
 const int kMetaSize = 11;
 
-void checkRow(const char* fn, const char* name, const Mat& m, int C)
-{
-    if (m.rows != 1 || m.cols != C || m.type() != CV_32FC1)
-        CV_Error_(Error::StsBadArg, ("%s (CUDA): weights.%s is %dx%d %s, expected 1x%d CV_32F", fn, name, m.rows,
-                                     m.cols, typeToString(m.type()).c_str(), C));
-}
-
-void checkPrior(const char* fn, const EscrfBlockParams& p, const EscrfGuide& g, int N)
-{
-    if (g.numSuperpixels <= 0)
-        CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.numSuperpixels = %d, expected > 0 (use prepareGuide)", fn,
-                                     g.numSuperpixels));
-    if (p.softSuperpixels)
-    {
-        // Checked in full here (the CPU trusts computeSoftAssignment): a bad index would be
-        // an out-of-bounds device access rather than an exception.
-        const SoftAssignment& s = g.soft;
-        if (s.numCells != N || (int)s.offsets.size() != N + 1 || s.numSuperpixels <= 0)
-            CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.soft holds %d cells, expected %d (prepare the guide with "
-                                         "params.softSuperpixels)", fn, s.numCells, N));
-        if (s.offsets[0] != 0 || s.offsets[N] != (int)s.superpixel.size() || s.superpixel.size() != s.weight.size())
-            CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.soft is inconsistent (offsets end at %d, %d superpixel "
-                                         "entries, %d weights)", fn, s.offsets[N], (int)s.superpixel.size(),
-                                         (int)s.weight.size()));
-        for (int i = 0; i < N; i++)
-            if (s.offsets[i + 1] < s.offsets[i])
-                CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.soft.offsets decrease at cell %d", fn, i));
-        for (int sp : s.superpixel)
-            if (sp < 0 || sp >= s.numSuperpixels)
-                CV_Error_(Error::StsOutOfRange, ("%s (CUDA): guide.soft has superpixel %d, expected 0..%d", fn, sp,
-                                                 s.numSuperpixels - 1));
-        return;
-    }
-    const Mat& L = g.cellLabels;
-    if (L.type() != CV_32SC1 || (int)L.total() != N || !L.isContinuous())
-        CV_Error_(Error::StsBadArg, ("%s (CUDA): guide.cellLabels is %s with %d cells, expected continuous CV_32SC1 "
-                                     "with %d cells", fn, typeToString(L.type()).c_str(), (int)L.total(), N));
-    const int* label = L.ptr<int>();
-    for (int i = 0; i < N; i++)
-        if (label[i] < 0 || label[i] >= g.numSuperpixels)
-            CV_Error_(Error::StsOutOfRange, ("%s (CUDA): guide.cellLabels has label %d, expected "
-                                             "0..numSuperpixels-1 = 0..%d", fn, label[i], g.numSuperpixels - 1));
-}
-
-void checkInputs(const char* fn, const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
-                 const Mat& F, const block::Plan& plan)
-{
-    if (F.empty() || F.type() != CV_32FC1 || F.dims != 2)
-        CV_Error_(Error::StsBadArg, ("%s (CUDA): F is %s, expected a non-empty CV_32F C x N matrix (the CUDA path is "
-                                     "float32 only)", fn, typeToString(F.type()).c_str()));
-    const int N = g.featureSize.area(), C = F.rows;
-    if (g.featureSize.width <= 0 || g.featureSize.height <= 0 || F.cols != N)
-        CV_Error_(Error::StsBadSize, ("%s (CUDA): F has %d columns, expected N = w*h = %d of guide.featureSize %dx%d",
-                                      fn, F.cols, N, g.featureSize.width, g.featureSize.height));
-    if ((int64)C * N > INT_MAX)
-        CV_Error_(Error::StsOutOfRange, ("%s (CUDA): F has %d x %d elements, at most %d supported", fn, C, N, INT_MAX));
-    if (p.window < 1 || p.window % 2 == 0 || p.dilation < 1)
-        CV_Error_(Error::StsBadArg, ("%s (CUDA): window = %d, dilation = %d, expected an odd window >= 1 and "
-                                     "dilation >= 1", fn, p.window, p.dilation));
-    if (plan.prior)
-        checkPrior(fn, p, g, N);
-    if (!plan.pairwise)
-        return;
-    const int E = w.W_img.rows;
-    if (w.W_img.cols != 3 || E != p.embedDim || E <= 0 || w.W_img.type() != CV_32FC1)
-        CV_Error_(Error::StsBadArg, ("%s (CUDA): weights.W_img is %dx%d %s, expected embedDim x 3 = %dx3 CV_32F", fn,
-                                     w.W_img.rows, w.W_img.cols, typeToString(w.W_img.type()).c_str(), p.embedDim));
-    if (w.W_pos.rows != E || w.W_pos.cols != 2 * p.posDim || p.posDim <= 0 || w.W_pos.type() != CV_32FC1)
-        CV_Error_(Error::StsBadArg, ("%s (CUDA): weights.W_pos is %dx%d %s, expected embedDim x 2*posDim = %dx%d "
-                                     "CV_32F", fn, w.W_pos.rows, w.W_pos.cols, typeToString(w.W_pos.type()).c_str(),
-                                     E, 2 * p.posDim));
-    auto guideOk = [](const Mat& m, int rows, int cols) {
-        return m.rows == rows && m.cols == cols && m.channels() == 1 && (m.depth() == CV_32F || m.depth() == CV_64F);
-    };
-    if (!guideOk(g.image, 3, N) || !guideOk(g.position, 2 * p.posDim, N))
-        CV_Error_(Error::StsBadArg, ("%s (CUDA): guide has image %dx%d and position %dx%d, expected 3x%d and %dx%d "
-                                     "CV_32F or CV_64F (prepare it with the same params and feature size)", fn,
-                                     g.image.rows, g.image.cols, g.position.rows, g.position.cols, N, 2 * p.posDim, N));
-    if (p.pairCompatibility)
-    {
-        checkRow(fn, "a", w.a, C);
-        checkRow(fn, "b", w.b, C);
-    }
-    else
-        checkRow(fn, "w_comp", w.w_comp, C);
-    if (p.dense)
-        CV_Error(Error::StsNotImplemented, "dense is CPU-only in this build (use cv::escrf::escrfBlockForward / "
-                                           "escrfBlockBackward, or params.dense = false)");
-}
+const block::Backend kForward = { "escrfBlockForward (CUDA)", true, false, true };
+const block::Backend kBackward = { "escrfBlockBackward (CUDA)", true, false, true };
 
 // The saved tensors must have the shapes the kernels will index (a wrong cache would otherwise
 // be an out-of-bounds device access).
@@ -148,13 +61,6 @@ void checkCache(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Mat
     if (!ok)
         CV_Error(Error::StsBadArg, "escrfBlockBackward (CUDA): cache tensors have unexpected shapes (cache "
                                    "from another forward pass?)");
-}
-
-void requireDevice(const char* fn)
-{
-    if (!deviceAvailable())
-        CV_Error_(Error::GpuNotSupported, ("%s (CUDA): no CUDA device (use the CPU function "
-                                           "cv::escrf::%s)", fn, fn));
 }
 
 Mat asFloat(const Mat& m)
@@ -240,8 +146,8 @@ void escrfBlockForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, co
                        const Mat& F, Mat& out, EscrfBlockCache* cache)
 {
     const block::Plan plan = block::makePlan(p, w);
-    checkInputs("escrfBlockForward", p, w, g, F, plan);
-    requireDevice("escrfBlockForward");
+    block::checkInputs(kForward, p, w, g, F, plan);
+    detail::requireCudaDevice("cuda::escrfBlockForward called", "cv::escrf::escrfBlockForward");
     const int C = F.rows, N = F.cols, h = g.featureSize.height, wd = g.featureSize.width;
     const int K = p.window * p.window;
     const DeviceBuffer<float> dF = upload<float>(F);
@@ -336,14 +242,11 @@ void escrfBlockBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, c
                         EscrfBlockWeights& grads)
 {
     const block::Plan plan = block::makePlan(p, w);
-    checkInputs("escrfBlockBackward", p, w, g, F, plan);
-    if (dOut.size() != F.size() || dOut.type() != F.type())
-        CV_Error_(Error::StsBadArg, ("escrfBlockBackward (CUDA): dOut is %dx%d %s, expected the shape and type of F "
-                                     "(%dx%d %s)", dOut.rows, dOut.cols, typeToString(dOut.type()).c_str(), F.rows,
-                                     F.cols, typeToString(F.type()).c_str()));
+    block::checkInputs(kBackward, p, w, g, F, plan);
+    block::checkOutputGradient(kBackward, F, dOut);
     checkCache(p, w, F, plan, cache);
-    block::checkGrads("escrfBlockBackward (CUDA)", p, w, grads, plan);
-    requireDevice("escrfBlockBackward");
+    block::checkGrads(kBackward, p, w, grads, plan);
+    detail::requireCudaDevice("cuda::escrfBlockBackward called", "cv::escrf::escrfBlockBackward");
     const int C = F.rows, N = F.cols, h = g.featureSize.height, wd = g.featureSize.width;
     const int K = p.window * p.window;
     const std::vector<Mat>& saved = cache.saved;

@@ -8,7 +8,7 @@
 #include "precomp.hpp"
 #include "opencv2/escrf/dnn.hpp"
 #include "opencv2/escrf/head.hpp"
-#include "block/block_plan.hpp"
+#include "dnn/dnn_layers.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 
 namespace cv {
@@ -152,32 +152,8 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
 
     if (head.needsGuide())
     {
-        const EscrfBlockParams p = head.effectiveBlockParams();
-        const EscrfBlockWeights& w = head.blockWeights;
-        LayerParams lp;
-        lp.name = kPrefix + String("block");
-        lp.type = "ESCRF";
-        lp.set("k", p.window);
-        lp.set("dilation", p.dilation);
-        // Trained fusion weights live in the block weights, the constant ones in the params.
-        const block::Plan plan = block::makePlan(p, w);
-        lp.set("alpha_s", plan.alphaS);
-        lp.set("alpha_p", plan.alphaP);
-        lp.set("normalize", (int)p.normalize);
-        lp.set("dense", (int)p.dense);
-        lp.set("pair_compatibility", (int)p.pairCompatibility);
-        lp.set("soft_superpixels", (int)p.softSuperpixels);
-        lp.set("gaussian_kernel", (int)p.gaussianKernel);
-        lp.blobs.push_back(w.W_img.clone());
-        lp.blobs.push_back(w.W_pos.clone());
-        if (p.pairCompatibility)
-        {
-            lp.blobs.push_back(w.a.clone());
-            lp.blobs.push_back(w.b.clone());
-            lp.blobs.push_back(Mat(1, 1, CV_32F, Scalar(w.c)));
-        }
-        else
-            lp.blobs.push_back(w.w_comp.clone());
+        LayerParams lp = detail::escrfLayerParams(kPrefix + String("block"), head.effectiveBlockParams(),
+                                                  head.blockWeights);
         const int block = addLayer(net, lp);
         net.connect(feat, 0, block, 0);
         net.connect(0, 1, block, 1);

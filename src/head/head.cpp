@@ -6,6 +6,7 @@
 // bilinear resize to the head resolution, ReLU, ES-CRF block, 1x1 classifier.
 #include "precomp.hpp"
 #include "opencv2/escrf/head.hpp"
+#include "block/block_plan.hpp"
 #include "head/bilinear.hpp"
 #include "head/head_parameters.hpp"
 
@@ -104,10 +105,10 @@ Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputCh
     if (config.variant != HEAD_BASELINE)
     {
         const EscrfBlockParams& b = config.block;
-        if (b.window < 1 || b.window % 2 == 0 || b.dilation < 1 || b.embedDim < 1 || b.posDim < 2 || b.posDim % 2)
-            CV_Error_(Error::StsBadArg, ("HeadConfig::block: expected an odd window >= 1, dilation >= 1, embedDim >= 1 "
-                                         "and an even posDim >= 2; got window %d, dilation %d, embedDim %d, posDim %d",
-                                         b.window, b.dilation, b.embedDim, b.posDim));
+        block::checkWindow("HeadConfig::block", "window", b.window, b.dilation);
+        if (b.embedDim < 1 || b.posDim < 2 || b.posDim % 2)
+            CV_Error_(Error::StsBadArg, ("HeadConfig::block: expected embedDim >= 1 and an even posDim >= 2; got "
+                                         "embedDim %d, posDim %d", b.embedDim, b.posDim));
         if (config.superpixels.numSuperpixels < 1)
             CV_Error_(Error::StsBadArg, ("HeadConfig::superpixels.numSuperpixels: expected >= 1, got %d",
                                          config.superpixels.numSuperpixels));

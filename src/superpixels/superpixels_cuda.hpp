@@ -10,6 +10,7 @@
 
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/superpixels.hpp"
+#include "core/cuda_device.hpp"
 #include "superpixels/superpixels_detail.hpp"
 
 #ifdef HAVE_ESCRF_CUDA
@@ -17,9 +18,6 @@
 namespace cv {
 namespace escrf {
 namespace cuda {
-
-//! True when the CUDA runtime sees at least one device; false (no exception) without a device or driver.
-CV_EXPORTS bool deviceAvailable();
 
 //! GPU version of cv::escrf::downsampleLabelsNearest (uploads, runs the kernel, downloads); same checks and result.
 CV_EXPORTS void downsampleLabelsNearest(const Mat& labels, Size featureSize, Mat& cellLabels);

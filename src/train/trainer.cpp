@@ -11,7 +11,7 @@
 #include "head/argmax.hpp"
 #include "head/bilinear.hpp"
 #include "head/head_cuda.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 #include "train/checkpoint.hpp"
 #include "train/feature_cache.hpp"
 #include "train/loss.hpp"
@@ -58,16 +58,7 @@ public:
             CV_Error_(Error::StsBadArg, ("TrainParams::device: expected TRAIN_DEVICE_CPU (0) or TRAIN_DEVICE_CUDA (1), "
                                          "got %d", p_.device));
         if (p_.device == TRAIN_DEVICE_CUDA)
-        {
-#ifdef HAVE_ESCRF_CUDA
-            if (!cuda::deviceAvailable())
-                CV_Error(Error::GpuNotSupported, "HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA but there is no "
-                                                 "CUDA device (use TRAIN_DEVICE_CPU)");
-#else
-            CV_Error(Error::GpuNotSupported, "HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA but opencv_escrf "
-                                             "was built without CUDA (use TRAIN_DEVICE_CPU)");
-#endif
-        }
+            detail::requireCudaDevice("HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA", "TRAIN_DEVICE_CPU");
     }
 
     Ptr<Head> train(const String& trainList, const String& valList, const String& outputFile) CV_OVERRIDE;
