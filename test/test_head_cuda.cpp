@@ -12,6 +12,7 @@
 #include "test_precomp.hpp"
 #include "head/argmax.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_cache.hpp"
 #include "head/head_cuda.hpp"
 #include "head/head_device_math.hpp"
 #include "head/head_pipeline.hpp"
@@ -274,6 +275,15 @@ struct Fixture
     const EscrfGuide* g() const { return head->needsGuide() ? &guide : nullptr; }
 };
 
+// The tensors a head cache holds (Z, F, F*), whichever pass filled it.
+std::vector<Mat> cacheTensors(const HeadCache& cache)
+{
+    if (cache.empty())
+        return std::vector<Mat>();
+    const cv::escrf::detail::HeadCacheState& s = *cache.state();
+    return { s.Z, s.F, s.Fstar };
+}
+
 double relDiff(const Mat& a, const Mat& b)
 {
     return cv::norm(a, b, NORM_INF) / (cv::norm(b, NORM_INF) + 1e-6);
@@ -294,9 +304,10 @@ void compareForwardBackward(RunnerFactory make, double tol)
         Ptr<cv::escrf::detail::HeadRunner> runner = make(*f.head);
         runner->forward(f.inputs, f.headSize, f.g(), got, &runCache);
         EXPECT_LE(relDiff(got, expected), tol);
-        ASSERT_EQ(cpuCache.saved.size(), runCache.saved.size());
-        for (size_t i = 0; i < cpuCache.saved.size(); i++)
-            EXPECT_LE(relDiff(runCache.saved[i], cpuCache.saved[i]), tol) << "cache " << i;
+        const std::vector<Mat> cpuSaved = cacheTensors(cpuCache), runSaved = cacheTensors(runCache);
+        ASSERT_EQ(cpuSaved.size(), runSaved.size());
+        for (size_t i = 0; i < cpuSaved.size(); i++)
+            EXPECT_LE(relDiff(runSaved[i], cpuSaved[i]), tol) << "cache " << i;
 
         RNG rng(9);
         R.create(expected.size(), CV_32F);
@@ -457,26 +468,29 @@ TEST(Escrf_HeadGpuEmulation, backward_checks_every_cached_tensor)
     Mat logits;
     HeadCache cache;
     runner->forward(f.inputs, f.headSize, f.g(), logits, &cache);
-    ASSERT_EQ(3u, cache.saved.size());
-    const int D = cache.saved[0].rows, N = cache.saved[0].cols;
+    ASSERT_EQ(3u, cacheTensors(cache).size());
+    const int D = cache.state()->Z.rows, N = cache.state()->Z.cols;
+    const char* const names[] = { "Z", "F", "F*" };
     for (int i = 0; i < 3; i++)
     {
         const Mat bad[] = { Mat(D, N - 1, CV_32F, Scalar(0)), Mat(D - 1, N, CV_32F, Scalar(0)),
                             Mat(D, N, CV_64F, Scalar(0)), Mat(D, N + 1, CV_32F, Scalar(0)).colRange(0, N), Mat() };
         for (const Mat& m : bad)
         {
-            HeadCache broken = cache;
-            broken.saved[i] = m;
+            HeadCache broken;   // a copy of the state, one tensor replaced
+            broken.setState(makePtr<cv::escrf::detail::HeadCacheState>(*cache.state()));
+            Mat* tensors[] = { &broken.state()->Z, &broken.state()->F, &broken.state()->Fstar };
+            *tensors[i] = m;
             std::vector<Mat> grads = f.head->zeroGradients();
             try
             {
                 runner->backward(f.inputs, f.headSize, f.g(), broken, logits, grads);
-                ADD_FAILURE() << "saved[" << i << "] " << m.rows << "x" << m.cols << " type " << m.type()
+                ADD_FAILURE() << names[i] << " " << m.rows << "x" << m.cols << " type " << m.type()
                               << " must throw";
             }
             catch (const cv::Exception& e)
             {
-                EXPECT_NE(std::string::npos, e.err.find(cv::format("cache.saved[%d]", i))) << e.err;
+                EXPECT_NE(std::string::npos, e.err.find(cv::format("cache tensor %s is", names[i]))) << e.err;
             }
         }
     }

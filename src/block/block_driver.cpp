@@ -7,7 +7,7 @@
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
-#include "block_plan.hpp"
+#include "block_cache.hpp"
 #include "block_compat.hpp"
 
 namespace cv {
@@ -16,9 +16,6 @@ namespace escrf {
 using namespace block;
 
 namespace {
-
-// Slots of EscrfBlockCache::saved.
-enum Slot { SLOT_META, SLOT_FPT, SLOT_AUX, SLOT_ET, SLOT_U, SLOT_V, SLOT_MUJ, SLOT_COUNT };
 
 const Backend kForward = { "escrfBlockForward", false, true, false };
 const Backend kBackward = { "escrfBlockBackward", false, true, false };
@@ -84,13 +81,47 @@ void sigmoidRow(const Mat& v, Mat& mu)
         m[j] = sigmoidT(z[j]);
 }
 
+// result += alpha * (X P): the superpixel prior of X (P symmetric: F in forward, dOut in backward).
+Mat addPrior(const EscrfBlockParams& p, const EscrfGuide& g, const Mat& X, double alpha, Mat& result)
+{
+    Mat PX;
+    superpixelPrior(X, g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, PX);
+    scaleAdd(PX, alpha, result, result);
+    return PX;
+}
+
+// The pairwise message of F, transposed (t.FpT), with what its backward pass needs in t.
+template <typename T>
+void pairwiseForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+                     CpuCacheTensors& t)
+{
+    const int C = F.rows, depth = F.depth(), E = w.W_img.rows;
+    Mat FT;
+    transposeFast(F, FT);
+    computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, t.eT);
+    if (p.pairCompatibility)
+    {
+        compatLogits(w.a, F, t.u);
+        compatLogits(w.b, F, t.v);
+    }
+    else
+    {
+        compatLogits(w.w_comp, F, t.v);
+        sigmoidRow<T>(t.v, t.muJ);
+    }
+    const Mat halfNorm = halfSquaredNorms<T>(p, t.eT);
+    MessageInput<T> in = messageInput<T>(p, g.featureSize.height, g.featureSize.width, C, E, FT, t.eT, halfNorm,
+                                         t.u, t.v, t.muJ, w.c);
+    if (p.dense)
+        denseForward(in, t.FpT, t.aux);
+    else
+        windowForward(in, t.FpT, t.aux);
+}
+
 template <typename T>
 void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
               const Plan& plan, Mat& out, EscrfBlockCache* cache)
 {
-    const int C = F.rows, N = F.cols, depth = F.depth();
-    const int h = g.featureSize.height, wd = g.featureSize.width;
-    std::vector<Mat> saved(SLOT_COUNT);
     // Writes into the caller's buffer when it does not alias F (saves a fresh allocation).
     Mat result;
     if (overlaps(out, F))
@@ -101,55 +132,63 @@ void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escrf
         result = out;
     }
     if (plan.prior)
-    {
-        Mat Fs;
-        superpixelPrior(F, g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, Fs);
-        scaleAdd(Fs, plan.alphaS, result, result);
-    }
+        addPrior(p, g, F, plan.alphaS, result);
+    CpuCacheTensors t;
     if (plan.pairwise)
     {
-        const int E = w.W_img.rows;
-        Mat FT, eT, u, v, muJ, FpT, aux;
-        transposeFast(F, FT);
-        computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, eT);
-        if (p.pairCompatibility)
-        {
-            compatLogits(w.a, F, u);
-            compatLogits(w.b, F, v);
-        }
-        else
-        {
-            compatLogits(w.w_comp, F, v);
-            sigmoidRow<T>(v, muJ);
-        }
-        const Mat halfNorm = halfSquaredNorms<T>(p, eT);
-        MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, eT, halfNorm, u, v, muJ, w.c);
-        if (p.dense)
-            denseForward(in, FpT, aux);
-        else
-            windowForward(in, FpT, aux);
+        pairwiseForward<T>(p, w, g, F, t);
         Mat Fp;
-        transposeFast(FpT, Fp);
+        transposeFast(t.FpT, Fp);
         scaleAdd(Fp, plan.alphaP, result, result);
-        saved[SLOT_FPT] = FpT; saved[SLOT_AUX] = aux; saved[SLOT_ET] = eT;
-        saved[SLOT_U] = u; saved[SLOT_V] = v; saved[SLOT_MUJ] = muJ;
     }
     out = result;
     if (cache)
     {
-        saved[SLOT_META] = (Mat_<double>(1, 9) << plan.alphaS, plan.alphaP, plan.prior, plan.pairwise,
-                            C, N, p.normalize, p.pairCompatibility, p.gaussianKernel);
-        cache->saved = saved;
+        Ptr<detail::BlockCacheState> s = makePtr<detail::BlockCacheState>();
+        s->backend = CACHE_CPU;
+        s->key = CacheKey(p, plan, F);
+        s->cpu = t;
+        cache->setState(s);
     }
+}
+
+// Adds the gradients of the message term (with its weight a_p) to grad (w.r.t. F) and grads.
+template <typename T>
+void pairwiseBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+                      const CpuCacheTensors& t, const Mat& dOutT, double alphaP, Mat& grad, EscrfBlockWeights& grads)
+{
+    const int C = F.rows, depth = F.depth(), E = w.W_img.rows;
+    Mat FT, gT;
+    transposeFast(F, FT);
+    gT = dOutT * alphaP;
+    const Mat halfNorm = halfSquaredNorms<T>(p, t.eT);
+    MessageInput<T> in = messageInput<T>(p, g.featureSize.height, g.featureSize.width, C, E, FT, t.eT, halfNorm,
+                                         t.u, t.v, t.muJ, w.c);
+    MessageGrad mg;
+    if (p.dense)
+        denseBackward(in, t.FpT, t.aux, gT, mg);
+    else
+        windowBackward(in, t.aux, gT, mg);
+    // Direct message term, then compatibility: dz_ij summed over i (dv) and over j (du).
+    Mat dFdirect;
+    transposeFast(mg.dFT, dFdirect);
+    grad += dFdirect;
+    if (p.pairCompatibility)
+    {
+        compatLogitsBackward(w.a, F, mg.du, grad, grads.a);
+        compatLogitsBackward(w.b, F, mg.dv, grad, grads.b);
+        grads.c += sum(mg.dv)[0];
+    }
+    else
+        compatLogitsBackward(w.w_comp, F, mg.dv, grad, grads.w_comp);
+    embeddingBackward(mg.deT, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, grads.W_img,
+                      grads.W_pos);
 }
 
 template <typename T>
 void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
-               const Plan& plan, const EscrfBlockCache& cache, const Mat& dOut, Mat& dF, EscrfBlockWeights& grads)
+               const Plan& plan, const CpuCacheTensors& t, const Mat& dOut, Mat& dF, EscrfBlockWeights& grads)
 {
-    const int C = F.rows, N = F.cols, depth = F.depth();
-    const int h = g.featureSize.height, wd = g.featureSize.width;
-    const std::vector<Mat>& saved = cache.saved;
     Mat grad;   // starts as the identity term
     if (overlaps(dF, dOut) || overlaps(dF, F))
         grad = dOut.clone();
@@ -160,47 +199,17 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
     }
     if (plan.prior)
     {
-        Mat PdOut;
-        superpixelPrior(dOut, g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, PdOut);
-        scaleAdd(PdOut, plan.alphaS, grad, grad);
+        const Mat PdOut = addPrior(p, g, dOut, plan.alphaS, grad);
         grads.alphaS += F.dot(PdOut);   // sum(Fs .* dOut) = sum(F .* P dOut), P symmetric
     }
     if (plan.pairwise)
     {
-        const int E = w.W_img.rows;
-        const Mat& FpT = saved[SLOT_FPT];
-        CV_Assert(FpT.rows == N && FpT.cols == C && FpT.depth() == depth);
+        CV_Assert(t.FpT.rows == F.cols && t.FpT.cols == F.rows && t.FpT.depth() == F.depth());
         Mat dOutT;
         transposeFast(dOut, dOutT);
-        grads.alphaP += FpT.dot(dOutT);
+        grads.alphaP += t.FpT.dot(dOutT);
         if (plan.alphaP != 0)
-        {
-            Mat FT, gT;
-            transposeFast(F, FT);
-            gT = dOutT * plan.alphaP;
-            const Mat halfNorm = halfSquaredNorms<T>(p, saved[SLOT_ET]);
-            MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, saved[SLOT_ET], halfNorm, saved[SLOT_U],
-                                                 saved[SLOT_V], saved[SLOT_MUJ], w.c);
-            MessageGrad mg;
-            if (p.dense)
-                denseBackward(in, FpT, saved[SLOT_AUX], gT, mg);
-            else
-                windowBackward(in, saved[SLOT_AUX], gT, mg);
-            // Direct message term, then compatibility: dz_ij summed over i (dv) and over j (du).
-            Mat dFdirect;
-            transposeFast(mg.dFT, dFdirect);
-            grad += dFdirect;
-            if (p.pairCompatibility)
-            {
-                compatLogitsBackward(w.a, F, mg.du, grad, grads.a);
-                compatLogitsBackward(w.b, F, mg.dv, grad, grads.b);
-                grads.c += sum(mg.dv)[0];
-            }
-            else
-                compatLogitsBackward(w.w_comp, F, mg.dv, grad, grads.w_comp);
-            embeddingBackward(mg.deT, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize,
-                              grads.W_img, grads.W_pos);
-        }
+            pairwiseBackward<T>(p, w, g, F, t, dOutT, plan.alphaP, grad, grads);
     }
     dF = grad;
 }
@@ -226,23 +235,14 @@ void escrfBlockBackward(const EscrfBlockParams& params, const EscrfBlockWeights&
     const Plan plan = makePlan(params, weights);
     checkInputs(kBackward, params, weights, guide, F, plan);
     checkOutputGradient(kBackward, F, dOut);
-    const std::vector<Mat>& s = cache.saved;
-    if ((int)s.size() != SLOT_COUNT || s[SLOT_META].total() != 9)
-        CV_Error(Error::StsBadArg, "escrfBlockBackward: cache was not filled by escrfBlockForward");
-    const double* meta = s[SLOT_META].ptr<double>();
-    if (meta[0] != plan.alphaS || meta[1] != plan.alphaP || (meta[2] != 0) != plan.prior ||
-        (meta[3] != 0) != plan.pairwise || meta[4] != F.rows || meta[5] != F.cols ||
-        (meta[6] != 0) != params.normalize || (meta[7] != 0) != params.pairCompatibility ||
-        (meta[8] != 0) != params.gaussianKernel)
-        CV_Error(Error::StsBadArg, "escrfBlockBackward: cache comes from a forward pass with other params, "
-                                   "weights or feature size");
+    const CpuCacheTensors& saved = cacheFor(kBackward, CACHE_CPU, cache, CacheKey(params, plan, F)).cpu;
     checkGrads(kBackward, params, weights, grads, plan);
     Mat Fc = F.isContinuous() ? F : F.clone();
     Mat dOutc = dOut.isContinuous() ? dOut : dOut.clone();
     if (F.depth() == CV_32F)
-        backwardT<float>(params, weights, guide, Fc, plan, cache, dOutc, dF, grads);
+        backwardT<float>(params, weights, guide, Fc, plan, saved, dOutc, dF, grads);
     else
-        backwardT<double>(params, weights, guide, Fc, plan, cache, dOutc, dF, grads);
+        backwardT<double>(params, weights, guide, Fc, plan, saved, dOutc, dF, grads);
 }
 
 }} // namespace cv::escrf

@@ -4,7 +4,7 @@
 
 // The argument checks of the ES-CRF block, one per contract, for every backend (block_plan.hpp).
 #include "precomp.hpp"
-#include "block/block_plan.hpp"
+#include "block/block_cache.hpp"
 #include <climits>
 
 namespace cv {
@@ -162,6 +162,19 @@ void checkGrads(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWe
     }
     else
         same("w_comp", w.w_comp, gr.w_comp);
+}
+
+const detail::BlockCacheState& cacheFor(const Backend& be, CacheBackend backend, const EscrfBlockCache& cache,
+                                      const CacheKey& key)
+{
+    static const char* const kFilledBy[] = { "cv::escrf::escrfBlockForward", "cv::escrf::cuda::escrfBlockForward" };
+    const Ptr<detail::BlockCacheState>& s = cache.state();
+    if (!s || s->backend != backend)
+        CV_Error_(Error::StsBadArg, ("%s: cache was not filled by %s", be.who, kFilledBy[backend]));
+    if (!(s->key == key))
+        CV_Error_(Error::StsBadArg, ("%s: cache comes from a forward pass with other params, weights or feature size",
+                                     be.who));
+    return *s;
 }
 
 }}} // namespace cv::escrf::block

@@ -10,7 +10,7 @@
 
 #include "cuda/escrf_block_kernels.hpp"
 #include "block/block_cuda.hpp"
-#include "block/block_plan.hpp"
+#include "block/block_cache.hpp"
 #include "core/cuda_device.hpp"
 #include <cmath>
 #include <climits>
@@ -24,43 +24,28 @@ using namespace blockgpu;
 
 namespace {
 
-// Slots of EscrfBlockCache::saved. META has 11 entries starting with kCacheTag, so that the CPU
-// backward (9 meta entries) rejects this cache and this backward rejects a CPU one.
-enum Slot { SLOT_META, SLOT_FP, SLOT_PAIRS, SLOT_E, SLOT_U, SLOT_V, SLOT_MU, SLOT_COUNT };
-const double kCacheTag = 1129665106.0;   // "CUDA" as a number: marks a cache of this path
-const int kMetaSize = 11;
-
 const block::Backend kForward = { "escrfBlockForward (CUDA)", true, false, true };
 const block::Backend kBackward = { "escrfBlockBackward (CUDA)", true, false, true };
 
-// The saved tensors must have the shapes the kernels will index (a wrong cache would otherwise
-// be an out-of-bounds device access).
-void checkCache(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Mat& F, const block::Plan& plan,
-                const EscrfBlockCache& cache)
+// The cache of a forward pass of this path, with the shapes the kernels will index (a wrong
+// tensor would otherwise be an out-of-bounds device access).
+const block::CudaCacheTensors& checkCache(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Mat& F,
+                                          const block::Plan& plan, const EscrfBlockCache& cache)
 {
-    const std::vector<Mat>& s = cache.saved;
-    if ((int)s.size() != SLOT_COUNT || s[SLOT_META].type() != CV_64FC1 || (int)s[SLOT_META].total() != kMetaSize ||
-        s[SLOT_META].ptr<double>()[0] != kCacheTag)
-        CV_Error(Error::StsBadArg, "escrfBlockBackward (CUDA): cache was not filled by cuda::escrfBlockForward");
-    const double* meta = s[SLOT_META].ptr<double>();
-    const int C = F.rows, N = F.cols, K = p.window * p.window;
-    if (meta[1] != plan.alphaS || meta[2] != plan.alphaP || (meta[3] != 0) != plan.prior ||
-        (meta[4] != 0) != plan.pairwise || meta[5] != C || meta[6] != N || meta[7] != K ||
-        (meta[8] != 0) != p.normalize || (meta[9] != 0) != p.pairCompatibility || (meta[10] != 0) != p.gaussianKernel)
-        CV_Error(Error::StsBadArg, "escrfBlockBackward (CUDA): cache comes from a forward pass with other params, "
-                                   "weights or feature size");
+    const block::CudaCacheTensors& s =
+        block::cacheFor(kBackward, block::CACHE_CUDA, cache, block::CacheKey(p, plan, F)).cuda;
     if (!plan.pairwise)
-        return;
+        return s;
     auto shape = [](const Mat& m, int rows, int cols) {
         return m.type() == CV_32FC1 && m.rows == rows && m.cols == cols && m.isContinuous();
     };
-    const int D = 2 * w.W_img.rows;
-    const bool ok = shape(s[SLOT_FP], C, N) && shape(s[SLOT_PAIRS], 2 * K, N) && shape(s[SLOT_E], D, N) &&
-                    shape(s[SLOT_V], 1, N) &&
-                    (p.pairCompatibility ? shape(s[SLOT_U], 1, N) : shape(s[SLOT_MU], 1, N));
+    const int C = F.rows, N = F.cols, K = p.window * p.window, D = 2 * w.W_img.rows;
+    const bool ok = shape(s.Fp, C, N) && shape(s.pairs, 2 * K, N) && shape(s.e, D, N) && shape(s.v, 1, N) &&
+                    (p.pairCompatibility ? shape(s.u, 1, N) : shape(s.mu, 1, N));
     if (!ok)
-        CV_Error(Error::StsBadArg, "escrfBlockBackward (CUDA): cache tensors have unexpected shapes (cache "
-                                   "from another forward pass?)");
+        CV_Error_(Error::StsBadArg, ("%s: cache tensors have unexpected shapes (cache from another forward pass?)",
+                                     kBackward.who));
+    return s;
 }
 
 Mat asFloat(const Mat& m)
@@ -213,28 +198,29 @@ void escrfBlockForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, co
     DeviceBuffer<float> result((size_t)C * N);
     combine(dF.get(), plan.prior ? Fs.get() : nullptr, (float)plan.alphaS, plan.pairwise ? Fp.get() : nullptr,
             (float)plan.alphaP, nullptr, nullptr, nullptr, nullptr, C, N, result.get());
-    std::vector<Mat> saved;
+    Ptr<detail::BlockCacheState> state;
     if (cache)
     {
-        saved.resize(SLOT_COUNT);
+        state = makePtr<detail::BlockCacheState>();
+        state->backend = block::CACHE_CUDA;
+        state->key = block::CacheKey(p, plan, F);   // before out is written: out may alias F
         if (plan.pairwise)
         {
+            block::CudaCacheTensors& t = state->cuda;
             const int D = 2 * w.W_img.rows;
-            saved[SLOT_FP] = downloadMat(Fp, C, N);
-            saved[SLOT_PAIRS] = downloadMat(pairs, 2 * K, N);
-            saved[SLOT_E] = downloadMat(e, D, N);
-            saved[SLOT_V] = downloadMat(v, 1, N);
+            t.Fp = downloadMat(Fp, C, N);
+            t.pairs = downloadMat(pairs, 2 * K, N);
+            t.e = downloadMat(e, D, N);
+            t.v = downloadMat(v, 1, N);
             if (p.pairCompatibility)
-                saved[SLOT_U] = downloadMat(u, 1, N);
+                t.u = downloadMat(u, 1, N);
             else
-                saved[SLOT_MU] = downloadMat(mu, 1, N);
+                t.mu = downloadMat(mu, 1, N);
         }
-        saved[SLOT_META] = (Mat_<double>(1, kMetaSize) << kCacheTag, plan.alphaS, plan.alphaP, plan.prior,
-                            plan.pairwise, C, N, K, p.normalize, p.pairCompatibility, p.gaussianKernel);
     }
     download(result, C, N, out);   // F is on the device already: out may alias it
     if (cache)
-        cache->saved = saved;
+        cache->setState(state);
 }
 
 void escrfBlockBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
@@ -244,12 +230,11 @@ void escrfBlockBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, c
     const block::Plan plan = block::makePlan(p, w);
     block::checkInputs(kBackward, p, w, g, F, plan);
     block::checkOutputGradient(kBackward, F, dOut);
-    checkCache(p, w, F, plan, cache);
+    const block::CudaCacheTensors& saved = checkCache(p, w, F, plan, cache);
     block::checkGrads(kBackward, p, w, grads, plan);
     detail::requireCudaDevice("cuda::escrfBlockBackward called", "cv::escrf::escrfBlockBackward");
     const int C = F.rows, N = F.cols, h = g.featureSize.height, wd = g.featureSize.width;
     const int K = p.window * p.window;
-    const std::vector<Mat>& saved = cache.saved;
     const DeviceBuffer<float> dFin = upload<float>(F), dG = upload<float>(dOut);
     DeviceBuffer<float> PdOut, direct, du, dv, dwA, dwB;
     if (plan.prior)
@@ -264,7 +249,7 @@ void escrfBlockBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, c
     if (plan.pairwise)
     {
         {
-            const DeviceBuffer<float> Fp = upload<float>(saved[SLOT_FP]);
+            const DeviceBuffer<float> Fp = upload<float>(saved.Fp);
             grads.alphaP += tensorDot(Fp.get(), dG.get(), C, N);
         }
         if (plan.alphaP != 0)
@@ -272,13 +257,13 @@ void escrfBlockBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, c
             const int E = w.W_img.rows, D = 2 * E;
             DeviceBuffer<float> gbuf((size_t)C * N);
             scale(dG.get(), (float)plan.alphaP, (size_t)C * N, gbuf.get());
-            const DeviceBuffer<float> e = upload<float>(saved[SLOT_E]), pairs = upload<float>(saved[SLOT_PAIRS]);
-            const DeviceBuffer<float> v = upload<float>(saved[SLOT_V]);
+            const DeviceBuffer<float> e = upload<float>(saved.e), pairs = upload<float>(saved.pairs);
+            const DeviceBuffer<float> v = upload<float>(saved.v);
             DeviceBuffer<float> u, mu;
             if (p.pairCompatibility)
-                u = upload<float>(saved[SLOT_U]);
+                u = upload<float>(saved.u);
             else
-                mu = upload<float>(saved[SLOT_MU]);
+                mu = upload<float>(saved.mu);
             WindowArgs a;
             a.h = h; a.w = wd; a.C = C; a.D = D;
             a.window = p.window; a.dilation = p.dilation;

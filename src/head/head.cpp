@@ -8,6 +8,7 @@
 #include "opencv2/escrf/head.hpp"
 #include "block/block_plan.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_cache.hpp"
 #include "head/head_parameters.hpp"
 
 namespace cv {
@@ -50,10 +51,6 @@ void addRowBias(Mat& m, const Mat& bias)
         }
     });
 }
-
-// Cache layout of forward(): saved[0] = pre-activation Z (D x N), saved[1] = block input F,
-// saved[2] = block output F*.
-enum { SAVED_Z = 0, SAVED_F = 1, SAVED_FSTAR = 2, SAVED_COUNT = 3 };
 
 } // namespace
 
@@ -202,6 +199,9 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
         F = Z;
 
     Mat Fstar = F;
+    Ptr<detail::HeadCacheState> saved;
+    if (cache)
+        saved = makePtr<detail::HeadCacheState>();
     if (config_.variant != HEAD_BASELINE)
     {
         if (!guide)
@@ -210,17 +210,17 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
             CV_Error_(Error::StsBadArg, ("Head::forward: guide is %dx%d, head resolution is %dx%d",
                                          guide->featureSize.width, guide->featureSize.height,
                                          headSize.width, headSize.height));
-        escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, cache ? &cache->block : nullptr);
+        escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, saved ? &saved->block : nullptr);
     }
     gemm(classifierWeights, Fstar, 1.0, noArray(), 0.0, logits);
     addRowBias(logits, classifierBias);
 
     if (cache)
     {
-        cache->saved.assign(SAVED_COUNT, Mat());
-        cache->saved[SAVED_Z] = Z;
-        cache->saved[SAVED_F] = F;
-        cache->saved[SAVED_FSTAR] = Fstar;
+        saved->Z = Z;
+        saved->F = F;
+        saved->Fstar = Fstar;
+        cache->setState(saved);
     }
 }
 
@@ -228,19 +228,18 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
                     const HeadCache& cache, const Mat& dLogits, std::vector<Mat>& grads) const
 {
     const int N = headSize.area();
-    if (cache.saved.size() != SAVED_COUNT)
+    if (cache.empty())
         CV_Error(Error::StsBadArg, "Head::backward: cache was not filled by forward()");
+    const detail::HeadCacheState& saved = *cache.state();
     if (dLogits.type() != CV_32F || dLogits.rows != config_.numClasses || dLogits.cols != N)
         CV_Error_(Error::StsBadArg, ("Head::backward: dLogits must be CV_32F %d x %d", config_.numClasses, N));
     detail::checkHeadGradients(*this, grads, "Head::backward");
-    if (cache.saved[SAVED_Z].cols != N)
+    if (saved.Z.cols != N)
         CV_Error_(Error::StsBadArg, ("Head::backward: headSize %dx%d differs from the forward pass that filled the cache",
                                      headSize.width, headSize.height));
     // The gradients by member (headers onto grads), in the layout of the parameter table.
     detail::HeadTensors g = detail::bindHeadGradients(*this, grads);
-    const Mat& Z = cache.saved[SAVED_Z];
-    const Mat& F = cache.saved[SAVED_F];
-    const Mat& Fstar = cache.saved[SAVED_FSTAR];
+    const Mat &Z = saved.Z, &F = saved.F, &Fstar = saved.Fstar;
 
     // Classifier.
     gemm(dLogits, Fstar, 1.0, g.classifierWeights, 1.0, g.classifierWeights, GEMM_2_T);
@@ -255,7 +254,7 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
     if (config_.variant != HEAD_BASELINE)
     {
         CV_Assert(guide);
-        escrfBlockBackward(effectiveBlockParams(), blockWeights, *guide, F, cache.block, dFstar, dF, g.blockWeights);
+        escrfBlockBackward(effectiveBlockParams(), blockWeights, *guide, F, saved.block, dFstar, dF, g.blockWeights);
     }
 
     // Projection (ReLU, bias, resize adjoint, 1x1 weights at each input's resolution).

@@ -26,6 +26,7 @@
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_cache.hpp"
 #include "head/head_device_math.hpp"
 #include "head/head_parameters.hpp"
 #include "head/head_runner.hpp"
@@ -87,15 +88,18 @@ public:
                  HeadCache* cache) CV_OVERRIDE
     {
         setInputs(inputs);
-        runForward(headSize, guide, cache ? &cache->block : nullptr);
+        Ptr<detail::HeadCacheState> saved;
+        if (cache)
+            saved = makePtr<detail::HeadCacheState>();
+        runForward(headSize, guide, saved ? &saved->block : nullptr);
         const int K = head_.config().numClasses, D = head_.featureChannels(), N = headSize.area();
         download(logits_, K, N, logits);
         if (cache)
         {
-            cache->saved.assign(3, Mat());
-            download(Z_, D, N, cache->saved[0]);
-            download(F_, D, N, cache->saved[1]);
-            download(Fstar_, D, N, cache->saved[2]);
+            download(Z_, D, N, saved->Z);
+            download(F_, D, N, saved->F);
+            download(Fstar_, D, N, saved->Fstar);
+            cache->setState(saved);
         }
     }
 
@@ -105,27 +109,29 @@ public:
         const int K = head_.config().numClasses, D = head_.featureChannels(), N = headSize.area();
         // Z, F and F* of forward(): each read as a D x N operand (GEMMs, the block), so a wrong
         // shape or type would read out of bounds.
-        if (cache.saved.size() != 3)
-            CV_Error_(Error::StsBadArg, ("HeadRunner::backward: cache.saved holds %d tensors, expected 3 (Z, F, F*) "
-                                         "from this runner's forward()", (int)cache.saved.size()));
+        if (cache.empty())
+            CV_Error(Error::StsBadArg, "HeadRunner::backward: the cache was not filled by a forward pass");
+        const detail::HeadCacheState& saved = *cache.state();
+        const Mat* tensors[] = { &saved.Z, &saved.F, &saved.Fstar };
+        const char* names[] = { "Z", "F", "F*" };
         for (int i = 0; i < 3; i++)
         {
-            const Mat& m = cache.saved[i];
+            const Mat& m = *tensors[i];
             if (m.type() != CV_32FC1 || !m.isContinuous() || m.dims != 2 || m.rows != D || m.cols != N)
-                CV_Error_(Error::StsBadArg, ("HeadRunner::backward: cache.saved[%d] is %dx%d %s, expected a continuous "
-                                             "CV_32F %d x %d (this runner's forward() at this headSize)", i, m.rows,
+                CV_Error_(Error::StsBadArg, ("HeadRunner::backward: cache tensor %s is %dx%d %s, expected a continuous "
+                                             "CV_32F %d x %d (a forward pass at this headSize)", names[i], m.rows,
                                              m.cols, typeToString(m.type()).c_str(), D, N));
         }
         if (dLogits.type() != CV_32F || dLogits.rows != K || dLogits.cols != N)
             CV_Error_(Error::StsBadArg, ("HeadRunner::backward: dLogits must be CV_32F %d x %d", K, N));
         checkGradients(grads);
         setInputs(inputs);
-        upload(cache.saved[0], Z_, "cache");
-        Fhost_ = cache.saved[1];
-        upload(cache.saved[2], Fstar_, "cache");
+        upload(saved.Z, Z_, "cache");
+        Fhost_ = saved.F;
+        upload(saved.Fstar, Fstar_, "cache");
         upload(dLogits, dLogits_, "dLogits");
         clearGradients();
-        runBackward(headSize, guide, cache.block);
+        runBackward(headSize, guide, saved.block);
         addGradients(grads);
     }
 

@@ -64,11 +64,10 @@ struct CV_EXPORTS_W_SIMPLE HeadConfig
     CV_PROP_RW SuperpixelParams superpixels; //!< superpixels of the guide image
 };
 
-//! Tensors a head forward pass keeps for its backward pass (opaque).
-struct CV_EXPORTS HeadCache
+/** @brief Tensors a head forward pass keeps for its backward pass (opaque): Head::forward and the
+GPU runner fill it alike, so either backward pass takes either cache. */
+class CV_EXPORTS HeadCache : public detail::OpaqueState<detail::HeadCacheState>
 {
-    std::vector<Mat> saved;
-    EscrfBlockCache block;
 };
 
 /** @brief A segmentation head: configuration, weights, and the backbone it was trained on.
