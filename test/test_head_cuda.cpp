@@ -14,6 +14,7 @@
 #include "head/bilinear.hpp"
 #include "head/head_cache.hpp"
 #include "head/head_cuda.hpp"
+#include "head/head_emulation.hpp"
 #include "head/head_device_math.hpp"
 #include "head/head_pipeline.hpp"
 #include "head/head_runner.hpp"

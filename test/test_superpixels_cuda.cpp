@@ -13,6 +13,7 @@
 
 #include "test_precomp.hpp"
 #include "superpixels/superpixels_detail.hpp"
+#include "superpixels/slic_emulation.hpp"
 #include "superpixels/superpixels_cuda.hpp"
 #include <fstream>
 #include <map>

@@ -42,7 +42,7 @@ struct CacheKey
 enum CacheBackend
 {
     CACHE_CPU = 0,   //!< escrfBlockForward (block_driver.cpp)
-    CACHE_CUDA = 1   //!< cuda::escrfBlockForward (cuda/escrf_block.cu)
+    CACHE_CUDA = 1   //!< cuda::escrfBlockForward (cuda/block_driver.cu)
 };
 
 //! The CPU driver's tensors (pairwise term only; empty otherwise).

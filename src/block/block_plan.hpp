@@ -3,7 +3,7 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // What one ES-CRF block call evaluates, and the checks of its arguments: shared by the CPU
-// driver (block_driver.cpp) and the CUDA driver (cuda/escrf_block.cu), so that both skip and
+// driver (block_driver.cpp) and the CUDA driver (cuda/block_driver.cu), so that both skip and
 // check exactly the same things (checks in block_plan.cpp).
 #ifndef OPENCV_ESCRF_BLOCK_PLAN_HPP
 #define OPENCV_ESCRF_BLOCK_PLAN_HPP

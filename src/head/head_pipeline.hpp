@@ -2,7 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// The head's GPU pipeline, written once over a backend: src/cuda/head_ops.cu instantiates it
+// The head's GPU pipeline, written once over a backend: src/cuda/head_pipeline.cu instantiates it
 // with CUDA buffers, kernels and cuBLAS, src/head/head_emulation.cpp with host buffers, loops
 // and cv::gemm. It mirrors Head::forward / Head::backward (src/head/head.cpp) and
 // detail::softmaxCrossEntropy (src/train/loss.cpp) stage for stage; the per-element math is in
@@ -162,7 +162,10 @@ public:
         HeadTensors g;
         g.projectionWeights.resize(gProjW_.size());
         for (size_t l = 0; l < gProjW_.size(); l++)
-            download(gProjW_[l], head_.projectionWeights[l].rows, head_.projectionWeights[l].cols, g.projectionWeights[l]);
+        {
+            const Mat& w = head_.projectionWeights[l];
+            download(gProjW_[l], w.rows, w.cols, g.projectionWeights[l]);
+        }
         if (head_.config().projection > 0)
             download(gProjB_, head_.projectionBias.rows, head_.projectionBias.cols, g.projectionBias);
         download(gClsW_, head_.classifierWeights.rows, head_.classifierWeights.cols, g.classifierWeights);

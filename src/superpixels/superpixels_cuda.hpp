@@ -2,8 +2,9 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// Host-side entry points of the superpixel CUDA kernels (src/cuda/*.cu). Plain OpenCV types
-// only, so that C++ files (and the tests) can call them without the CUDA headers.
+// Host-side entry points of the superpixel CUDA kernels (src/cuda/label_maps.cu,
+// src/cuda/slic_pipeline.cu). Plain OpenCV types only, so that C++ files (and the tests) can
+// call them without the CUDA headers.
 // Only declared when the module is built with CUDA (HAVE_ESCRF_CUDA).
 #ifndef OPENCV_ESCRF_SUPERPIXELS_CUDA_HPP
 #define OPENCV_ESCRF_SUPERPIXELS_CUDA_HPP
