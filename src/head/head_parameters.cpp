@@ -82,7 +82,9 @@ HeadTensors bindHeadGradients(const Head& head, std::vector<Mat>& grads)
     if (head.needsGuide())
         g.blockWeights = head.blockWeights.zerosLike();
     size_t i = 0;
-    forEachHeadParameter(head.config(), g, [&](const String&, ParameterRole, auto& tensor) { bindTo(tensor, grads[i++]); });
+    forEachHeadParameter(head.config(), g, [&](const String&, ParameterRole, auto& tensor) {
+        bindTo(tensor, grads[i++]);
+    });
     return g;
 }
 
