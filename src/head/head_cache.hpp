@@ -4,7 +4,7 @@
 
 // What a HeadCache holds: host copies of the head's intermediate tensors and the block's cache,
 // filled by Head::forward and by the runners of head_runner.hpp alike (the runners download
-// their tensors), so that either backward pass takes either cache.
+// their tensors); the block's cache is the one of the block backend that ran.
 #ifndef OPENCV_ESCRF_HEAD_CACHE_HPP
 #define OPENCV_ESCRF_HEAD_CACHE_HPP
 

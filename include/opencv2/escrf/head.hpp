@@ -64,8 +64,9 @@ struct CV_EXPORTS_W_SIMPLE HeadConfig
     CV_PROP_RW SuperpixelParams superpixels; //!< superpixels of the guide image
 };
 
-/** @brief Tensors a head forward pass keeps for its backward pass (opaque): Head::forward and the
-GPU runner fill it alike, so either backward pass takes either cache. */
+/** @brief Tensors a head forward pass keeps for its backward pass (opaque). Head::forward and the
+GPU runner keep the same host tensors; the block's part belongs to the block backend that filled
+it (see EscrfBlockCache). */
 class CV_EXPORTS HeadCache : public detail::OpaqueState<detail::HeadCacheState>
 {
 };
