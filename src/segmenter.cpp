@@ -10,7 +10,7 @@
 #include "head/bilinear.hpp"
 #include "head/head_cuda.hpp"
 #include "head/head_inputs.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 
 namespace cv {
 namespace escrf {
@@ -107,11 +107,9 @@ public:
         // The CUDA targets also move the block and the head to the GPU when they can go there. The
         // superpixels keep SuperpixelParams::device: the CUDA SLIC's superpixels differ from
         // ximgproc's (those the head was trained with), so using it is the caller's choice.
+        String why = detail::cudaUnavailableReason();
 #ifdef HAVE_ESCRF_CUDA
-        String why;
-        if (!cuda::deviceAvailable())
-            why = "there is no CUDA device";
-        else if (cuda::headBlockOnDevice(*head_, &why))
+        if (why.empty() && cuda::headBlockOnDevice(*head_, &why))
         {
             try
             {
@@ -125,8 +123,6 @@ public:
                 why = "the head runner could not be created (" + e.err + ")";
             }
         }
-#else
-        const String why = "opencv_escrf was built without CUDA";
 #endif
         CV_LOG_WARNING(NULL, "escrf Segmenter: CUDA target requested but " << why
                              << ": the head runs on the CPU (the backbone keeps the CUDA target)");

@@ -16,20 +16,6 @@ namespace opencv_test { namespace {
 
 using namespace cv::escrf;
 
-void expectThrowContaining(const std::function<void()>& f, const std::vector<std::string>& texts)
-{
-    try
-    {
-        f();
-        ADD_FAILURE() << "no exception";
-    }
-    catch (const cv::Exception& e)
-    {
-        for (const std::string& t : texts)
-            EXPECT_NE(std::string(e.what()).find(t), std::string::npos) << "'" << t << "' not in: " << e.what();
-    }
-}
-
 const char* const kValidEntry =
     "%YAML:1.0\n"
     "---\n"

@@ -9,8 +9,9 @@
 
 #include "test_precomp.hpp"
 #include "opencv2/escrf/block.hpp"
+#include "block/block_cache.hpp"
 #include "block/block_cuda.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 
 namespace opencv_test { namespace {
 
@@ -310,9 +311,11 @@ TEST(Escrf_BlockCuda, bad_arguments)
     EXPECT_BAD_ARGUMENT(gpu::escrfBlockBackward(p, s.weights, s.guide, s.F, EscrfBlockCache(), s.dOut, dF, g));
     EXPECT_BAD_ARGUMENT(gpu::escrfBlockBackward(p, s.weights, s.guide, s.F, cpuCache, s.dOut.colRange(0, 10), dF, g));
     // ... and a CUDA-shaped cache with wrong tensors is rejected before it reaches the kernels.
+    Ptr<cv::escrf::detail::BlockCacheState> state = makePtr<cv::escrf::detail::BlockCacheState>();
+    state->backend = escrf::block::CACHE_CUDA;
+    state->key = escrf::block::CacheKey(p, escrf::block::makePlan(p, s.weights), s.F);   // the key matches, no tensors
     EscrfBlockCache fake;
-    fake.saved.resize(7);
-    fake.saved[0] = (Mat_<double>(1, 8) << 1129665106.0, p.alphaS, p.alphaP, 1, 1, s.F.rows, s.F.cols, 9);
+    fake.setState(state);
     EXPECT_BAD_ARGUMENT(gpu::escrfBlockBackward(p, s.weights, s.guide, s.F, fake, s.dOut, dF, g));
 #endif
 }

@@ -32,20 +32,6 @@ struct TempDir
     }
 };
 
-void expectThrowContaining(const std::function<void()>& f, const std::vector<std::string>& texts)
-{
-    try
-    {
-        f();
-        ADD_FAILURE() << "no exception";
-    }
-    catch (const cv::Exception& e)
-    {
-        for (const std::string& t : texts)
-            EXPECT_NE(std::string(e.what()).find(t), std::string::npos) << "'" << t << "' not in: " << e.what();
-    }
-}
-
 TEST(Escrf_Dataset, reads_pairs_skips_comments_and_resolves_paths)
 {
     TempDir d;

@@ -326,14 +326,8 @@ TEST(Escrf_DnnLayers, resize_layer_equals_cv_resize)
 
 HeadConfig tinyConfig(int variant, int projection, int stride)
 {
-    HeadConfig cfg;
-    cfg.variant = variant;
-    cfg.inputs = { "feat_a", "feat_b" };
-    cfg.projection = projection;
-    cfg.numClasses = 3;
+    HeadConfig cfg = toyHeadConfig(variant, projection);
     cfg.stride = stride;
-    cfg.block.embedDim = 4;
-    cfg.block.posDim = 4;
     return cfg;
 }
 
@@ -461,15 +455,7 @@ TEST(Escrf_DnnHeadNet, errors_name_what_is_wrong)
     HeadConfig cfg = tinyConfig(HEAD_ESCRF, 4, 1);
     cfg.inputs = { "feat_a", "no_such_output" };
     Ptr<Head> head = Head::create(cfg, { 4, 5 });
-    try
-    {
-        createHeadNet(model, *head);
-        ADD_FAILURE() << "expected cv::Exception";
-    }
-    catch (const cv::Exception& e)
-    {
-        EXPECT_NE(std::string(e.what()).find("no_such_output"), std::string::npos) << e.what();
-    }
+    expectThrowContaining([&] { createHeadNet(model, *head); }, { "no_such_output" });
     EXPECT_THROW(createHeadNet(escrfTestDataPath("no_such_model.onnx"), *head), cv::Exception);
     Net net = dnn::readNetFromONNX(model);
     EXPECT_THROW(appendHead(net, *head, "guide"), cv::Exception);

@@ -102,13 +102,7 @@ struct HeadFixture
         cfg.projectionRelu = relu;
         head = Head::create(cfg, { 3, 4 }, seed);
         inputs = { randomBlob(3, 7, 9, rng), randomBlob(4, 4, 5, rng) };
-        Mat image(headSize.height * 2, headSize.width * 2, CV_32FC3);
-        rng.fill(image, RNG::UNIFORM, 0.f, 1.f);
-        Mat sp(image.size(), CV_32S);
-        for (int y = 0; y < sp.rows; y++)
-            for (int x = 0; x < sp.cols; x++)
-                sp.at<int>(y, x) = (y / 5) * 4 + x / 5;
-        prepareGuide(image, sp, 16, headSize, head->effectiveBlockParams(), guide);
+        makeGridGuide(headSize, 4, 16, head->effectiveBlockParams(), rng, guide);
     }
 
     double loss(const Mat& R)
@@ -281,15 +275,7 @@ void expectLoadError(const std::string& text, const std::string& fragment)
 {
     const std::string file = tempPath(".yml");
     writeText(file, text);
-    try
-    {
-        Head::load(file);
-        ADD_FAILURE() << "loading did not throw; expected: " << fragment;
-    }
-    catch (const cv::Exception& e)
-    {
-        EXPECT_NE(std::string::npos, e.err.find(fragment)) << e.err;
-    }
+    expectThrowContaining([&] { Head::load(file); }, { fragment });
     std::remove(file.c_str());
 }
 

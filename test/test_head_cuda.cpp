@@ -12,11 +12,13 @@
 #include "test_precomp.hpp"
 #include "head/argmax.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_cache.hpp"
 #include "head/head_cuda.hpp"
+#include "head/head_emulation.hpp"
 #include "head/head_device_math.hpp"
 #include "head/head_pipeline.hpp"
 #include "head/head_runner.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 #include "train/loss.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 
@@ -263,16 +265,19 @@ struct Fixture
             head->blockWeights.W_img *= 2;
         inputs = { randomBlob(3, headSize.height, headSize.width, rng), randomBlob(4, 5, 7, rng),
                    randomBlob(3, 2 * headSize.height + 1, 2 * headSize.width + 3, rng) };
-        Mat image(headSize.height * 2, headSize.width * 2, CV_32FC3);
-        rng.fill(image, RNG::UNIFORM, 0.f, 1.f);
-        Mat sp(image.size(), CV_32S);
-        for (int y = 0; y < sp.rows; y++)
-            for (int x = 0; x < sp.cols; x++)
-                sp.at<int>(y, x) = (y / 5) * 5 + x / 5;
-        prepareGuide(image, sp, 25, headSize, head->effectiveBlockParams(), guide);
+        makeGridGuide(headSize, 5, 25, head->effectiveBlockParams(), rng, guide);
     }
     const EscrfGuide* g() const { return head->needsGuide() ? &guide : nullptr; }
 };
+
+// The tensors a head cache holds (Z, F, F*), whichever pass filled it.
+std::vector<Mat> cacheTensors(const HeadCache& cache)
+{
+    if (cache.empty())
+        return std::vector<Mat>();
+    const cv::escrf::detail::HeadCacheState& s = *cache.state();
+    return { s.Z, s.F, s.Fstar };
+}
 
 double relDiff(const Mat& a, const Mat& b)
 {
@@ -294,9 +299,10 @@ void compareForwardBackward(RunnerFactory make, double tol)
         Ptr<cv::escrf::detail::HeadRunner> runner = make(*f.head);
         runner->forward(f.inputs, f.headSize, f.g(), got, &runCache);
         EXPECT_LE(relDiff(got, expected), tol);
-        ASSERT_EQ(cpuCache.saved.size(), runCache.saved.size());
-        for (size_t i = 0; i < cpuCache.saved.size(); i++)
-            EXPECT_LE(relDiff(runCache.saved[i], cpuCache.saved[i]), tol) << "cache " << i;
+        const std::vector<Mat> cpuSaved = cacheTensors(cpuCache), runSaved = cacheTensors(runCache);
+        ASSERT_EQ(cpuSaved.size(), runSaved.size());
+        for (size_t i = 0; i < cpuSaved.size(); i++)
+            EXPECT_LE(relDiff(runSaved[i], cpuSaved[i]), tol) << "cache " << i;
 
         RNG rng(9);
         R.create(expected.size(), CV_32F);
@@ -435,15 +441,9 @@ TEST(Escrf_HeadGpuEmulation, bad_inputs_throw)
     EXPECT_THROW(runner->backward(f.inputs, f.headSize, f.g(), cache, logits, grads), cv::Exception);
     Mat labels(f.headSize, CV_8U, Scalar(7));   // outside [0, 4) and not the ignore label
     double w = 0;
-    try
-    {
-        runner->trainSample(f.inputs, f.headSize, f.g(), labels, 255, std::vector<float>(), w);
-        ADD_FAILURE() << "a bad label must throw";
-    }
-    catch (const cv::Exception& e)
-    {
-        EXPECT_NE(std::string::npos, e.err.find("value 7 at row 0")) << e.err;
-    }
+    expectThrowContaining(
+        [&] { runner->trainSample(f.inputs, f.headSize, f.g(), labels, 255, std::vector<float>(), w); },
+        { "value 7 at row 0" });
     Mat out;
     EXPECT_THROW(runner->predict(f.inputs, f.headSize, f.g(), Size(10, 10), Size(11, 10), false, CV_8U, out),
                  cv::Exception);
@@ -457,27 +457,23 @@ TEST(Escrf_HeadGpuEmulation, backward_checks_every_cached_tensor)
     Mat logits;
     HeadCache cache;
     runner->forward(f.inputs, f.headSize, f.g(), logits, &cache);
-    ASSERT_EQ(3u, cache.saved.size());
-    const int D = cache.saved[0].rows, N = cache.saved[0].cols;
+    ASSERT_EQ(3u, cacheTensors(cache).size());
+    const int D = cache.state()->Z.rows, N = cache.state()->Z.cols;
+    const char* const names[] = { "Z", "F", "F*" };
     for (int i = 0; i < 3; i++)
     {
         const Mat bad[] = { Mat(D, N - 1, CV_32F, Scalar(0)), Mat(D - 1, N, CV_32F, Scalar(0)),
                             Mat(D, N, CV_64F, Scalar(0)), Mat(D, N + 1, CV_32F, Scalar(0)).colRange(0, N), Mat() };
         for (const Mat& m : bad)
         {
-            HeadCache broken = cache;
-            broken.saved[i] = m;
+            HeadCache broken;   // a copy of the state, one tensor replaced
+            broken.setState(makePtr<cv::escrf::detail::HeadCacheState>(*cache.state()));
+            Mat* tensors[] = { &broken.state()->Z, &broken.state()->F, &broken.state()->Fstar };
+            *tensors[i] = m;
             std::vector<Mat> grads = f.head->zeroGradients();
-            try
-            {
-                runner->backward(f.inputs, f.headSize, f.g(), broken, logits, grads);
-                ADD_FAILURE() << "saved[" << i << "] " << m.rows << "x" << m.cols << " type " << m.type()
-                              << " must throw";
-            }
-            catch (const cv::Exception& e)
-            {
-                EXPECT_NE(std::string::npos, e.err.find(cv::format("cache.saved[%d]", i))) << e.err;
-            }
+            SCOPED_TRACE(cv::format("%s %dx%d type %d", names[i], m.rows, m.cols, m.type()));
+            expectThrowContaining([&] { runner->backward(f.inputs, f.headSize, f.g(), broken, logits, grads); },
+                                  { cv::format("cache tensor %s is", names[i]) });
         }
     }
     // The intact cache still works after the rejected ones.
@@ -498,15 +494,9 @@ TEST(Escrf_HeadGpuEmulation, predict_u8_labels_refuse_more_than_256_classes)
     const std::vector<Mat> inputs = { randomBlob(3, 4, 5, rng) };
     Ptr<cv::escrf::detail::HeadRunner> runner = cv::escrf::detail::createHeadRunnerEmulation(*head);
     Mat out;
-    try
-    {
-        runner->predict(inputs, Size(5, 4), nullptr, Size(10, 8), Size(10, 8), false, CV_8U, out);
-        ADD_FAILURE() << "300 classes as CV_8U labels must throw";
-    }
-    catch (const cv::Exception& e)
-    {
-        EXPECT_NE(std::string::npos, e.err.find("300 classes do not fit CV_8U")) << e.err;
-    }
+    expectThrowContaining(
+        [&] { runner->predict(inputs, Size(5, 4), nullptr, Size(10, 8), Size(10, 8), false, CV_8U, out); },
+        { "300 classes do not fit CV_8U" });
     runner->predict(inputs, Size(5, 4), nullptr, Size(10, 8), Size(10, 8), false, CV_32S, out);
     ASSERT_EQ(CV_32S, out.type());
     EXPECT_EQ(out.total(), (size_t)countNonZero(out == 299));
@@ -629,19 +619,6 @@ struct ToyBackbone
     ~ToyBackbone() { utils::fs::remove_all(dir); }
 };
 
-HeadConfig toyHeadConfig()
-{
-    HeadConfig cfg;
-    cfg.variant = HEAD_ESCRF;
-    cfg.inputs = { "feat_a", "feat_b" };
-    cfg.projection = 8;
-    cfg.numClasses = 3;
-    cfg.superpixels.numSuperpixels = 20;
-    cfg.block.embedDim = 4;
-    cfg.block.posDim = 4;
-    return cfg;
-}
-
 Mat toyImage(Size size, uint64 seed)
 {
     Mat image(size, CV_8UC3);
@@ -756,15 +733,7 @@ TEST(Escrf_HeadCuda, train_device_cuda_without_device_says_why)
     EXPECT_THROW(HeadTrainer::create(tb.desc, toyHeadConfig(), oneStepParams(2)), cv::Exception);
 #ifdef HAVE_ESCRF_CUDA
     Fixture f(kHeadCases[0], 1);
-    try
-    {
-        escrf::cuda::createHeadRunner(*f.head);
-        ADD_FAILURE() << "createHeadRunner without a device must throw";
-    }
-    catch (const cv::Exception& e)
-    {
-        EXPECT_NE(std::string::npos, e.err.find("no CUDA device")) << e.err;
-    }
+    expectThrowContaining([&] { escrf::cuda::createHeadRunner(*f.head); }, { "no CUDA device" });
 #endif
 }
 

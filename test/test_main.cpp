@@ -30,6 +30,48 @@ std::string writeToyBackbone(const std::string& dir)
     return file;
 }
 
+cv::escrf::HeadConfig toyHeadConfig(int variant, int projection)
+{
+    cv::escrf::HeadConfig cfg;
+    cfg.variant = variant;
+    cfg.inputs = { "feat_a", "feat_b" };
+    cfg.projection = projection;
+    cfg.numClasses = 3;
+    cfg.superpixels.numSuperpixels = 20;
+    cfg.block.embedDim = 4;
+    cfg.block.posDim = 4;
+    return cfg;
+}
+
+void makeGridGuide(cv::Size headSize, int gridColumns, int numSuperpixels, const cv::escrf::EscrfBlockParams& params,
+                   cv::RNG& rng, cv::escrf::EscrfGuide& guide)
+{
+    cv::Mat image(headSize.height * 2, headSize.width * 2, CV_32FC3);
+    rng.fill(image, cv::RNG::UNIFORM, 0.f, 1.f);
+    cv::Mat sp(image.size(), CV_32S);
+    for (int y = 0; y < sp.rows; y++)
+        for (int x = 0; x < sp.cols; x++)
+            sp.at<int>(y, x) = (y / 5) * gridColumns + x / 5;
+    cv::escrf::prepareGuide(image, sp, numSuperpixels, headSize, params, guide);
+}
+
+void expectThrowContaining(const std::function<void()>& f, const std::vector<std::string>& fragments)
+{
+    std::string expected;
+    for (const std::string& t : fragments)
+        expected += " '" + t + "'";
+    try
+    {
+        f();
+        ADD_FAILURE() << "no exception, expected one mentioning" << expected;
+    }
+    catch (const cv::Exception& e)
+    {
+        for (const std::string& t : fragments)
+            EXPECT_NE(std::string(e.what()).find(t), std::string::npos) << "'" << t << "' not in: " << e.what();
+    }
+}
+
 std::string escrfSharedDir()
 {
     const char* env = std::getenv("ESCRF_SHARED_DIR");

@@ -54,7 +54,9 @@ using cv::threshold;
 #endif
 
 #include "opencv2/escrf.hpp"
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace opencv_test {
 
@@ -80,6 +82,20 @@ std::string escrfTestDataPath(const std::string& name);
 /** Writes dir/tiny_backbone.yml, a backbone description of test/data/escrf_tiny_backbone.onnx
  * (32 x 24 input, outputs feat_a (also the logits) and feat_b, 3 classes), and returns its path. */
 std::string writeToyBackbone(const std::string& dir);
+
+/** A small head on the toy backbone's outputs feat_a and feat_b (3 classes): the given variant
+ * and projection, embeddings E = P = 4, 20 superpixels. */
+cv::escrf::HeadConfig toyHeadConfig(int variant = cv::escrf::HEAD_ESCRF, int projection = 8);
+
+/** The guide of a random RGB image of twice headSize (values from rng) whose superpixels are
+ * 5 x 5 pixel squares, labelled (y / 5) * gridColumns + x / 5, prepared for headSize with M =
+ * numSuperpixels. */
+void makeGridGuide(cv::Size headSize, int gridColumns, int numSuperpixels, const cv::escrf::EscrfBlockParams& params,
+                   cv::RNG& rng, cv::escrf::EscrfGuide& guide);
+
+/** Runs f, which must throw a cv::Exception whose message holds every fragment (a test failure
+ * otherwise). */
+void expectThrowContaining(const std::function<void()>& f, const std::vector<std::string>& fragments);
 
 } // namespace opencv_test
 

@@ -4,7 +4,7 @@
 
 #include "test_precomp.hpp"
 #include "superpixels/superpixels_detail.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 #include <functional>
 #include <limits>
 

@@ -13,6 +13,7 @@
 
 #include "test_precomp.hpp"
 #include "superpixels/superpixels_detail.hpp"
+#include "superpixels/slic_emulation.hpp"
 #include "superpixels/superpixels_cuda.hpp"
 #include <fstream>
 #include <map>
@@ -169,16 +170,8 @@ TEST(Escrf_SuperpixelsGpuEmulation, slic_without_iterations_throws)
         p.numSuperpixels = 12;
         p.iterations = iterations;
         Mat labels;
-        try
-        {
-            escrf::detail::emulateGpuSlic(lab, labels, p);
-            ADD_FAILURE() << "iterations = " << iterations << " must throw";
-        }
-        catch (const cv::Exception& e)
-        {
-            EXPECT_NE(std::string::npos, e.err.find(cv::format("params.iterations = %d, expected > 0", iterations)))
-                << e.err;
-        }
+        expectThrowContaining([&] { escrf::detail::emulateGpuSlic(lab, labels, p); },
+                              { cv::format("params.iterations = %d, expected > 0", iterations) });
     }
 }
 

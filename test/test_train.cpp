@@ -80,15 +80,8 @@ TEST(Escrf_TrainLoss, label_minus_one_throws_when_the_ignore_label_is_255)
     EXPECT_NO_THROW(cv::escrf::detail::softmaxCrossEntropy(logits, Size(3, 2), labels, 255, {}, grad, w));
     EXPECT_EQ(5, w);
     labels.at<int>(1, 2) = -1;
-    try
-    {
-        cv::escrf::detail::softmaxCrossEntropy(logits, Size(3, 2), labels, 255, {}, grad, w);
-        ADD_FAILURE() << "label -1 with ignore label 255 did not throw";
-    }
-    catch (const cv::Exception& e)
-    {
-        EXPECT_NE(std::string::npos, e.err.find("value -1 at row 1")) << e.err;
-    }
+    expectThrowContaining([&] { cv::escrf::detail::softmaxCrossEntropy(logits, Size(3, 2), labels, 255, {}, grad, w); },
+                          { "value -1 at row 1" });
 }
 
 TEST(Escrf_TrainOptimizer, sgd_and_adamw_steps_by_hand)
@@ -99,7 +92,7 @@ TEST(Escrf_TrainOptimizer, sgd_and_adamw_steps_by_hand)
     p.weightDecay = 0.1;
     Mat w = (Mat_<float>(1, 2) << 1.f, -2.f), b = (Mat_<float>(1, 1) << 3.f);
     std::vector<Mat> params = { w, b };
-    cv::escrf::detail::Optimizer sgd(p, { "cls.weight", "cls.bias" }, params);
+    cv::escrf::detail::Optimizer sgd(p, { cv::escrf::detail::PARAM_WEIGHT, cv::escrf::detail::PARAM_BIAS }, params);
     std::vector<Mat> g = { (Mat_<float>(1, 2) << 0.5f, 1.f), (Mat_<float>(1, 1) << 1.f) };
     sgd.step(params, g, 0.1);
     // w: g + wd w = (0.6, 0.8); buf = g'; w -= 0.1 buf -> (0.94, -2.08). bias: no decay -> 2.9.
@@ -116,7 +109,7 @@ TEST(Escrf_TrainOptimizer, sgd_and_adamw_steps_by_hand)
     p.beta2 = 0.999;
     Mat w2 = (Mat_<double>(1, 1) << 2.0);
     std::vector<Mat> params2 = { w2 };
-    cv::escrf::detail::Optimizer adam(p, { "proj.x" }, params2);
+    cv::escrf::detail::Optimizer adam(p, { cv::escrf::detail::PARAM_WEIGHT }, params2);
     adam.step(params2, { (Mat_<double>(1, 1) << -0.3) }, 0.01);
     // decoupled decay: 2 * (1 - 0.01 * 0.1) = 1.998; first Adam step moves by lr * sign(g).
     EXPECT_NEAR(1.998 + 0.01, w2.at<double>(0), 1e-7);
@@ -164,13 +157,7 @@ ToyData makeToyData(int nTrain = 6, int nVal = 3, Size size = Size(32, 24))
 
 HeadConfig toyConfig()
 {
-    HeadConfig cfg;
-    cfg.variant = HEAD_ESCRF;
-    cfg.inputs = { "feat_a", "feat_b" };
-    cfg.projection = 8;
-    cfg.superpixels.numSuperpixels = 20;
-    cfg.block.embedDim = 4;
-    cfg.block.posDim = 4;
+    HeadConfig cfg = toyHeadConfig();
     cfg.block.learnableFusion = true;
     return cfg;
 }
@@ -385,15 +372,9 @@ TEST(Escrf_Trainer, survives_sigkill_mid_epoch)
 void expectTrainError(const ToyData& d, const HeadConfig& cfg, const TrainParams& p, const std::string& train,
                       const std::string& fragment)
 {
-    try
-    {
+    expectThrowContaining([&] {
         HeadTrainer::create(BackboneDescription::read(d.backbone), cfg, p)->train(train, d.val, d.dir + "/bad.yml");
-        ADD_FAILURE() << "no exception; expected: " << fragment;
-    }
-    catch (const cv::Exception& e)
-    {
-        EXPECT_NE(std::string::npos, e.err.find(fragment)) << e.err;
-    }
+    }, { fragment });
 }
 
 TEST(Escrf_Trainer, bad_inputs_give_clear_errors)

@@ -31,21 +31,6 @@ size_t filesIn(const std::string& dir)
     return files.size();
 }
 
-// Runs f, which must throw a cv::Exception whose message holds every fragment.
-template <typename F> void expectErrorWith(F f, const std::vector<std::string>& fragments)
-{
-    try
-    {
-        f();
-        ADD_FAILURE() << "no exception";
-    }
-    catch (const cv::Exception& e)
-    {
-        for (const std::string& t : fragments)
-            EXPECT_NE(std::string::npos, e.err.find(t)) << "'" << t << "' not in: " << e.err;
-    }
-}
-
 TEST(Escrf_Utils, write_file_atomically_writes_overwrites_and_leaves_no_temporary_file)
 {
     const std::string dir = cv::tempfile("_escrf_atomic");
@@ -69,11 +54,11 @@ TEST(Escrf_Utils, write_file_atomically_failures_name_the_path_and_clean_up)
     ASSERT_TRUE(utils::fs::createDirectories(dir));
     // The folder does not exist: the temporary file cannot be created.
     const std::string missing = dir + "/no/such/folder/x.bin";
-    expectErrorWith([&] { writeFileAtomically(missing, "bytes", "test file"); }, { "test file", missing });
+    expectThrowContaining([&] { writeFileAtomically(missing, "bytes", "test file"); }, { "test file", missing });
     // The target is a non-empty folder: writing works, the rename fails, the temporary file goes.
     const std::string busy = dir + "/busy";
     ASSERT_TRUE(utils::fs::createDirectories(busy + "/inside"));
-    expectErrorWith([&] { writeFileAtomically(busy, "bytes", "checkpoint"); }, { "checkpoint", busy });
+    expectThrowContaining([&] { writeFileAtomically(busy, "bytes", "checkpoint"); }, { "checkpoint", busy });
     EXPECT_EQ(1u, filesIn(dir)) << "temporary file left behind after a failed rename";
     EXPECT_TRUE(utils::fs::isDirectory(busy + "/inside"));
     utils::fs::remove_all(dir);
@@ -95,9 +80,9 @@ TEST(Escrf_Utils, write_image_atomically_encodes_by_extension)
     EXPECT_EQ(0, cv::norm(img8, r8, NORM_INF));
     EXPECT_EQ(0, cv::norm(img16 / 2, r16, NORM_INF));
     EXPECT_EQ(2u, filesIn(dir)) << "temporary file left behind";
-    expectErrorWith([&] { writeImageAtomically(dir + "/no/such/c.png", img8, "training plot"); },
+    expectThrowContaining([&] { writeImageAtomically(dir + "/no/such/c.png", img8, "training plot"); },
                     { "training plot", dir + "/no/such/c.png" });
-    expectErrorWith([&] { writeImageAtomically(dir + "/noextension", img8, "training plot"); },
+    expectThrowContaining([&] { writeImageAtomically(dir + "/noextension", img8, "training plot"); },
                     { "training plot", "extension" });
     EXPECT_EQ(2u, filesIn(dir));
     utils::fs::remove_all(dir);

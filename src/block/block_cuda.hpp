@@ -2,7 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// Host-side entry points of the ES-CRF block's CUDA path (src/cuda/escrf_*.cu). Plain OpenCV
+// Host-side entry points of the ES-CRF block's CUDA path (src/cuda/block_*.cu). Plain OpenCV
 // types only, so that C++ files (the dnn layer, the tests) can call them without the CUDA
 // headers. Only declared when the module is built with CUDA (HAVE_ESCRF_CUDA).
 #ifndef OPENCV_ESCRF_BLOCK_CUDA_HPP

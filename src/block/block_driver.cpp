@@ -7,7 +7,7 @@
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
-#include "block_plan.hpp"
+#include "block_cache.hpp"
 #include "block_compat.hpp"
 
 namespace cv {
@@ -17,90 +17,8 @@ using namespace block;
 
 namespace {
 
-// Slots of EscrfBlockCache::saved.
-enum Slot { SLOT_META, SLOT_FPT, SLOT_AUX, SLOT_ET, SLOT_U, SLOT_V, SLOT_MUJ, SLOT_COUNT };
-
-void checkCellLabels(const Mat& labels, int N, int M)
-{
-    if (labels.type() != CV_32SC1 || (int)labels.total() != N || !labels.isContinuous())
-        CV_Error_(Error::StsBadArg, ("escrfBlock: guide.cellLabels must be a continuous CV_32S row of N = %d labels "
-                                     "(use prepareGuide)", N));
-    const int* l = labels.ptr<int>();
-    for (int i = 0; i < N; i++)
-        if (l[i] < 0 || l[i] >= M)
-            CV_Error_(Error::StsOutOfRange, ("escrfBlock: guide.cellLabels[%d] = %d, expected 0..numSuperpixels-1 = 0..%d",
-                                             i, l[i], M - 1));
-}
-
-void checkSoftAssignment(const SoftAssignment& A, int N, int M)
-{
-    if (A.numCells != N || (int)A.offsets.size() != N + 1 || A.offsets[0] != 0 ||
-        A.superpixel.size() != A.weight.size() || A.offsets[N] != (int)A.superpixel.size())
-        CV_Error_(Error::StsBadArg, ("escrfBlock: guide.soft is not an assignment of N = %d cells (prepare the guide "
-                                     "with softSuperpixels on)", N));
-    for (int i = 0; i < N; i++)
-        if (A.offsets[i + 1] < A.offsets[i])
-            CV_Error(Error::StsBadArg, "escrfBlock: guide.soft.offsets must not decrease");
-    for (size_t k = 0; k < A.superpixel.size(); k++)
-        if (A.superpixel[k] < 0 || A.superpixel[k] >= M || !(A.weight[k] >= 0))
-            CV_Error_(Error::StsOutOfRange, ("escrfBlock: guide.soft entry %d names superpixel %d with weight %g, expected "
-                                             "0..%d and a weight >= 0", (int)k, A.superpixel[k], A.weight[k], M - 1));
-}
-
-void checkRow(const char* name, const Mat& m, int C, int depth)
-{
-    if (m.rows != 1 || m.cols != C || m.depth() != depth || m.channels() != 1)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: weights.%s is %dx%d %s, expected 1x%d of the depth of F",
-                                     name, m.rows, m.cols, typeToString(m.type()).c_str(), C));
-}
-
-void checkInputs(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
-                 const Plan& plan)
-{
-    if (F.empty() || F.channels() != 1 || (F.depth() != CV_32F && F.depth() != CV_64F))
-        CV_Error_(Error::StsBadArg, ("escrfBlock: F is %s, expected a non-empty single-channel CV_32F or CV_64F "
-                                     "C x N matrix", typeToString(F.type()).c_str()));
-    const int N = g.featureSize.area(), C = F.rows, depth = F.depth();
-    if (F.cols != N)
-        CV_Error_(Error::StsBadSize, ("escrfBlock: F has %d columns, expected N = w*h = %d of guide.featureSize %dx%d",
-                                      F.cols, N, g.featureSize.width, g.featureSize.height));
-    if (p.window < 1 || p.window % 2 == 0 || p.dilation < 1)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: window = %d, dilation = %d, expected an odd window >= 1 and "
-                                     "dilation >= 1", p.window, p.dilation));
-    if (plan.prior)
-    {
-        if (g.numSuperpixels <= 0)
-            CV_Error_(Error::StsBadArg, ("escrfBlock: guide.numSuperpixels = %d, expected > 0 (use prepareGuide)",
-                                         g.numSuperpixels));
-        // The prior indexes per-superpixel sums with these labels: check them all (O(N)).
-        if (p.softSuperpixels)
-            checkSoftAssignment(g.soft, N, g.numSuperpixels);
-        else
-            checkCellLabels(g.cellLabels, N, g.numSuperpixels);
-    }
-    if (!plan.pairwise)
-        return;
-    const int E = w.W_img.rows;
-    if (w.W_img.cols != 3 || E != p.embedDim || w.W_img.depth() != depth)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: weights.W_img is %dx%d %s, expected embedDim x 3 = %dx3 of the "
-                                     "depth of F", w.W_img.rows, w.W_img.cols, typeToString(w.W_img.type()).c_str(),
-                                     p.embedDim));
-    if (w.W_pos.rows != E || w.W_pos.cols != 2 * p.posDim || w.W_pos.depth() != depth)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: weights.W_pos is %dx%d %s, expected embedDim x 2*posDim = %dx%d "
-                                     "of the depth of F", w.W_pos.rows, w.W_pos.cols,
-                                     typeToString(w.W_pos.type()).c_str(), E, 2 * p.posDim));
-    if (g.image.rows != 3 || g.image.cols != N || g.position.rows != 2 * p.posDim || g.position.cols != N)
-        CV_Error_(Error::StsBadArg, ("escrfBlock: guide has image %dx%d and position %dx%d, expected 3x%d and %dx%d "
-                                     "(prepare it with the same params and feature size)", g.image.rows,
-                                     g.image.cols, g.position.rows, g.position.cols, N, 2 * p.posDim, N));
-    if (p.pairCompatibility)
-    {
-        checkRow("a", w.a, C, depth);
-        checkRow("b", w.b, C, depth);
-    }
-    else
-        checkRow("w_comp", w.w_comp, C, depth);
-}
+const Backend kForward = { "escrfBlockForward", false, true, false };
+const Backend kBackward = { "escrfBlockBackward", false, true, false };
 
 // Whether two matrices share any byte (headers over user memory have no refcount, so the
 // allocation pointers cannot tell).
@@ -163,13 +81,47 @@ void sigmoidRow(const Mat& v, Mat& mu)
         m[j] = sigmoidT(z[j]);
 }
 
+// result += alpha * (X P): the superpixel prior of X (P symmetric: F in forward, dOut in backward).
+Mat addPrior(const EscrfBlockParams& p, const EscrfGuide& g, const Mat& X, double alpha, Mat& result)
+{
+    Mat PX;
+    superpixelPrior(X, g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, PX);
+    scaleAdd(PX, alpha, result, result);
+    return PX;
+}
+
+// The pairwise message of F, transposed (t.FpT), with what its backward pass needs in t.
+template <typename T>
+void pairwiseForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+                     CpuCacheTensors& t)
+{
+    const int C = F.rows, depth = F.depth(), E = w.W_img.rows;
+    Mat FT;
+    transposeFast(F, FT);
+    computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, t.eT);
+    if (p.pairCompatibility)
+    {
+        compatLogits(w.a, F, t.u);
+        compatLogits(w.b, F, t.v);
+    }
+    else
+    {
+        compatLogits(w.w_comp, F, t.v);
+        sigmoidRow<T>(t.v, t.muJ);
+    }
+    const Mat halfNorm = halfSquaredNorms<T>(p, t.eT);
+    MessageInput<T> in = messageInput<T>(p, g.featureSize.height, g.featureSize.width, C, E, FT, t.eT, halfNorm,
+                                         t.u, t.v, t.muJ, w.c);
+    if (p.dense)
+        denseForward(in, t.FpT, t.aux);
+    else
+        windowForward(in, t.FpT, t.aux);
+}
+
 template <typename T>
 void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
               const Plan& plan, Mat& out, EscrfBlockCache* cache)
 {
-    const int C = F.rows, N = F.cols, depth = F.depth();
-    const int h = g.featureSize.height, wd = g.featureSize.width;
-    std::vector<Mat> saved(SLOT_COUNT);
     // Writes into the caller's buffer when it does not alias F (saves a fresh allocation).
     Mat result;
     if (overlaps(out, F))
@@ -180,55 +132,63 @@ void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escrf
         result = out;
     }
     if (plan.prior)
-    {
-        Mat Fs;
-        superpixelPrior(F, g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, Fs);
-        scaleAdd(Fs, plan.alphaS, result, result);
-    }
+        addPrior(p, g, F, plan.alphaS, result);
+    CpuCacheTensors t;
     if (plan.pairwise)
     {
-        const int E = w.W_img.rows;
-        Mat FT, eT, u, v, muJ, FpT, aux;
-        transposeFast(F, FT);
-        computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, eT);
-        if (p.pairCompatibility)
-        {
-            compatLogits(w.a, F, u);
-            compatLogits(w.b, F, v);
-        }
-        else
-        {
-            compatLogits(w.w_comp, F, v);
-            sigmoidRow<T>(v, muJ);
-        }
-        const Mat halfNorm = halfSquaredNorms<T>(p, eT);
-        MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, eT, halfNorm, u, v, muJ, w.c);
-        if (p.dense)
-            denseForward(in, FpT, aux);
-        else
-            windowForward(in, FpT, aux);
+        pairwiseForward<T>(p, w, g, F, t);
         Mat Fp;
-        transposeFast(FpT, Fp);
+        transposeFast(t.FpT, Fp);
         scaleAdd(Fp, plan.alphaP, result, result);
-        saved[SLOT_FPT] = FpT; saved[SLOT_AUX] = aux; saved[SLOT_ET] = eT;
-        saved[SLOT_U] = u; saved[SLOT_V] = v; saved[SLOT_MUJ] = muJ;
     }
     out = result;
     if (cache)
     {
-        saved[SLOT_META] = (Mat_<double>(1, 9) << plan.alphaS, plan.alphaP, plan.prior, plan.pairwise,
-                            C, N, p.normalize, p.pairCompatibility, p.gaussianKernel);
-        cache->saved = saved;
+        Ptr<detail::BlockCacheState> s = makePtr<detail::BlockCacheState>();
+        s->backend = CACHE_CPU;
+        s->key = CacheKey(p, plan, F);
+        s->cpu = t;
+        cache->setState(s);
     }
+}
+
+// Adds the gradients of the message term (with its weight a_p) to grad (w.r.t. F) and grads.
+template <typename T>
+void pairwiseBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+                      const CpuCacheTensors& t, const Mat& dOutT, double alphaP, Mat& grad, EscrfBlockWeights& grads)
+{
+    const int C = F.rows, depth = F.depth(), E = w.W_img.rows;
+    Mat FT, gT;
+    transposeFast(F, FT);
+    gT = dOutT * alphaP;
+    const Mat halfNorm = halfSquaredNorms<T>(p, t.eT);
+    MessageInput<T> in = messageInput<T>(p, g.featureSize.height, g.featureSize.width, C, E, FT, t.eT, halfNorm,
+                                         t.u, t.v, t.muJ, w.c);
+    MessageGrad mg;
+    if (p.dense)
+        denseBackward(in, t.FpT, t.aux, gT, mg);
+    else
+        windowBackward(in, t.aux, gT, mg);
+    // Direct message term, then compatibility: dz_ij summed over i (dv) and over j (du).
+    Mat dFdirect;
+    transposeFast(mg.dFT, dFdirect);
+    grad += dFdirect;
+    if (p.pairCompatibility)
+    {
+        compatLogitsBackward(w.a, F, mg.du, grad, grads.a);
+        compatLogitsBackward(w.b, F, mg.dv, grad, grads.b);
+        grads.c += sum(mg.dv)[0];
+    }
+    else
+        compatLogitsBackward(w.w_comp, F, mg.dv, grad, grads.w_comp);
+    embeddingBackward(mg.deT, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, grads.W_img,
+                      grads.W_pos);
 }
 
 template <typename T>
 void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
-               const Plan& plan, const EscrfBlockCache& cache, const Mat& dOut, Mat& dF, EscrfBlockWeights& grads)
+               const Plan& plan, const CpuCacheTensors& t, const Mat& dOut, Mat& dF, EscrfBlockWeights& grads)
 {
-    const int C = F.rows, N = F.cols, depth = F.depth();
-    const int h = g.featureSize.height, wd = g.featureSize.width;
-    const std::vector<Mat>& saved = cache.saved;
     Mat grad;   // starts as the identity term
     if (overlaps(dF, dOut) || overlaps(dF, F))
         grad = dOut.clone();
@@ -239,47 +199,17 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
     }
     if (plan.prior)
     {
-        Mat PdOut;
-        superpixelPrior(dOut, g.cellLabels, g.numSuperpixels, p.softSuperpixels ? &g.soft : nullptr, PdOut);
-        scaleAdd(PdOut, plan.alphaS, grad, grad);
+        const Mat PdOut = addPrior(p, g, dOut, plan.alphaS, grad);
         grads.alphaS += F.dot(PdOut);   // sum(Fs .* dOut) = sum(F .* P dOut), P symmetric
     }
     if (plan.pairwise)
     {
-        const int E = w.W_img.rows;
-        const Mat& FpT = saved[SLOT_FPT];
-        CV_Assert(FpT.rows == N && FpT.cols == C && FpT.depth() == depth);
+        CV_Assert(t.FpT.rows == F.cols && t.FpT.cols == F.rows && t.FpT.depth() == F.depth());
         Mat dOutT;
         transposeFast(dOut, dOutT);
-        grads.alphaP += FpT.dot(dOutT);
+        grads.alphaP += t.FpT.dot(dOutT);
         if (plan.alphaP != 0)
-        {
-            Mat FT, gT;
-            transposeFast(F, FT);
-            gT = dOutT * plan.alphaP;
-            const Mat halfNorm = halfSquaredNorms<T>(p, saved[SLOT_ET]);
-            MessageInput<T> in = messageInput<T>(p, h, wd, C, E, FT, saved[SLOT_ET], halfNorm, saved[SLOT_U],
-                                                 saved[SLOT_V], saved[SLOT_MUJ], w.c);
-            MessageGrad mg;
-            if (p.dense)
-                denseBackward(in, FpT, saved[SLOT_AUX], gT, mg);
-            else
-                windowBackward(in, saved[SLOT_AUX], gT, mg);
-            // Direct message term, then compatibility: dz_ij summed over i (dv) and over j (du).
-            Mat dFdirect;
-            transposeFast(mg.dFT, dFdirect);
-            grad += dFdirect;
-            if (p.pairCompatibility)
-            {
-                compatLogitsBackward(w.a, F, mg.du, grad, grads.a);
-                compatLogitsBackward(w.b, F, mg.dv, grad, grads.b);
-                grads.c += sum(mg.dv)[0];
-            }
-            else
-                compatLogitsBackward(w.w_comp, F, mg.dv, grad, grads.w_comp);
-            embeddingBackward(mg.deT, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize,
-                              grads.W_img, grads.W_pos);
-        }
+            pairwiseBackward<T>(p, w, g, F, t, dOutT, plan.alphaP, grad, grads);
     }
     dF = grad;
 }
@@ -290,7 +220,7 @@ void escrfBlockForward(const EscrfBlockParams& params, const EscrfBlockWeights& 
                        const Mat& F, Mat& out, EscrfBlockCache* cache)
 {
     const Plan plan = makePlan(params, weights);
-    checkInputs(params, weights, guide, F, plan);
+    checkInputs(kForward, params, weights, guide, F, plan);
     Mat Fc = F.isContinuous() ? F : F.clone();
     if (F.depth() == CV_32F)
         forwardT<float>(params, weights, guide, Fc, plan, out, cache);
@@ -303,28 +233,16 @@ void escrfBlockBackward(const EscrfBlockParams& params, const EscrfBlockWeights&
                         EscrfBlockWeights& grads)
 {
     const Plan plan = makePlan(params, weights);
-    checkInputs(params, weights, guide, F, plan);
-    if (dOut.size() != F.size() || dOut.type() != F.type())
-        CV_Error_(Error::StsBadArg, ("escrfBlockBackward: dOut is %dx%d %s, expected the shape and type of F (%dx%d %s)",
-                                     dOut.rows, dOut.cols, typeToString(dOut.type()).c_str(), F.rows, F.cols,
-                                     typeToString(F.type()).c_str()));
-    const std::vector<Mat>& s = cache.saved;
-    if ((int)s.size() != SLOT_COUNT || s[SLOT_META].total() != 9)
-        CV_Error(Error::StsBadArg, "escrfBlockBackward: cache was not filled by escrfBlockForward");
-    const double* meta = s[SLOT_META].ptr<double>();
-    if (meta[0] != plan.alphaS || meta[1] != plan.alphaP || (meta[2] != 0) != plan.prior ||
-        (meta[3] != 0) != plan.pairwise || meta[4] != F.rows || meta[5] != F.cols ||
-        (meta[6] != 0) != params.normalize || (meta[7] != 0) != params.pairCompatibility ||
-        (meta[8] != 0) != params.gaussianKernel)
-        CV_Error(Error::StsBadArg, "escrfBlockBackward: cache comes from a forward pass with other params, "
-                                   "weights or feature size");
-    checkGrads("escrfBlockBackward", params, weights, grads, plan);
+    checkInputs(kBackward, params, weights, guide, F, plan);
+    checkOutputGradient(kBackward, F, dOut);
+    const CpuCacheTensors& saved = cacheFor(kBackward, CACHE_CPU, cache, CacheKey(params, plan, F)).cpu;
+    checkGrads(kBackward, params, weights, grads, plan);
     Mat Fc = F.isContinuous() ? F : F.clone();
     Mat dOutc = dOut.isContinuous() ? dOut : dOut.clone();
     if (F.depth() == CV_32F)
-        backwardT<float>(params, weights, guide, Fc, plan, cache, dOutc, dF, grads);
+        backwardT<float>(params, weights, guide, Fc, plan, saved, dOutc, dF, grads);
     else
-        backwardT<double>(params, weights, guide, Fc, plan, cache, dOutc, dF, grads);
+        backwardT<double>(params, weights, guide, Fc, plan, saved, dOutc, dF, grads);
 }
 
 }} // namespace cv::escrf

@@ -78,7 +78,8 @@ void denseBackward(const MessageInput<T>& in, const Mat& FpT, const Mat& stats, 
                    MessageGrad& grad);
 
 /** Superpixel mean prior applied to the rows of X (C x N): Y = X P with P = A D^-1 A^T, which is
- * symmetric, so the same call maps dOut to the gradient. Hard assignment when soft is empty. */
+ * symmetric, so the same call maps dOut to the gradient. Hard assignment when soft is empty.
+ * The labels or the assignment are those checkInputs (block_plan.hpp) accepted. */
 void superpixelPrior(const Mat& X, const Mat& cellLabels, int numSuperpixels,
                      const SoftAssignment* soft, Mat& Y);
 

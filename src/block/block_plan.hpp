@@ -2,9 +2,9 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// What one ES-CRF block call evaluates, and the checks of its gradient tensors: shared by the
-// CPU driver (block_driver.cpp) and the CUDA driver (cuda/escrf_block.cu), so that both skip
-// and check exactly the same things.
+// What one ES-CRF block call evaluates, and the checks of its arguments: shared by the CPU
+// driver (block_driver.cpp) and the CUDA driver (cuda/block_driver.cu), so that both skip and
+// check exactly the same things (checks in block_plan.cpp).
 #ifndef OPENCV_ESCRF_BLOCK_PLAN_HPP
 #define OPENCV_ESCRF_BLOCK_PLAN_HPP
 
@@ -46,28 +46,34 @@ inline Plan makePlan(const EscrfBlockParams& p, const EscrfBlockWeights& w)
     return plan;
 }
 
-// The weight gradients the pairwise term adds to must have the shapes and types of the weights.
-inline void checkGrads(const char* fn, const EscrfBlockParams& p, const EscrfBlockWeights& w,
-                       const EscrfBlockWeights& gr, const Plan& plan)
+// What a backend of the block supports beyond the common contract of escrfBlockForward /
+// escrfBlockBackward (include/opencv2/escrf/block.hpp).
+struct Backend
 {
-    if (!plan.pairwise || plan.alphaP == 0)
-        return;
-    auto same = [fn](const char* name, const Mat& a, const Mat& b) {
-        if (a.size() != b.size() || a.type() != b.type())
-            CV_Error_(Error::StsBadArg, ("%s: grads.%s is %dx%d %s, expected the shape and type of weights.%s "
-                                         "(use weights.zerosLike())", fn, name, b.rows, b.cols,
-                                         typeToString(b.type()).c_str(), name));
-    };
-    same("W_img", w.W_img, gr.W_img);
-    same("W_pos", w.W_pos, gr.W_pos);
-    if (p.pairCompatibility)
-    {
-        same("a", w.a, gr.a);
-        same("b", w.b, gr.b);
-    }
-    else
-        same("w_comp", w.w_comp, gr.w_comp);
-}
+    const char* who;        // the function, as messages name it ("escrfBlockForward (CUDA)")
+    bool float32Only;       // F and the weights must be CV_32F (the CUDA kernels)
+    bool dense;             // params.dense is implemented
+    bool intElementCount;   // C x N must fit an int (device indexing)
+};
+
+// The window contract of every entry point that takes one (the block drivers, HeadConfig, the
+// ESCRF layer): an odd window >= 1 and a dilation >= 1. `windowName` is what the caller calls
+// the window ("window", the layer's "k").
+void checkWindow(const String& who, const char* windowName, int window, int dilation);
+
+// Every argument of a block call that the plan evaluates: F, the window, the guide (superpixel
+// labels or soft assignment, image and position), the weights of the depth of F. Everything is
+// checked before the first computation (and before any CUDA call), so that bad input is a clear
+// cv::Exception on every backend, also without a device.
+void checkInputs(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
+                 const Mat& F, const Plan& plan);
+
+// dOut of a backward pass has the shape and type of F.
+void checkOutputGradient(const Backend& be, const Mat& F, const Mat& dOut);
+
+// The weight gradients the pairwise term adds to must have the shapes and types of the weights.
+void checkGrads(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWeights& w,
+                const EscrfBlockWeights& grads, const Plan& plan);
 
 }}} // namespace cv::escrf::block
 

@@ -71,24 +71,14 @@ static void softPrior(const Mat& X, const SoftAssignment& A, Mat& Y)
 void superpixelPrior(const Mat& X, const Mat& cellLabels, int numSuperpixels,
                      const SoftAssignment* soft, Mat& Y)
 {
-    const int N = X.cols;
     Y.create(X.size(), X.type());
     if (soft)
     {
-        if (soft->numCells != N || (int)soft->offsets.size() != N + 1 || soft->numSuperpixels <= 0)
-            CV_Error_(Error::StsBadArg, ("ES-CRF block: guide.soft holds %d cells, expected %d (prepare the guide "
-                                         "with params.softSuperpixels)", soft->numCells, N));
         if (X.depth() == CV_32F) softPrior<float>(X, *soft, Y);
         else softPrior<double>(X, *soft, Y);
         return;
     }
-    if (cellLabels.type() != CV_32SC1 || (int)cellLabels.total() != N || !cellLabels.isContinuous())
-        CV_Error_(Error::StsBadArg, ("ES-CRF block: guide.cellLabels must be CV_32SC1 with %d cells", N));
     const int* label = cellLabels.ptr<int>();
-    for (int i = 0; i < N; i++)
-        if (label[i] < 0 || label[i] >= numSuperpixels)
-            CV_Error_(Error::StsOutOfRange, ("ES-CRF block: guide.cellLabels has label %d, expected "
-                                             "0..numSuperpixels-1 = 0..%d", label[i], numSuperpixels - 1));
     if (X.depth() == CV_32F) hardPrior<float>(X, label, numSuperpixels, Y);
     else hardPrior<double>(X, label, numSuperpixels, Y);
 }

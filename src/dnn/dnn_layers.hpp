@@ -7,6 +7,7 @@
 #define OPENCV_ESCRF_DNN_LAYERS_HPP
 
 #include "opencv2/dnn.hpp"
+#include "opencv2/escrf/block.hpp"
 
 namespace cv {
 namespace escrf {
@@ -14,6 +15,11 @@ namespace detail {
 
 //! Creator of the "ESCRF" layer (one ES-CRF block), for cv::dnn::LayerFactory.
 Ptr<dnn::Layer> createEscrfLayer(dnn::LayerParams& params);
+/** The "ESCRF" layer of one block: its attributes (window "k", "dilation", the fusion weights in
+effect "alpha_s" / "alpha_p", the option flags) and weight blobs (W_img, W_pos, then w_comp, or a,
+b, c with pair_compatibility), in the format the layer reads. */
+dnn::LayerParams escrfLayerParams(const String& name, const EscrfBlockParams& params,
+                                  const EscrfBlockWeights& weights);
 //! Creator of the "EscrfResize" layer (bilinear resize to a reference size / stride).
 Ptr<dnn::Layer> createEscrfResizeLayer(dnn::LayerParams& params);
 

@@ -9,7 +9,8 @@
 #include "dnn/dnn_layers.hpp"
 #include "opencv2/dnn/shape_utils.hpp"
 #include "block/block_cuda.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "block/block_plan.hpp"
+#include "core/cuda_device.hpp"
 
 namespace cv {
 namespace escrf {
@@ -41,9 +42,39 @@ Mat weightMatrix(const Mat& blob, const String& layer, const char* what)
     return m;
 }
 
-bool flag(const LayerParams& p, const char* key)
+// The layer's boolean attributes: the block options of the same name (the file format of the
+// "ESCRF" layer: escrfLayerParams writes them, the layer reads them).
+struct FlagAttribute
 {
-    return p.get<int>(key, 0) != 0;
+    const char* name;
+    bool EscrfBlockParams::*option;
+};
+const FlagAttribute kFlagAttributes[] = {
+    { "normalize", &EscrfBlockParams::normalize },
+    { "dense", &EscrfBlockParams::dense },
+    { "pair_compatibility", &EscrfBlockParams::pairCompatibility },
+    { "soft_superpixels", &EscrfBlockParams::softSuperpixels },
+    { "gaussian_kernel", &EscrfBlockParams::gaussianKernel },
+};
+const char* const kWindowAttribute = "k";
+const char* const kDilationAttribute = "dilation";
+const char* const kAlphaSAttribute = "alpha_s";
+const char* const kAlphaPAttribute = "alpha_p";
+
+// Block options from the attributes (defaults: EscrfBlockParams'); the fusion weights are
+// constants at inference.
+EscrfBlockParams blockParamsFrom(const LayerParams& lp)
+{
+    const EscrfBlockParams defaults;
+    EscrfBlockParams p;
+    p.window = lp.get<int>(kWindowAttribute, defaults.window);
+    p.dilation = lp.get<int>(kDilationAttribute, defaults.dilation);
+    p.alphaS = lp.get<float>(kAlphaSAttribute, defaults.alphaS);
+    p.alphaP = lp.get<float>(kAlphaPAttribute, defaults.alphaP);
+    for (const FlagAttribute& f : kFlagAttributes)
+        p.*f.option = lp.get<int>(f.name, 0) != 0;
+    p.learnableFusion = false;
+    return p;
 }
 
 class EscrfLayer CV_FINAL : public dnn::Layer
@@ -51,19 +82,8 @@ class EscrfLayer CV_FINAL : public dnn::Layer
 public:
     explicit EscrfLayer(const LayerParams& lp) : dnn::Layer(lp)
     {
-        params_.window = lp.get<int>("k", 3);
-        params_.dilation = lp.get<int>("dilation", 2);
-        params_.alphaS = lp.get<float>("alpha_s", 0.1f);
-        params_.alphaP = lp.get<float>("alpha_p", 0.2f);
-        params_.normalize = flag(lp, "normalize");
-        params_.dense = flag(lp, "dense");
-        params_.pairCompatibility = flag(lp, "pair_compatibility");
-        params_.softSuperpixels = flag(lp, "soft_superpixels");
-        params_.gaussianKernel = flag(lp, "gaussian_kernel");
-        params_.learnableFusion = false; // inference: the alphas are constants here
-        if (params_.window < 1 || params_.window % 2 == 0 || params_.dilation < 1)
-            CV_Error_(Error::StsBadArg, ("ESCRF layer '%s': k = %d, dilation = %d, expected an odd k >= 1 and "
-                                         "dilation >= 1", name.c_str(), params_.window, params_.dilation));
+        params_ = blockParamsFrom(lp);
+        block::checkWindow("ESCRF layer '" + name + "'", kWindowAttribute, params_.window, params_.dilation);
 
         const size_t expected = params_.pairCompatibility ? 5 : 3;
         if (blobs.size() != expected)
@@ -255,6 +275,33 @@ private:
 Ptr<dnn::Layer> createEscrfLayer(dnn::LayerParams& params)
 {
     return makePtr<EscrfLayer>(params);
+}
+
+dnn::LayerParams escrfLayerParams(const String& name, const EscrfBlockParams& p, const EscrfBlockWeights& w)
+{
+    LayerParams lp;
+    lp.name = name;
+    lp.type = "ESCRF";
+    lp.set(kWindowAttribute, p.window);
+    lp.set(kDilationAttribute, p.dilation);
+    // Trained fusion weights live in the block weights, the constant ones in the params.
+    const block::Plan plan = block::makePlan(p, w);
+    lp.set(kAlphaSAttribute, plan.alphaS);
+    lp.set(kAlphaPAttribute, plan.alphaP);
+    for (const FlagAttribute& f : kFlagAttributes)
+        lp.set(f.name, (int)(p.*f.option));
+    // The blob order the layer reads (see EscrfLayer's constructor).
+    lp.blobs.push_back(w.W_img.clone());
+    lp.blobs.push_back(w.W_pos.clone());
+    if (p.pairCompatibility)
+    {
+        lp.blobs.push_back(w.a.clone());
+        lp.blobs.push_back(w.b.clone());
+        lp.blobs.push_back(Mat(1, 1, CV_32F, Scalar(w.c)));
+    }
+    else
+        lp.blobs.push_back(w.w_comp.clone());
+    return lp;
 }
 
 }}} // namespace cv::escrf::detail

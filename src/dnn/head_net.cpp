@@ -8,7 +8,7 @@
 #include "precomp.hpp"
 #include "opencv2/escrf/dnn.hpp"
 #include "opencv2/escrf/head.hpp"
-#include "block/block_plan.hpp"
+#include "dnn/dnn_layers.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 
 namespace cv {
@@ -59,33 +59,38 @@ int addLayer(dnn::Net& net, LayerParams& lp)
     return net.addLayer(lp.name, lp.type, lp);
 }
 
-} // namespace
-
-void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
+// Checks of appendHead's arguments.
+void checkAppendHead(const Head& head, const String& imageInputName)
 {
-    registerLayers();
-    const HeadConfig& cfg = head.config();
     if (head.classifierWeights.empty())
         CV_Error(Error::StsBadArg, "appendHead: the head has no weights (use Head::create or Head::load)");
     if (imageInputName.empty() || imageInputName == "guide" || imageInputName == "superpixels")
         CV_Error_(Error::StsBadArg, ("appendHead: imageInputName = '%s', expected a non-empty name other than "
                                      "'guide' and 'superpixels'", imageInputName.c_str()));
-    const bool projection = cfg.projection > 0;
-    if (projection && head.projectionWeights.size() != cfg.inputs.size())
+    const HeadConfig& cfg = head.config();
+    if (cfg.projection > 0 && head.projectionWeights.size() != cfg.inputs.size())
         CV_Error_(Error::StsBadArg, ("appendHead: %d projection weights for %d inputs",
                                      (int)head.projectionWeights.size(), (int)cfg.inputs.size()));
+}
 
-    // Inputs: the backbone's image at pin 0, then the guide (pin 1) and the superpixels (pin 2).
-    // A head that reads the guide as a feature (ESCRF_HEAD_INPUT_GUIDE) needs the guide pin too.
-    const bool guideFeature = std::find(cfg.inputs.begin(), cfg.inputs.end(), String(ESCRF_HEAD_INPUT_GUIDE)) != cfg.inputs.end();
+// Inputs: the backbone's image at pin 0, then the guide (pin 1) and the superpixels (pin 2).
+// A head that reads the guide as a feature (ESCRF_HEAD_INPUT_GUIDE) needs the guide pin too.
+void setHeadInputs(dnn::Net& net, const Head& head, const String& imageInputName)
+{
+    const std::vector<String>& inputs = head.config().inputs;
+    const bool guideFeature = std::find(inputs.begin(), inputs.end(), String(ESCRF_HEAD_INPUT_GUIDE)) != inputs.end();
     std::vector<String> inputNames(1, imageInputName);
     if (head.needsGuide() || guideFeature)
         inputNames.push_back("guide");
     if (head.needsGuide())
         inputNames.push_back("superpixels");
     net.setInputsNames(inputNames);
+}
 
-    // Per input: (projection,) resize to the head resolution.
+// Per input: (projection,) resize to the head resolution; returns the resize layers.
+std::vector<int> addInputLayers(dnn::Net& net, const Head& head)
+{
+    const HeadConfig& cfg = head.config();
     std::vector<int> resized;
     for (size_t l = 0; l < cfg.inputs.size(); l++)
     {
@@ -99,7 +104,7 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
                                                      "(HeadConfig::inputs[%d])", in.c_str(), (int)l));
             pin = std::max(0, net.getLayer(id)->outputNameToIndex(in));
         }
-        if (projection)
+        if (cfg.projection > 0)
         {
             LayerParams lp = conv1x1(kPrefix + String("proj_") + in, head.projectionWeights[l], Mat());
             const int conv = addLayer(net, lp);
@@ -112,7 +117,15 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
         net.connect(0, 0, rs, 1); // the image gives the head resolution
         resized.push_back(rs);
     }
+    return resized;
+}
 
+// The projected inputs summed (or the resized ones concatenated), then the projection's bias
+// and ReLU; returns the last layer.
+int addFeatureLayers(dnn::Net& net, const Head& head, const std::vector<int>& resized)
+{
+    const HeadConfig& cfg = head.config();
+    const bool projection = cfg.projection > 0;
     int feat = resized[0];
     if (resized.size() > 1)
     {
@@ -127,64 +140,42 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
         for (size_t l = 0; l < resized.size(); l++)
             net.connect(resized[l], 0, feat, (int)l);
     }
-    if (projection)
-    {
-        // Bias only (Scale without weights: x + b, exact like Head::forward's Z += bias).
-        LayerParams bp;
-        bp.name = kPrefix + String("bias");
-        bp.type = "Scale";
-        bp.set("bias_term", true);
-        bp.set("axis", 1);
-        bp.blobs.push_back(head.projectionBias.reshape(1, 1).clone());
-        const int bias = addLayer(net, bp);
-        net.connect(feat, 0, bias, 0);
-        feat = bias;
-        if (cfg.projectionRelu)
-        {
-            LayerParams rl;
-            rl.name = kPrefix + String("relu");
-            rl.type = "ReLU";
-            const int relu = addLayer(net, rl);
-            net.connect(feat, 0, relu, 0);
-            feat = relu;
-        }
-    }
+    if (!projection)
+        return feat;
+    // Bias only (Scale without weights: x + b, exact like Head::forward's Z += bias).
+    LayerParams bp;
+    bp.name = kPrefix + String("bias");
+    bp.type = "Scale";
+    bp.set("bias_term", true);
+    bp.set("axis", 1);
+    bp.blobs.push_back(head.projectionBias.reshape(1, 1).clone());
+    const int bias = addLayer(net, bp);
+    net.connect(feat, 0, bias, 0);
+    if (!cfg.projectionRelu)
+        return bias;
+    LayerParams rl;
+    rl.name = kPrefix + String("relu");
+    rl.type = "ReLU";
+    const int relu = addLayer(net, rl);
+    net.connect(bias, 0, relu, 0);
+    return relu;
+}
 
-    if (head.needsGuide())
-    {
-        const EscrfBlockParams p = head.effectiveBlockParams();
-        const EscrfBlockWeights& w = head.blockWeights;
-        LayerParams lp;
-        lp.name = kPrefix + String("block");
-        lp.type = "ESCRF";
-        lp.set("k", p.window);
-        lp.set("dilation", p.dilation);
-        // Trained fusion weights live in the block weights, the constant ones in the params.
-        const block::Plan plan = block::makePlan(p, w);
-        lp.set("alpha_s", plan.alphaS);
-        lp.set("alpha_p", plan.alphaP);
-        lp.set("normalize", (int)p.normalize);
-        lp.set("dense", (int)p.dense);
-        lp.set("pair_compatibility", (int)p.pairCompatibility);
-        lp.set("soft_superpixels", (int)p.softSuperpixels);
-        lp.set("gaussian_kernel", (int)p.gaussianKernel);
-        lp.blobs.push_back(w.W_img.clone());
-        lp.blobs.push_back(w.W_pos.clone());
-        if (p.pairCompatibility)
-        {
-            lp.blobs.push_back(w.a.clone());
-            lp.blobs.push_back(w.b.clone());
-            lp.blobs.push_back(Mat(1, 1, CV_32F, Scalar(w.c)));
-        }
-        else
-            lp.blobs.push_back(w.w_comp.clone());
-        const int block = addLayer(net, lp);
-        net.connect(feat, 0, block, 0);
-        net.connect(0, 1, block, 1);
-        net.connect(0, 2, block, 2);
-        feat = block;
-    }
+// The ES-CRF block on the features, with the net's guide and superpixels; returns its layer.
+int addBlockLayer(dnn::Net& net, const Head& head, int feat)
+{
+    LayerParams lp = detail::escrfLayerParams(kPrefix + String("block"), head.effectiveBlockParams(),
+                                              head.blockWeights);
+    const int block = addLayer(net, lp);
+    net.connect(feat, 0, block, 0);
+    net.connect(0, 1, block, 1);
+    net.connect(0, 2, block, 2);
+    return block;
+}
 
+// The classifier, then the scores resized to the image ("scores").
+void addClassifierLayers(dnn::Net& net, const Head& head, int feat)
+{
     LayerParams cp = conv1x1(kPrefix + String("classifier"), head.classifierWeights, head.classifierBias);
     const int cls = addLayer(net, cp);
     net.connect(feat, 0, cls, 0);
@@ -193,6 +184,19 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
     const int scores = addLayer(net, up);
     net.connect(cls, 0, scores, 0);
     net.connect(0, 0, scores, 1);
+}
+
+} // namespace
+
+void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
+{
+    registerLayers();
+    checkAppendHead(head, imageInputName);
+    setHeadInputs(net, head, imageInputName);
+    int feat = addFeatureLayers(net, head, addInputLayers(net, head));
+    if (head.needsGuide())
+        feat = addBlockLayer(net, head, feat);
+    addClassifierLayers(net, head, feat);
 }
 
 dnn::Net createHeadNet(const String& backboneModelPath, const Head& head)

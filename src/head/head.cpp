@@ -6,7 +6,10 @@
 // bilinear resize to the head resolution, ReLU, ES-CRF block, 1x1 classifier.
 #include "precomp.hpp"
 #include "opencv2/escrf/head.hpp"
+#include "block/block_plan.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_cache.hpp"
+#include "head/head_parameters.hpp"
 
 namespace cv {
 namespace escrf {
@@ -48,10 +51,6 @@ void addRowBias(Mat& m, const Mat& bias)
         }
     });
 }
-
-// Cache layout of forward(): saved[0] = pre-activation Z (D x N), saved[1] = block input F,
-// saved[2] = block output F*.
-enum { SAVED_Z = 0, SAVED_F = 1, SAVED_FSTAR = 2, SAVED_COUNT = 3 };
 
 } // namespace
 
@@ -103,10 +102,10 @@ Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputCh
     if (config.variant != HEAD_BASELINE)
     {
         const EscrfBlockParams& b = config.block;
-        if (b.window < 1 || b.window % 2 == 0 || b.dilation < 1 || b.embedDim < 1 || b.posDim < 2 || b.posDim % 2)
-            CV_Error_(Error::StsBadArg, ("HeadConfig::block: expected an odd window >= 1, dilation >= 1, embedDim >= 1 "
-                                         "and an even posDim >= 2; got window %d, dilation %d, embedDim %d, posDim %d",
-                                         b.window, b.dilation, b.embedDim, b.posDim));
+        block::checkWindow("HeadConfig::block", "window", b.window, b.dilation);
+        if (b.embedDim < 1 || b.posDim < 2 || b.posDim % 2)
+            CV_Error_(Error::StsBadArg, ("HeadConfig::block: expected embedDim >= 1 and an even posDim >= 2; got "
+                                         "embedDim %d, posDim %d", b.embedDim, b.posDim));
         if (config.superpixels.numSuperpixels < 1)
             CV_Error_(Error::StsBadArg, ("HeadConfig::superpixels.numSuperpixels: expected >= 1, got %d",
                                          config.superpixels.numSuperpixels));
@@ -151,18 +150,6 @@ int Head::featureChannels() const
 bool Head::needsGuide() const
 {
     return config_.variant != HEAD_BASELINE;
-}
-
-EscrfBlockParams Head::effectiveBlockParams() const
-{
-    EscrfBlockParams p = config_.block;
-    if (config_.variant == HEAD_PAIRWISE)
-        p.alphaS = 0.f;
-    if (config_.variant == HEAD_SUPERPIXEL)
-        p.alphaP = 0.f;
-    // With learnable fusion a term configured with 0 stays off (see EscrfBlockParams): the term
-    // the variant removes is never learnt back, the one it keeps is trained as in the escrf head.
-    return p;
 }
 
 void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
@@ -212,6 +199,9 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
         F = Z;
 
     Mat Fstar = F;
+    Ptr<detail::HeadCacheState> saved;
+    if (cache)
+        saved = makePtr<detail::HeadCacheState>();
     if (config_.variant != HEAD_BASELINE)
     {
         if (!guide)
@@ -220,17 +210,17 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
             CV_Error_(Error::StsBadArg, ("Head::forward: guide is %dx%d, head resolution is %dx%d",
                                          guide->featureSize.width, guide->featureSize.height,
                                          headSize.width, headSize.height));
-        escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, cache ? &cache->block : nullptr);
+        escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, saved ? &saved->block : nullptr);
     }
     gemm(classifierWeights, Fstar, 1.0, noArray(), 0.0, logits);
     addRowBias(logits, classifierBias);
 
     if (cache)
     {
-        cache->saved.assign(SAVED_COUNT, Mat());
-        cache->saved[SAVED_Z] = Z;
-        cache->saved[SAVED_F] = F;
-        cache->saved[SAVED_FSTAR] = Fstar;
+        saved->Z = Z;
+        saved->F = F;
+        saved->Fstar = Fstar;
+        cache->setState(saved);
     }
 }
 
@@ -238,72 +228,33 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
                     const HeadCache& cache, const Mat& dLogits, std::vector<Mat>& grads) const
 {
     const int N = headSize.area();
-    if (cache.saved.size() != SAVED_COUNT)
+    if (cache.empty())
         CV_Error(Error::StsBadArg, "Head::backward: cache was not filled by forward()");
+    const detail::HeadCacheState& saved = *cache.state();
     if (dLogits.type() != CV_32F || dLogits.rows != config_.numClasses || dLogits.cols != N)
         CV_Error_(Error::StsBadArg, ("Head::backward: dLogits must be CV_32F %d x %d", config_.numClasses, N));
-    std::vector<String> names = parameterNames();
-    if (grads.size() != names.size())
-        CV_Error_(Error::StsBadArg, ("Head::backward: expected %d gradient tensors (zeroGradients()), got %d",
-                                     (int)names.size(), (int)grads.size()));
-    {
-        const std::vector<Mat> params = const_cast<Head*>(this)->parameters();
-        for (size_t i = 0; i < params.size(); i++)
-            if (grads[i].size() != params[i].size() || grads[i].type() != params[i].type())
-                CV_Error_(Error::StsBadArg, ("Head::backward: grads[%d] ('%s') is %dx%d %s, expected %dx%d %s "
-                                             "(use zeroGradients())", (int)i, names[i].c_str(), grads[i].rows,
-                                             grads[i].cols, typeToString(grads[i].type()).c_str(), params[i].rows,
-                                             params[i].cols, typeToString(params[i].type()).c_str()));
-    }
-    if (cache.saved[SAVED_Z].cols != N)
+    detail::checkHeadGradients(*this, grads, "Head::backward");
+    if (saved.Z.cols != N)
         CV_Error_(Error::StsBadArg, ("Head::backward: headSize %dx%d differs from the forward pass that filled the cache",
                                      headSize.width, headSize.height));
-    size_t gi = 0;
-    // Gradients are listed in parameterNames() order: projection, block, classifier.
-    const size_t clsIdx = names.size() - 2;
-    const Mat& Z = cache.saved[SAVED_Z];
-    const Mat& F = cache.saved[SAVED_F];
-    const Mat& Fstar = cache.saved[SAVED_FSTAR];
+    // The gradients by member (headers onto grads), in the layout of the parameter table.
+    detail::HeadTensors g = detail::bindHeadGradients(*this, grads);
+    const Mat &Z = saved.Z, &F = saved.F, &Fstar = saved.Fstar;
 
     // Classifier.
-    gemm(dLogits, Fstar, 1.0, grads[clsIdx], 1.0, grads[clsIdx], GEMM_2_T);
+    gemm(dLogits, Fstar, 1.0, g.classifierWeights, 1.0, g.classifierWeights, GEMM_2_T);
     Mat rowSum;
     reduce(dLogits, rowSum, 1, REDUCE_SUM, CV_32F);
-    grads[clsIdx + 1] += rowSum;
+    g.classifierBias += rowSum;
     Mat dFstar;
     gemm(classifierWeights, dLogits, 1.0, noArray(), 0.0, dFstar, GEMM_1_T);
 
     // Block.
     Mat dF = dFstar;
-    size_t blockIdx = config_.projection > 0 ? inputs.size() + 1 : 0;
     if (config_.variant != HEAD_BASELINE)
     {
         CV_Assert(guide);
-        const EscrfBlockParams p = effectiveBlockParams();
-        EscrfBlockWeights g;
-        gi = blockIdx;
-        g.W_img = grads[gi++];
-        g.W_pos = grads[gi++];
-        if (p.pairCompatibility)
-        {
-            g.w_comp = Mat::zeros(blockWeights.w_comp.size(), CV_32F);
-            g.a = grads[gi++];
-            g.b = grads[gi++];
-            gi++; // c, below
-        }
-        else
-        {
-            g.w_comp = grads[gi++];
-            g.a = Mat::zeros(blockWeights.a.size(), CV_32F);
-            g.b = Mat::zeros(blockWeights.b.size(), CV_32F);
-        }
-        escrfBlockBackward(p, blockWeights, *guide, F, cache.block, dFstar, dF, g);
-        if (p.pairCompatibility)
-            grads[blockIdx + 4].at<double>(0) += g.c;
-        if (p.learnableFusion && p.alphaS != 0)
-            grads[gi++].at<double>(0) += g.alphaS;
-        if (p.learnableFusion && p.alphaP != 0)
-            grads[gi++].at<double>(0) += g.alphaP;
+        escrfBlockBackward(effectiveBlockParams(), blockWeights, *guide, F, saved.block, dFstar, dF, g.blockWeights);
     }
 
     // Projection (ReLU, bias, resize adjoint, 1x1 weights at each input's resolution).
@@ -320,90 +271,17 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
         else
             dZ = dF;
         reduce(dZ, rowSum, 1, REDUCE_SUM, CV_32F);
-        grads[inputs.size()] += rowSum;
+        g.projectionBias += rowSum;
         Mat dP;
         for (size_t l = 0; l < inputs.size(); l++)
         {
             Size sz;
             Mat X = planar(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
             detail::resizeBilinearAdjoint(dZ, sz, headSize, dP);
-            gemm(dP, X, 1.0, grads[l], 1.0, grads[l], GEMM_2_T);
+            gemm(dP, X, 1.0, g.projectionWeights[l], 1.0, g.projectionWeights[l], GEMM_2_T);
         }
     }
-}
-
-std::vector<String> Head::parameterNames() const
-{
-    std::vector<String> names;
-    if (config_.projection > 0)
-    {
-        for (const String& in : config_.inputs)
-            names.push_back("proj." + in);
-        names.push_back("proj.bias");
-    }
-    if (config_.variant != HEAD_BASELINE)
-    {
-        const EscrfBlockParams p = effectiveBlockParams();
-        names.push_back("block.W_img");
-        names.push_back("block.W_pos");
-        if (p.pairCompatibility)
-        {
-            names.push_back("block.a");
-            names.push_back("block.b");
-            names.push_back("block.c");
-        }
-        else
-            names.push_back("block.w_comp");
-        if (p.learnableFusion && p.alphaS != 0)
-            names.push_back("block.alpha_s");
-        if (p.learnableFusion && p.alphaP != 0)
-            names.push_back("block.alpha_p");
-    }
-    names.push_back("cls.weight");
-    names.push_back("cls.bias");
-    return names;
-}
-
-std::vector<Mat> Head::parameters()
-{
-    std::vector<Mat> params;
-    if (config_.projection > 0)
-    {
-        for (Mat& w : projectionWeights)
-            params.push_back(w);
-        params.push_back(projectionBias);
-    }
-    if (config_.variant != HEAD_BASELINE)
-    {
-        const EscrfBlockParams p = effectiveBlockParams();
-        params.push_back(blockWeights.W_img);
-        params.push_back(blockWeights.W_pos);
-        if (p.pairCompatibility)
-        {
-            params.push_back(blockWeights.a);
-            params.push_back(blockWeights.b);
-            params.push_back(Mat(1, 1, CV_64F, &blockWeights.c));
-        }
-        else
-            params.push_back(blockWeights.w_comp);
-        // Scalars are exposed as 1x1 CV_64F headers onto the block's own fields.
-        if (p.learnableFusion && p.alphaS != 0)
-            params.push_back(Mat(1, 1, CV_64F, &blockWeights.alphaS));
-        if (p.learnableFusion && p.alphaP != 0)
-            params.push_back(Mat(1, 1, CV_64F, &blockWeights.alphaP));
-    }
-    params.push_back(classifierWeights);
-    params.push_back(classifierBias);
-    return params;
-}
-
-std::vector<Mat> Head::zeroGradients() const
-{
-    std::vector<Mat> params = const_cast<Head*>(this)->parameters();
-    std::vector<Mat> grads;
-    for (const Mat& p : params)
-        grads.push_back(Mat::zeros(p.size(), p.type()));
-    return grads;
+    detail::addScalarGradients(*this, g, grads);
 }
 
 }} // namespace cv::escrf

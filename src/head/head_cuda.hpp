@@ -2,7 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// Host-side entry points of the head's CUDA path (src/cuda/head_ops.cu). Plain OpenCV types
+// Host-side entry points of the head's CUDA path (src/cuda/head_pipeline.cu). Plain OpenCV types
 // only, so that C++ files (Segmenter, the trainer, the tests) can call them without the CUDA
 // headers. Only declared when the module is built with CUDA (HAVE_ESCRF_CUDA).
 #ifndef OPENCV_ESCRF_HEAD_CUDA_HPP

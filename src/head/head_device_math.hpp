@@ -4,7 +4,7 @@
 
 // The per-element math of the head's GPU path (bilinear resize and its adjoint, bias and ReLU,
 // softmax cross-entropy, argmax), written once as __host__ __device__ functors over planar
-// C x N float tensors. src/cuda/head_ops.cu launches them one thread per item; the host
+// C x N float tensors. src/cuda/head_pipeline.cu launches them one thread per item; the host
 // emulation (src/head/head_emulation.cpp) calls the very same functors in loops, so a machine
 // without a GPU tests the GPU arithmetic against the CPU head. Float operations are explicitly
 // rounded (no FMA contraction on the device) and every item is computed by one thread in a

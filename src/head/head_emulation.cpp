@@ -4,9 +4,11 @@
 
 // Host emulation of the head's CUDA runner: the pipeline of head_pipeline.hpp over host
 // buffers, with the functors of head_device_math.hpp called in loops and cv::gemm / cv::reduce
-// for the matrix products and bias sums (cuBLAS on the device). Built in every configuration,
-// so that the GPU pipeline's logic is tested on machines without CUDA.
+// for the matrix products and bias sums (cuBLAS on the device). Compiled into the tests in every
+// configuration (CMakeLists.txt: *_emulation.cpp), not into the library, so that the GPU
+// pipeline's logic is tested on machines without CUDA.
 #include "precomp.hpp"
+#include "head/head_emulation.hpp"
 #include "head/head_pipeline.hpp"
 #include <atomic>
 #include <cstring>
@@ -15,22 +17,6 @@
 namespace cv {
 namespace escrf {
 namespace detail {
-
-HeadRunner::~HeadRunner() {}
-
-AxisTaps::AxisTaps(int srcLen, int dstLen)
-    : LinearTaps(srcLen, dstLen), begin(srcLen, 0), end(srcLen, 0)
-{
-    // Destinations reading each source: i0 and i1 never decrease with d, so the range is contiguous.
-    std::vector<uchar> seen(srcLen, 0);
-    for (int d = 0; d < dstLen; d++)
-        for (int s : { i0[d], i1[d] })
-        {
-            if (!seen[s])
-                begin[s] = d, seen[s] = 1;
-            end[s] = d + 1;
-        }
-}
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include "opencv2/escrf/head.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 #include "core/atomic_file.hpp"
+#include "head/head_parameters.hpp"
 
 namespace cv {
 namespace escrf {
@@ -125,12 +126,10 @@ void HeadIO::write(const Head& head, FileStorage& fs)
         head.backbone_.write(fs);
         fs << "}";
     }
-    Head& mutableHead = const_cast<Head&>(head);
-    const std::vector<Mat> params = mutableHead.parameters();
-    const std::vector<String> names = head.parameterNames();
     fs << "weights" << "[";
-    for (size_t i = 0; i < params.size(); i++)
-        fs << "{" << "name" << names[i] << "value" << params[i] << "}";
+    detail::forEachHeadParameter(c, head, [&](const String& name, detail::ParameterRole, const auto& tensor) {
+        fs << "{" << "name" << name << "value" << detail::parameterValue(tensor) << "}";
+    });
     fs << "]";
     fs << "}";
 }

@@ -2,7 +2,7 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// The head's GPU pipeline, written once over a backend: src/cuda/head_ops.cu instantiates it
+// The head's GPU pipeline, written once over a backend: src/cuda/head_pipeline.cu instantiates it
 // with CUDA buffers, kernels and cuBLAS, src/head/head_emulation.cpp with host buffers, loops
 // and cv::gemm. It mirrors Head::forward / Head::backward (src/head/head.cpp) and
 // detail::softmaxCrossEntropy (src/train/loss.cpp) stage for stage; the per-element math is in
@@ -26,7 +26,9 @@
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_cache.hpp"
 #include "head/head_device_math.hpp"
+#include "head/head_parameters.hpp"
 #include "head/head_runner.hpp"
 #include <map>
 #include <utility>
@@ -86,15 +88,18 @@ public:
                  HeadCache* cache) CV_OVERRIDE
     {
         setInputs(inputs);
-        runForward(headSize, guide, cache ? &cache->block : nullptr);
+        Ptr<detail::HeadCacheState> saved;
+        if (cache)
+            saved = makePtr<detail::HeadCacheState>();
+        runForward(headSize, guide, saved ? &saved->block : nullptr);
         const int K = head_.config().numClasses, D = head_.featureChannels(), N = headSize.area();
         download(logits_, K, N, logits);
         if (cache)
         {
-            cache->saved.assign(3, Mat());
-            download(Z_, D, N, cache->saved[0]);
-            download(F_, D, N, cache->saved[1]);
-            download(Fstar_, D, N, cache->saved[2]);
+            download(Z_, D, N, saved->Z);
+            download(F_, D, N, saved->F);
+            download(Fstar_, D, N, saved->Fstar);
+            cache->setState(saved);
         }
     }
 
@@ -104,27 +109,29 @@ public:
         const int K = head_.config().numClasses, D = head_.featureChannels(), N = headSize.area();
         // Z, F and F* of forward(): each read as a D x N operand (GEMMs, the block), so a wrong
         // shape or type would read out of bounds.
-        if (cache.saved.size() != 3)
-            CV_Error_(Error::StsBadArg, ("HeadRunner::backward: cache.saved holds %d tensors, expected 3 (Z, F, F*) "
-                                         "from this runner's forward()", (int)cache.saved.size()));
+        if (cache.empty())
+            CV_Error(Error::StsBadArg, "HeadRunner::backward: the cache was not filled by a forward pass");
+        const detail::HeadCacheState& saved = *cache.state();
+        const Mat* tensors[] = { &saved.Z, &saved.F, &saved.Fstar };
+        const char* names[] = { "Z", "F", "F*" };
         for (int i = 0; i < 3; i++)
         {
-            const Mat& m = cache.saved[i];
+            const Mat& m = *tensors[i];
             if (m.type() != CV_32FC1 || !m.isContinuous() || m.dims != 2 || m.rows != D || m.cols != N)
-                CV_Error_(Error::StsBadArg, ("HeadRunner::backward: cache.saved[%d] is %dx%d %s, expected a continuous "
-                                             "CV_32F %d x %d (this runner's forward() at this headSize)", i, m.rows,
+                CV_Error_(Error::StsBadArg, ("HeadRunner::backward: cache tensor %s is %dx%d %s, expected a continuous "
+                                             "CV_32F %d x %d (a forward pass at this headSize)", names[i], m.rows,
                                              m.cols, typeToString(m.type()).c_str(), D, N));
         }
         if (dLogits.type() != CV_32F || dLogits.rows != K || dLogits.cols != N)
             CV_Error_(Error::StsBadArg, ("HeadRunner::backward: dLogits must be CV_32F %d x %d", K, N));
         checkGradients(grads);
         setInputs(inputs);
-        upload(cache.saved[0], Z_, "cache");
-        Fhost_ = cache.saved[1];
-        upload(cache.saved[2], Fstar_, "cache");
+        upload(saved.Z, Z_, "cache");
+        Fhost_ = saved.F;
+        upload(saved.Fstar, Fstar_, "cache");
         upload(dLogits, dLogits_, "dLogits");
         clearGradients();
-        runBackward(headSize, guide, cache.block);
+        runBackward(headSize, guide, saved.block);
         addGradients(grads);
     }
 
@@ -151,37 +158,20 @@ public:
         checkGradients(grads);
         if (!gradsValid_)
             return;   // nothing accumulated
-        const HeadConfig& cfg = head_.config();
-        const std::vector<String> names = head_.parameterNames();
-        size_t gi = 0;
-        if (cfg.projection > 0)
+        // Down to a host set of the head's shape, then into grads in the table's order.
+        HeadTensors g;
+        g.projectionWeights.resize(gProjW_.size());
+        for (size_t l = 0; l < gProjW_.size(); l++)
         {
-            for (size_t l = 0; l < gProjW_.size(); l++)
-                addDownloaded(gProjW_[l], grads[gi++]);
-            addDownloaded(gProjB_, grads[gi++]);
+            const Mat& w = head_.projectionWeights[l];
+            download(gProjW_[l], w.rows, w.cols, g.projectionWeights[l]);
         }
-        if (cfg.variant != HEAD_BASELINE)
-        {
-            // The order of Head::parameterNames().
-            const EscrfBlockParams p = head_.effectiveBlockParams();
-            grads[gi++] += gBlock_.W_img;
-            grads[gi++] += gBlock_.W_pos;
-            if (p.pairCompatibility)
-            {
-                grads[gi++] += gBlock_.a;
-                grads[gi++] += gBlock_.b;
-                grads[gi++].at<double>(0) += gBlock_.c;
-            }
-            else
-                grads[gi++] += gBlock_.w_comp;
-            if (p.learnableFusion && p.alphaS != 0)
-                grads[gi++].at<double>(0) += gBlock_.alphaS;
-            if (p.learnableFusion && p.alphaP != 0)
-                grads[gi++].at<double>(0) += gBlock_.alphaP;
-        }
-        addDownloaded(gClsW_, grads[gi++]);
-        addDownloaded(gClsB_, grads[gi++]);
-        CV_Assert(gi == names.size());
+        if (head_.config().projection > 0)
+            download(gProjB_, head_.projectionBias.rows, head_.projectionBias.cols, g.projectionBias);
+        download(gClsW_, head_.classifierWeights.rows, head_.classifierWeights.cols, g.classifierWeights);
+        download(gClsB_, head_.classifierBias.rows, head_.classifierBias.cols, g.classifierBias);
+        g.blockWeights = gBlock_;
+        addHeadGradients(head_, g, grads);
         gradsValid_ = false;
     }
 
@@ -255,25 +245,9 @@ private:
         CV_Assert(dst.isContinuous());
         buf.download(dst.ptr<float>(), (size_t)rows * cols);
     }
-    void addDownloaded(const Buf<float>& buf, Mat& grad)
-    {
-        CV_Assert(grad.type() == CV_32F && grad.isContinuous() && grad.total() == buf.size());
-        Mat g(grad.size(), CV_32F);
-        buf.download(g.ptr<float>(), g.total());
-        grad += g;
-    }
-
     void checkGradients(const std::vector<Mat>& grads) const
     {
-        const std::vector<Mat> params = const_cast<Head&>(head_).parameters();
-        if (grads.size() != params.size())
-            CV_Error_(Error::StsBadArg, ("HeadRunner: expected %d gradient tensors (zeroGradients()), got %d",
-                                         (int)params.size(), (int)grads.size()));
-        for (size_t i = 0; i < params.size(); i++)
-            if (grads[i].size() != params[i].size() || grads[i].type() != params[i].type())
-                CV_Error_(Error::StsBadArg, ("HeadRunner: grads[%d] is %dx%d %s, expected %dx%d %s (use zeroGradients())",
-                                             (int)i, grads[i].rows, grads[i].cols, typeToString(grads[i].type()).c_str(),
-                                             params[i].rows, params[i].cols, typeToString(params[i].type()).c_str()));
+        checkHeadGradients(head_, grads, "HeadRunner");
     }
 
     // Inputs as 1 x C x h x w CV_32F blobs, as Head::forward checks them.

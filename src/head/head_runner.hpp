@@ -3,9 +3,10 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // The head's GPU pipeline behind one interface: the CUDA runner (cuda::createHeadRunner,
-// src/head/head_cuda.hpp) and its host emulation (detail::createHeadRunnerEmulation), which
-// runs the same pipeline (src/head/head_pipeline.hpp) and the same per-element functors on the
-// CPU, so machines without a GPU test everything but the kernels' launch and cuBLAS.
+// src/head/head_cuda.hpp) and its host emulation (detail::createHeadRunnerEmulation,
+// head_emulation.hpp, a test backend), which runs the same pipeline (head_pipeline.hpp) and the
+// same per-element functors on the CPU, so machines without a GPU test everything but the
+// kernels' launch and cuBLAS.
 #ifndef OPENCV_ESCRF_HEAD_RUNNER_HPP
 #define OPENCV_ESCRF_HEAD_RUNNER_HPP
 
@@ -53,13 +54,6 @@ public:
     virtual void predict(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide, Size workSize,
                          Size outSize, bool resizeBack, int ltype, Mat& out) = 0;
 };
-
-//! The pipeline on the host (CPU emulation of the CUDA runner, any build).
-CV_EXPORTS Ptr<HeadRunner> createHeadRunnerEmulation(const Head& head);
-
-/** Buffer (re)allocations made by the emulation so far, in all its runners: the number of
-device allocations the CUDA runner would make (a test hook; steady-state steps make none). */
-CV_EXPORTS size_t headEmulationAllocations();
 
 }}} // namespace cv::escrf::detail
 

@@ -4,7 +4,7 @@
 
 // The per-pixel and per-centre math of the GPU superpixel pipeline (blur, BGR->Lab, SLIC
 // assignment, centre update, connectivity), written once as __host__ __device__ functors.
-// src/cuda/slic.cu launches them as CUDA kernels (one thread per pixel or centre); the CPU
+// src/cuda/slic_pipeline.cu launches them as CUDA kernels (one thread per pixel or centre); the CPU
 // emulation (src/superpixels/slic_emulation.cpp) calls the very same functors in loops, so a
 // machine without a GPU tests the GPU arithmetic. Every step is order independent: integer
 // sums and maxima (atomics on the device, plain adds on the host), Jacobi iterations

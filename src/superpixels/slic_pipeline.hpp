@@ -4,7 +4,7 @@
 
 // The GPU superpixel pipeline (blur, Lab, SLIC iterations, connectivity) written once over a
 // "backend" that owns buffers and runs a functor of slic_device_math.hpp for every pixel or
-// every index: the CUDA backend (src/cuda/slic.cu) launches one thread per item, the host
+// every index: the CUDA backend (src/cuda/slic_pipeline.cu) launches one thread per item, the host
 // backend (src/superpixels/slic_emulation.cpp) loops over the items in order. Both run this
 // same sequence of steps, so the emulation reproduces the device run step by step.
 //
@@ -29,7 +29,7 @@ namespace cv {
 namespace escrf {
 namespace slicdev {
 
-//! Host-side helpers (defined in slic_emulation.cpp).
+//! Host-side helpers (defined in slic_pipeline.cpp).
 CV_EXPORTS const LabTables& labTables();
 //! True when the device pipeline blurs with this kernel size itself (0, 1, 3, 5, 7).
 CV_EXPORTS bool blurOnDevice(int ksize);

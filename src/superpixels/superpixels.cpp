@@ -7,6 +7,7 @@
 
 #include "precomp.hpp"
 #include "opencv2/ximgproc/slic.hpp"
+#include "core/cuda_device.hpp"
 #include "superpixels/superpixels_cuda.hpp"
 
 namespace cv {
@@ -103,16 +104,7 @@ int computeSuperpixels(InputArray _image, OutputArray _labels, const SuperpixelP
     detail::checkSuperpixelParams(params, image.size());
 
     if (params.device == SUPERPIXEL_DEVICE_CUDA)
-    {
-#ifdef HAVE_ESCRF_CUDA
-        if (!cuda::deviceAvailable())
-            CV_Error(Error::GpuNotSupported, "computeSuperpixels: SUPERPIXEL_DEVICE_CUDA requested but no CUDA "
-                                             "device is available (use SUPERPIXEL_DEVICE_CPU)");
-#else
-        CV_Error(Error::GpuNotSupported, "computeSuperpixels: SUPERPIXEL_DEVICE_CUDA requested but this build "
-                                         "of opencv_escrf has no CUDA support (use SUPERPIXEL_DEVICE_CPU)");
-#endif
-    }
+        detail::requireCudaDevice("computeSuperpixels: SUPERPIXEL_DEVICE_CUDA requested", "SUPERPIXEL_DEVICE_CPU");
 
     Mat labels;
 #ifdef HAVE_ESCRF_CUDA

@@ -2,14 +2,16 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// Host-side entry points of the superpixel CUDA kernels (src/cuda/*.cu). Plain OpenCV types
-// only, so that C++ files (and the tests) can call them without the CUDA headers.
+// Host-side entry points of the superpixel CUDA kernels (src/cuda/label_maps.cu,
+// src/cuda/slic_pipeline.cu). Plain OpenCV types only, so that C++ files (and the tests) can
+// call them without the CUDA headers.
 // Only declared when the module is built with CUDA (HAVE_ESCRF_CUDA).
 #ifndef OPENCV_ESCRF_SUPERPIXELS_CUDA_HPP
 #define OPENCV_ESCRF_SUPERPIXELS_CUDA_HPP
 
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/superpixels.hpp"
+#include "core/cuda_device.hpp"
 #include "superpixels/superpixels_detail.hpp"
 
 #ifdef HAVE_ESCRF_CUDA
@@ -17,9 +19,6 @@
 namespace cv {
 namespace escrf {
 namespace cuda {
-
-//! True when the CUDA runtime sees at least one device; false (no exception) without a device or driver.
-CV_EXPORTS bool deviceAvailable();
 
 //! GPU version of cv::escrf::downsampleLabelsNearest (uploads, runs the kernel, downloads); same checks and result.
 CV_EXPORTS void downsampleLabelsNearest(const Mat& labels, Size featureSize, Mat& cellLabels);

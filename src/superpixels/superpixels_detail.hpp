@@ -73,22 +73,6 @@ upper neighbour in raster order), as SLIC's EnforceLabelConnectivity does. Label
 renumbered to 0..M-1 in raster order; returns M. */
 CV_EXPORTS int enforceLabelConnectivity(Mat& labels, int minSize);
 
-/* CPU emulation of the CUDA superpixel pipeline (src/superpixels/slic_emulation.cpp): the
-functors of slic_device_math.hpp run in loops in the order of src/superpixels/slic_pipeline.hpp,
-so that machines without a GPU test the device arithmetic; the CUDA versions are in
-superpixels_cuda.hpp. */
-
-//! Blur (blurKernel as SuperpixelParams::blurKernel) and 8-bit Lab of a CV_8UC3 BGR image.
-CV_EXPORTS void emulateGpuBlurLab(const Mat& bgr, int blurKernel, Mat& lab);
-//! Only the Gaussian blur step (blurKernel 3, 5 or 7), CV_8UC3 -> CV_8UC3.
-CV_EXPORTS void emulateGpuBlur(const Mat& bgr, int blurKernel, Mat& blurred);
-//! SLIC / SLICO of a CV_8UC3 Lab image; labels not yet renumbered (as cuda::computeSlic).
-CV_EXPORTS void emulateGpuSlic(const Mat& lab, Mat& labels, const SuperpixelParams& params);
-//! Connectivity enforcement of a CV_32SC1 map in place, renumbered; returns M (as enforceLabelConnectivity).
-CV_EXPORTS int emulateGpuEnforceConnectivity(Mat& labels, int minSize);
-//! The whole pipeline of a CV_8UC3 BGR image; labels renumbered in raster order; returns M.
-CV_EXPORTS int emulateGpuSuperpixels(const Mat& bgr, Mat& labels, const SuperpixelParams& params);
-
 }}} // namespace cv::escrf::detail
 
 #endif

@@ -140,36 +140,63 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
     String spFile;
     std::future<std::pair<Mat, int> > slic;
     if (superpixels_)
+        slic = startSuperpixels(e, flip, what, spFile);
+    keepFeatures(e, computeFeatures(e, flip, what), what);
+    if (slic.valid())
+        finishSuperpixels(e, slic.get(), spFile);   // get() rethrows what computeSuperpixels threw
+    double maxLabel = 0;
+    minMaxLoc(e.labels, nullptr, &maxLabel);
+    if (maxLabel <= 255)
+        e.labels.convertTo(e.labels, CV_8U); // a quarter of the memory for the usual class counts
+    entries_.push_back(e);
+}
+
+std::future<std::pair<Mat, int> > FeatureCache::startSuperpixels(Entry& e, bool flip, const String& what,
+                                                                 String& spFile) const
+{
+    if (!folder_.empty())
     {
-        std::vector<Mat> stored;
-        if (!folder_.empty())
-        {
-            const SuperpixelParams& q = spParams_;
-            const String key = format("superpixels|%d|%d|%g|%d|%d|%d|%d|", q.algorithm, q.numSuperpixels, q.ruler,
-                                      q.iterations, (int)q.enforceConnectivity, q.minElementSize, q.blurKernel) +
-                               what + (flip ? "|flip" : "|");
-            spFile = utils::fs::join(folder_, hashKey(key) + ".sp");
-        }
-        if (!spFile.empty() && readBlobs(spFile, stored) && stored.size() == 2 && stored[1].total() == 1 &&
-            stored[0].size() == e.image.size())
-        {
-            e.superpixels = stored[0];
-            e.numSuperpixels = stored[1].at<int>(0);
-        }
-        else
-        {
-            const Mat image = e.image;
-            const SuperpixelParams params = spParams_;
-            slic = std::async(std::launch::async, [image, params]() {
-                Mat sp;
-                const int M = computeSuperpixels(image, sp, params);
-                return std::make_pair(sp, M);
-            });
-        }
+        const SuperpixelParams& q = spParams_;
+        const String key = format("superpixels|%d|%d|%g|%d|%d|%d|%d|", q.algorithm, q.numSuperpixels, q.ruler,
+                                  q.iterations, (int)q.enforceConnectivity, q.minElementSize, q.blurKernel) +
+                           what + (flip ? "|flip" : "|");
+        spFile = utils::fs::join(folder_, hashKey(key) + ".sp");
     }
-    // One file per output, so that heads reading other combinations of outputs reuse them.
+    std::vector<Mat> stored;
+    if (!spFile.empty() && readBlobs(spFile, stored) && stored.size() == 2 && stored[1].total() == 1 &&
+        stored[0].size() == e.image.size())
+    {
+        e.superpixels = stored[0];
+        e.numSuperpixels = stored[1].at<int>(0);
+        return std::future<std::pair<Mat, int> >();
+    }
+    const Mat image = e.image;
+    const SuperpixelParams params = spParams_;
+    return std::async(std::launch::async, [image, params]() {
+        Mat sp;
+        const int M = computeSuperpixels(image, sp, params);
+        return std::make_pair(sp, M);
+    });
+}
+
+void FeatureCache::finishSuperpixels(Entry& e, const std::pair<Mat, int>& result, const String& spFile) const
+{
+    const Mat& sp = result.first;
+    e.numSuperpixels = result.second;
+    // 16 bits are enough for the superpixel counts in use and halve the cache.
+    if (e.numSuperpixels <= 65535)
+        sp.convertTo(e.superpixels, CV_16U);
+    else
+        e.superpixels = sp;
+    if (!spFile.empty())
+        writeBlobs(spFile, { e.superpixels, Mat(1, 1, CV_32S, Scalar(e.numSuperpixels)) });
+}
+
+// The float16 outputs of the image: read from the folder, else from the backbone (and stored).
+// One file per output, so that heads reading other combinations of outputs reuse them.
+std::vector<Mat> FeatureCache::computeFeatures(Entry& e, bool flip, const String& what) const
+{
     std::vector<Mat> half(outputs_.size());
-    std::vector<String> missing;
     // The model and its preprocessing: changing either must not reuse stale features.
     const BackboneDescription& d = backbone_->description();
     const String modelKey = d.model + format("|mean %.17g %.17g %.17g %.17g|std %.17g %.17g %.17g %.17g|scale %.17g|rgb %d",
@@ -184,26 +211,32 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
             if (readBlobs(e.files[k], stored) && stored.size() == 1)
                 half[k] = stored[0];
         }
+    std::vector<String> missing;
     for (size_t k = 0; k < outputs_.size(); k++)
         if (half[k].empty())
             missing.push_back(outputs_[k]);
-    if (!missing.empty())
+    if (missing.empty())
+        return half;
+    std::vector<Mat> blobs;
+    computeHeadInputs(*backbone_, e.image, missing, blobs);
+    for (size_t k = 0, m = 0; k < outputs_.size(); k++)
     {
-        std::vector<Mat> blobs;
-        computeHeadInputs(*backbone_, e.image, missing, blobs);
-        for (size_t k = 0, m = 0; k < outputs_.size(); k++)
-        {
-            if (!half[k].empty())
-                continue;
-            const Mat& b = blobs[m++];
-            if (!checkRange(b))
-                CV_Error_(Error::StsError, ("feature cache: backbone output '%s' of %s holds NaN or infinite values",
-                                            outputs_[k].c_str(), what.c_str()));
-            b.convertTo(half[k], CV_16F);
-            if (!e.files.empty())
-                writeBlobs(e.files[k], { half[k] });
-        }
+        if (!half[k].empty())
+            continue;
+        const Mat& b = blobs[m++];
+        if (!checkRange(b))
+            CV_Error_(Error::StsError, ("feature cache: backbone output '%s' of %s holds NaN or infinite values",
+                                        outputs_[k].c_str(), what.c_str()));
+        b.convertTo(half[k], CV_16F);
+        if (!e.files.empty())
+            writeBlobs(e.files[k], { half[k] });
     }
+    return half;
+}
+
+// Features within the memory budget stay in memory; beyond it they are read back from the folder.
+void FeatureCache::keepFeatures(Entry& e, const std::vector<Mat>& half, const String& what)
+{
     const size_t n = blobBytes(half);
     if (bytes_ + n <= budget_)
     {
@@ -214,24 +247,6 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
         CV_Error_(Error::StsNoMem, ("feature cache: the features exceed the memory budget of %.0f MB at %s; "
                                     "raise TrainParams::cacheBudgetMB or set TrainParams::cacheDir",
                                     budget_ / 1048576.0, what.c_str()));
-    if (slic.valid())
-    {
-        const std::pair<Mat, int> result = slic.get();   // rethrows what computeSuperpixels threw
-        const Mat& sp = result.first;
-        e.numSuperpixels = result.second;
-        // 16 bits are enough for the superpixel counts in use and halve the cache.
-        if (e.numSuperpixels <= 65535)
-            sp.convertTo(e.superpixels, CV_16U);
-        else
-            e.superpixels = sp;
-        if (!spFile.empty())
-            writeBlobs(spFile, { e.superpixels, Mat(1, 1, CV_32S, Scalar(e.numSuperpixels)) });
-    }
-    double maxLabel = 0;
-    minMaxLoc(e.labels, nullptr, &maxLabel);
-    if (maxLabel <= 255)
-        e.labels.convertTo(e.labels, CV_8U); // a quarter of the memory for the usual class counts
-    entries_.push_back(e);
 }
 
 void FeatureCache::get(int i, CachedSample& s) const

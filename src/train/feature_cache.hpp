@@ -8,6 +8,8 @@
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/backbone.hpp"
 #include "opencv2/escrf/superpixels.hpp"
+#include <future>
+#include <utility>
 
 namespace cv {
 namespace escrf {
@@ -49,6 +51,12 @@ private:
         Mat image, labels, superpixels;
         int numSuperpixels = 0;
     };
+    // The steps of add().
+    std::future<std::pair<Mat, int> > startSuperpixels(Entry& e, bool flip, const String& what, String& spFile) const;
+    void finishSuperpixels(Entry& e, const std::pair<Mat, int>& result, const String& spFile) const;
+    std::vector<Mat> computeFeatures(Entry& e, bool flip, const String& what) const;
+    void keepFeatures(Entry& e, const std::vector<Mat>& half, const String& what);
+
     Ptr<Backbone> backbone_;
     std::vector<String> outputs_;
     bool superpixels_ = false;

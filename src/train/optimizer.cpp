@@ -24,21 +24,15 @@ double learningRateAt(const TrainParams& p, int step, int totalSteps)
     CV_Error_(Error::StsBadArg, ("TrainParams::schedule: expected LR_CONSTANT, LR_POLY or LR_COSINE, got %d", p.schedule));
 }
 
-static bool endsWith(const String& s, const String& suffix)
-{
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-Optimizer::Optimizer(const TrainParams& params, const std::vector<String>& names, const std::vector<Mat>& shapes)
+Optimizer::Optimizer(const TrainParams& params, const std::vector<ParameterRole>& roles, const std::vector<Mat>& shapes)
     : p_(params)
 {
     if (p_.optimizer != OPTIMIZER_SGD && p_.optimizer != OPTIMIZER_ADAMW)
         CV_Error_(Error::StsBadArg, ("TrainParams::optimizer: expected OPTIMIZER_SGD or OPTIMIZER_ADAMW, got %d", p_.optimizer));
-    CV_Assert(names.size() == shapes.size());
-    for (size_t i = 0; i < names.size(); i++)
+    CV_Assert(roles.size() == shapes.size());
+    for (size_t i = 0; i < roles.size(); i++)
     {
-        const String& n = names[i];
-        decay_.push_back(!(endsWith(n, "bias") || endsWith(n, "alpha_s") || endsWith(n, "alpha_p") || endsWith(n, ".c")));
+        decay_.push_back(roles[i] == PARAM_WEIGHT);
         m_.push_back(Mat::zeros(shapes[i].size(), shapes[i].type()));
         v_.push_back(p_.optimizer == OPTIMIZER_ADAMW ? Mat::zeros(shapes[i].size(), shapes[i].type()) : Mat());
     }

@@ -7,6 +7,7 @@
 
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/train.hpp"
+#include "head/head_parameters.hpp"
 
 namespace cv {
 namespace escrf {
@@ -16,12 +17,12 @@ namespace detail {
 double learningRateAt(const TrainParams& params, int step, int totalSteps);
 
 /** SGD with momentum (L2 decay folded into the gradient) or AdamW (decoupled decay).
- * Works on any mix of CV_32F and CV_64F tensors. Weight decay applies to weight matrices only:
- * biases and scalars (names ending in "bias", "alpha_s", "alpha_p", ".c") are not decayed. */
+ * Works on any mix of CV_32F and CV_64F tensors. Weight decay applies to weight matrices only
+ * (PARAM_WEIGHT of the head's parameter table): biases and scalars are not decayed. */
 class Optimizer
 {
 public:
-    Optimizer(const TrainParams& params, const std::vector<String>& names, const std::vector<Mat>& shapes);
+    Optimizer(const TrainParams& params, const std::vector<ParameterRole>& roles, const std::vector<Mat>& shapes);
 
     //! One update of params (in place) with grads.
     void step(std::vector<Mat>& params, const std::vector<Mat>& grads, double lr);

@@ -11,7 +11,8 @@
 #include "head/argmax.hpp"
 #include "head/bilinear.hpp"
 #include "head/head_cuda.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
+#include "head/head_parameters.hpp"
 #include "train/checkpoint.hpp"
 #include "train/feature_cache.hpp"
 #include "train/loss.hpp"
@@ -35,6 +36,29 @@ namespace {
 
 using detail::CachedSample;
 using detail::FeatureCache;
+using detail::Progress;
+
+// What a training run carries from step to step.
+struct TrainRun
+{
+    TrainRun(const TrainParams& p, const Ptr<Head>& h, int samples, const String& outputFile)
+        : head(h), params(h->parameters()), names(h->parameterNames()),
+          optimizer(p, detail::headParameterRoles(*h), params),
+          stepsPerEpoch((samples + p.batchSize - 1) / p.batchSize), totalSteps(stepsPerEpoch * p.epochs),
+          checkpoint(outputFile + ".ckpt")
+    {
+    }
+
+    Ptr<Head> head;
+    std::vector<Mat> params;          //!< headers onto the head's parameters (the table's order)
+    std::vector<String> names;
+    detail::Optimizer optimizer;
+    std::vector<float> classWeights;  //!< empty: unweighted loss
+    Ptr<detail::HeadRunner> runner;   //!< the head and the loss on the GPU (TRAIN_DEVICE_CUDA)
+    detail::TrainState state;
+    int stepsPerEpoch, totalSteps;
+    String checkpoint;                //!< outputFile + ".ckpt"
+};
 
 class HeadTrainerImpl CV_FINAL : public HeadTrainer
 {
@@ -58,16 +82,7 @@ public:
             CV_Error_(Error::StsBadArg, ("TrainParams::device: expected TRAIN_DEVICE_CPU (0) or TRAIN_DEVICE_CUDA (1), "
                                          "got %d", p_.device));
         if (p_.device == TRAIN_DEVICE_CUDA)
-        {
-#ifdef HAVE_ESCRF_CUDA
-            if (!cuda::deviceAvailable())
-                CV_Error(Error::GpuNotSupported, "HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA but there is no "
-                                                 "CUDA device (use TRAIN_DEVICE_CPU)");
-#else
-            CV_Error(Error::GpuNotSupported, "HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA but opencv_escrf "
-                                             "was built without CUDA (use TRAIN_DEVICE_CPU)");
-#endif
-        }
+            detail::requireCudaDevice("HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA", "TRAIN_DEVICE_CPU");
     }
 
     Ptr<Head> train(const String& trainList, const String& valList, const String& outputFile) CV_OVERRIDE;
@@ -75,6 +90,17 @@ public:
     void setStepCallback(const std::function<void(int)>& cb) CV_OVERRIDE { callback_ = cb; }
 
 private:
+    Ptr<TrainRun> startRun(const FeatureCache& train, const String& outputFile, Progress& progress) const;
+    void runEpoch(TrainRun& run, const FeatureCache& train, const FeatureCache& val, const String& outputFile,
+                  Progress& progress);
+    std::vector<int> epochOrder(int samples, int epoch) const;
+    void trainStep(TrainRun& run, const FeatureCache& train, const std::vector<int>& order, Progress& progress);
+    double trainSample(TrainRun& run, const CachedSample& s, std::vector<Mat>& grads, double& weightSum) const;
+    void applyUpdate(TrainRun& run, std::vector<Mat>& grads, double loss, double weightSum) const;
+    void finishEpoch(TrainRun& run, const FeatureCache& val, const String& outputFile, Progress& progress);
+    void validateEpoch(TrainRun& run, const FeatureCache& val, TrainEpochStats& stats) const;
+    Ptr<Head> finishRun(TrainRun& run, const String& outputFile, Progress& progress);
+
     void fillCache(FeatureCache& cache, const String& list, bool flip, detail::Progress& progress);
     int alignment() const;
     std::vector<float> classWeights(const FeatureCache& cache) const;
@@ -196,7 +222,7 @@ Ptr<Head> HeadTrainerImpl::train(const String& trainList, const String& valList,
 {
     if (outputFile.empty())
         CV_Error(Error::StsBadArg, "HeadTrainer::train: outputFile is empty");
-    detail::Progress progress(p_.verbose);
+    Progress progress(p_.verbose);
     backbone_ = Backbone::create(desc_);
     Ptr<Head> probe = Head::create(config_, std::vector<int>(config_.inputs.size(), 1));
     const SuperpixelParams* sp = probe->needsGuide() ? &config_.superpixels : nullptr;
@@ -207,142 +233,189 @@ Ptr<Head> HeadTrainerImpl::train(const String& trainList, const String& valList,
     if (!valList.empty())
         fillCache(valCache, valList, false, progress);
 
+    Ptr<TrainRun> run = startRun(trainCache, outputFile, progress);
+    for (; run->state.epoch < p_.epochs; run->state.epoch++)
+        runEpoch(*run, trainCache, valCache, outputFile, progress);
+    return finishRun(*run, outputFile, progress);
+}
+
+// The head (its input channels are those of the cached outputs), its optimizer and, when a
+// checkpoint of an interrupted run is there, the state it had.
+Ptr<TrainRun> HeadTrainerImpl::startRun(const FeatureCache& train, const String& outputFile, Progress& progress) const
+{
     CachedSample s;
-    trainCache.get(0, s);
+    train.get(0, s);
     std::vector<int> channels;
     for (const Mat& f : s.features)
         channels.push_back(f.size[1]);
     Ptr<Head> head = Head::create(config_, channels, (uint64)p_.seed);
     head->setBackbone(desc_);
-    std::vector<Mat> params = head->parameters();
-    const std::vector<String> names = head->parameterNames();
-    detail::Optimizer optimizer(p_, names, params);
-    const std::vector<float> weights = classWeights(trainCache);
+    Ptr<TrainRun> run = makePtr<TrainRun>(p_, head, train.size(), outputFile);
+    run->classWeights = classWeights(train);
     // The GPU runs the head and the loss; parameters go up and gradients come down once per step.
-    Ptr<detail::HeadRunner> runner;
 #ifdef HAVE_ESCRF_CUDA
     if (p_.device == TRAIN_DEVICE_CUDA)
-        runner = cuda::createHeadRunner(*head);
+        run->runner = cuda::createHeadRunner(*head);
 #endif
-
-    const int n = trainCache.size();
-    const int stepsPerEpoch = (n + p_.batchSize - 1) / p_.batchSize;
-    const int totalSteps = stepsPerEpoch * p_.epochs;
-    const String ckpt = outputFile + ".ckpt";
-    detail::TrainState state;
-    if (p_.resume && utils::fs::exists(ckpt))
+    if (p_.resume && utils::fs::exists(run->checkpoint))
     {
-        detail::loadCheckpoint(ckpt, state, names, params, optimizer);
-        progress.message(format("resuming from %s at epoch %d, step %d", ckpt.c_str(), state.epoch + 1, state.stepInEpoch));
+        detail::loadCheckpoint(run->checkpoint, run->state, run->names, run->params, run->optimizer);
+        progress.message(format("resuming from %s at epoch %d, step %d", run->checkpoint.c_str(),
+                                run->state.epoch + 1, run->state.stepInEpoch));
     }
+    return run;
+}
 
-    for (; state.epoch < p_.epochs; state.epoch++)
+void HeadTrainerImpl::runEpoch(TrainRun& run, const FeatureCache& train, const FeatureCache& val,
+                               const String& outputFile, Progress& progress)
+{
+    const std::vector<int> order = epochOrder(train.size(), run.state.epoch);
+    progress.start(format("epoch %d/%d", run.state.epoch + 1, p_.epochs), run.stepsPerEpoch);
+    while (run.state.stepInEpoch < run.stepsPerEpoch)
+        trainStep(run, train, order, progress);
+    finishEpoch(run, val, outputFile, progress);
+}
+
+// The order of an epoch depends on the seed and the epoch alone, so a resumed run continues
+// with exactly the samples an uninterrupted one would see.
+std::vector<int> HeadTrainerImpl::epochOrder(int samples, int epoch) const
+{
+    std::vector<int> order(samples);
+    for (int i = 0; i < samples; i++)
+        order[i] = i;
+    RNG rng((uint64)p_.seed * 1000003ULL + (uint64)epoch);
+    randShuffle(order, 1.0, &rng);
+    return order;
+}
+
+// One mini-batch: gradients of its samples, one optimizer update, progress and checkpoint.
+void HeadTrainerImpl::trainStep(TrainRun& run, const FeatureCache& train, const std::vector<int>& order,
+                                Progress& progress)
+{
+    detail::TrainState& state = run.state;
+    const int64 t0 = getTickCount();
+    std::vector<Mat> grads = run.head->zeroGradients();
+    double loss = 0, wsum = 0;
+    const int first = state.stepInEpoch * p_.batchSize, last = std::min(train.size(), first + p_.batchSize);
+    if (run.runner)
+        run.runner->syncParameters();
+    CachedSample s;
+    for (int b = first; b < last; b++)
     {
-        // The order of an epoch depends on the seed and the epoch alone, so a resumed run
-        // continues with exactly the samples an uninterrupted one would see.
-        std::vector<int> order(n);
-        for (int i = 0; i < n; i++)
-            order[i] = i;
-        RNG rng((uint64)p_.seed * 1000003ULL + (uint64)state.epoch);
-        randShuffle(order, 1.0, &rng);
-        progress.start(format("epoch %d/%d", state.epoch + 1, p_.epochs), stepsPerEpoch);
-        while (state.stepInEpoch < stepsPerEpoch)
-        {
-            const int64 t0 = getTickCount();
-            std::vector<Mat> grads = head->zeroGradients();
-            double loss = 0, wsum = 0;
-            const int first = state.stepInEpoch * p_.batchSize, last = std::min(n, first + p_.batchSize);
-            if (runner)
-                runner->syncParameters();
-            for (int b = first; b < last; b++)
-            {
-                trainCache.get(order[b], s);
-                const Size headSize(s.image.cols / config_.stride, s.image.rows / config_.stride);
-                EscrfGuide guide;
-                guideFor(*head, s, headSize, guide);
-                double w = 0;
-                if (runner)
-                    loss += runner->trainSample(s.features, headSize, head->needsGuide() ? &guide : nullptr, s.labels,
-                                                desc_.ignoreLabel, weights, w);
-                else
-                {
-                    HeadCache hc;
-                    Mat logits, dLogits;
-                    head->forward(s.features, headSize, head->needsGuide() ? &guide : nullptr, logits, &hc);
-                    loss += detail::softmaxCrossEntropy(logits, headSize, s.labels, desc_.ignoreLabel, weights, dLogits, w);
-                    head->backward(s.features, headSize, head->needsGuide() ? &guide : nullptr, hc, dLogits, grads);
-                }
-                wsum += w;
-            }
-            if (runner)
-                runner->addGradients(grads);
-            // A batch of ignore pixels only has nothing to teach: skip its update.
-            if (wsum > 0)
-            {
-                const double batchLoss = loss / wsum;
-                if (!std::isfinite(batchLoss))
-                    CV_Error_(Error::StsError, ("HeadTrainer: the loss became %g at epoch %d, step %d (global step %d); "
-                                                "the last good checkpoint is kept in %s - lower the learning rate",
-                                                batchLoss, state.epoch + 1, state.stepInEpoch + 1, state.globalStep + 1,
-                                                ckpt.c_str()));
-                for (Mat& g : grads)
-                    g *= 1.0 / wsum;
-                optimizer.step(params, grads, detail::learningRateAt(p_, state.globalStep, totalSteps));
-                state.lossSum += loss;
-                state.weightSum += wsum;
-            }
-            state.epochSeconds += (getTickCount() - t0) / getTickFrequency();
-            state.globalStep++;
-            state.stepInEpoch++;
-            progress.update(state.stepInEpoch, state.weightSum > 0 ? state.lossSum / state.weightSum : 0, last - first);
-            if (p_.checkpointEvery > 0 && state.globalStep % p_.checkpointEvery == 0 && state.stepInEpoch < stepsPerEpoch)
-                detail::saveCheckpoint(ckpt, state, names, params, optimizer);
-            if (callback_)
-                callback_(state.globalStep);
-        }
-
-        TrainEpochStats stats;
-        stats.epoch = state.epoch + 1;
-        stats.loss = state.weightSum > 0 ? state.lossSum / state.weightSum : 0;
-        stats.learningRate = detail::learningRateAt(p_, std::max(0, state.globalStep - 1), totalSteps);
-        stats.seconds = state.epochSeconds;
-        const bool lastEpoch = state.epoch + 1 == p_.epochs;
-        if (valCache.size() > 0 && p_.valEvery > 0 && ((state.epoch + 1) % p_.valEvery == 0 || lastEpoch))
-        {
-            if (runner)
-                runner->syncParameters();
-            validate(*head, runner.get(), valCache, stats);
-            if (stats.valMeanIoU > state.bestScore)
-            {
-                state.bestScore = stats.valMeanIoU;
-                state.best.clear();
-                for (const Mat& p : params)
-                    state.best.push_back(p.clone());
-            }
-        }
-        state.history.push_back(stats);
-        progress.finish(format("epoch %d/%d: loss %.4f, lr %.2e, %.0f s", stats.epoch, p_.epochs, stats.loss,
-                               stats.learningRate, stats.seconds) +
-                        (stats.valMeanIoU >= 0 ? format(", val mIoU %.2f bF %.2f", stats.valMeanIoU, stats.valBoundaryF)
-                                               : std::string()));
-        state.stepInEpoch = 0;
-        state.lossSum = state.weightSum = state.epochSeconds = 0;
-        detail::TrainState next = state;
-        next.epoch++;
-        detail::saveCheckpoint(ckpt, next, names, params, optimizer);
-        history_ = state.history;
-        detail::writeHistoryCsv(outputFile + ".csv", history_);
-        detail::plotHistory(outputFile + ".png", history_);
+        train.get(order[b], s);
+        double w = 0;
+        loss += trainSample(run, s, grads, w);
+        wsum += w;
     }
+    if (run.runner)
+        run.runner->addGradients(grads);
+    // A batch of ignore pixels only has nothing to teach: skip its update.
+    if (wsum > 0)
+        applyUpdate(run, grads, loss, wsum);
+    state.epochSeconds += (getTickCount() - t0) / getTickFrequency();
+    state.globalStep++;
+    state.stepInEpoch++;
+    progress.update(state.stepInEpoch, state.weightSum > 0 ? state.lossSum / state.weightSum : 0, last - first);
+    if (p_.checkpointEvery > 0 && state.globalStep % p_.checkpointEvery == 0 && state.stepInEpoch < run.stepsPerEpoch)
+        detail::saveCheckpoint(run.checkpoint, state, run.names, run.params, run.optimizer);
+    if (callback_)
+        callback_(state.globalStep);
+}
+
+// Forward, loss and backward of one sample: its gradients are added to grads (or, on the GPU,
+// kept there until the runner's addGradients). Returns the loss sum, weightSum its weight.
+double HeadTrainerImpl::trainSample(TrainRun& run, const CachedSample& s, std::vector<Mat>& grads,
+                                    double& weightSum) const
+{
+    const Head& head = *run.head;
+    const Size headSize(s.image.cols / config_.stride, s.image.rows / config_.stride);
+    EscrfGuide guide;
+    guideFor(head, s, headSize, guide);
+    const EscrfGuide* g = head.needsGuide() ? &guide : nullptr;
+    if (run.runner)
+        return run.runner->trainSample(s.features, headSize, g, s.labels, desc_.ignoreLabel, run.classWeights,
+                                       weightSum);
+    HeadCache hc;
+    Mat logits, dLogits;
+    head.forward(s.features, headSize, g, logits, &hc);
+    const double loss = detail::softmaxCrossEntropy(logits, headSize, s.labels, desc_.ignoreLabel, run.classWeights,
+                                                    dLogits, weightSum);
+    head.backward(s.features, headSize, g, hc, dLogits, grads);
+    return loss;
+}
+
+void HeadTrainerImpl::applyUpdate(TrainRun& run, std::vector<Mat>& grads, double loss, double weightSum) const
+{
+    detail::TrainState& state = run.state;
+    const double batchLoss = loss / weightSum;
+    if (!std::isfinite(batchLoss))
+        CV_Error_(Error::StsError, ("HeadTrainer: the loss became %g at epoch %d, step %d (global step %d); "
+                                    "the last good checkpoint is kept in %s - lower the learning rate",
+                                    batchLoss, state.epoch + 1, state.stepInEpoch + 1, state.globalStep + 1,
+                                    run.checkpoint.c_str()));
+    for (Mat& g : grads)
+        g *= 1.0 / weightSum;
+    run.optimizer.step(run.params, grads, detail::learningRateAt(p_, state.globalStep, run.totalSteps));
+    state.lossSum += loss;
+    state.weightSum += weightSum;
+}
+
+// Epoch statistics (and validation), the checkpoint of the next epoch, the history files.
+void HeadTrainerImpl::finishEpoch(TrainRun& run, const FeatureCache& val, const String& outputFile,
+                                  Progress& progress)
+{
+    detail::TrainState& state = run.state;
+    TrainEpochStats stats;
+    stats.epoch = state.epoch + 1;
+    stats.loss = state.weightSum > 0 ? state.lossSum / state.weightSum : 0;
+    stats.learningRate = detail::learningRateAt(p_, std::max(0, state.globalStep - 1), run.totalSteps);
+    stats.seconds = state.epochSeconds;
+    const bool lastEpoch = state.epoch + 1 == p_.epochs;
+    if (val.size() > 0 && p_.valEvery > 0 && ((state.epoch + 1) % p_.valEvery == 0 || lastEpoch))
+        validateEpoch(run, val, stats);
+    state.history.push_back(stats);
+    progress.finish(format("epoch %d/%d: loss %.4f, lr %.2e, %.0f s", stats.epoch, p_.epochs, stats.loss,
+                           stats.learningRate, stats.seconds) +
+                    (stats.valMeanIoU >= 0 ? format(", val mIoU %.2f bF %.2f", stats.valMeanIoU, stats.valBoundaryF)
+                                           : std::string()));
+    state.stepInEpoch = 0;
+    state.lossSum = state.weightSum = state.epochSeconds = 0;
+    detail::TrainState next = state;
+    next.epoch++;
+    detail::saveCheckpoint(run.checkpoint, next, run.names, run.params, run.optimizer);
+    history_ = state.history;
+    detail::writeHistoryCsv(outputFile + ".csv", history_);
+    detail::plotHistory(outputFile + ".png", history_);
+}
+
+// Validation scores of the current head; a better mIoU keeps a copy of the parameters.
+void HeadTrainerImpl::validateEpoch(TrainRun& run, const FeatureCache& val, TrainEpochStats& stats) const
+{
+    if (run.runner)
+        run.runner->syncParameters();
+    validate(*run.head, run.runner.get(), val, stats);
+    if (stats.valMeanIoU > run.state.bestScore)
+    {
+        run.state.bestScore = stats.valMeanIoU;
+        run.state.best.clear();
+        for (const Mat& p : run.params)
+            run.state.best.push_back(p.clone());
+    }
+}
+
+// The best validated parameters (else the last ones) written to the head file.
+Ptr<Head> HeadTrainerImpl::finishRun(TrainRun& run, const String& outputFile, Progress& progress)
+{
+    detail::TrainState& state = run.state;
     history_ = state.history;
     if (!state.best.empty())
-        for (size_t i = 0; i < params.size(); i++)
-            state.best[i].copyTo(params[i]);
-    head->save(outputFile);
-    std::remove(ckpt.c_str());
+        for (size_t i = 0; i < run.params.size(); i++)
+            state.best[i].copyTo(run.params[i]);
+    run.head->save(outputFile);
+    std::remove(run.checkpoint.c_str());
     if (!state.best.empty())
         progress.message(format("best val mIoU %.2f; head written to %s", state.bestScore, outputFile.c_str()));
-    return head;
+    return run.head;
 }
 
 } // namespace

@@ -92,10 +92,39 @@ CV_EXPORTS void prepareGuide(InputArray image, InputArray superpixels, int numSu
                              Size featureSize, const EscrfBlockParams& params, EscrfGuide& guide,
                              int depth = CV_32F);
 
-//! Tensors saved by the forward pass for the backward pass (opaque).
-struct CV_EXPORTS EscrfBlockCache
+namespace detail {
+
+/** @brief Holder of a state that only the module's sources define: the caches between a forward
+and a backward pass. Copies share the state; a new forward pass gives its cache a new one. */
+template <class State>
+class OpaqueState
 {
-    std::vector<Mat> saved;
+public:
+    //! True until a forward pass fills it.
+    bool empty() const { return !state_; }
+    //! Drops the saved tensors.
+    void release() { state_.release(); }
+    //! The state, null while empty (for the module's backends).
+    const Ptr<State>& state() const { return state_; }
+    //! Replaces the state (for the module's backends).
+    void setState(const Ptr<State>& state) { state_ = state; }
+
+private:
+    Ptr<State> state_;
+};
+
+struct BlockCacheState;   //!< defined in src/block/block_cache.hpp
+struct HeadCacheState;    //!< defined in src/head/head_cache.hpp
+
+} // namespace detail
+
+/** @brief Tensors that a forward pass saves for the backward pass of the same block (opaque).
+
+What it holds belongs to the backend that filled it: a cache from escrfBlockForward goes to
+escrfBlockBackward, one from the block's CUDA path to the CUDA backward pass, and each backward
+pass refuses any other cache, or one filled with other options, fusion weights or feature size. */
+class CV_EXPORTS EscrfBlockCache : public detail::OpaqueState<detail::BlockCacheState>
+{
 };
 
 /** @brief Forward pass of one block on one image.

@@ -64,11 +64,11 @@ struct CV_EXPORTS_W_SIMPLE HeadConfig
     CV_PROP_RW SuperpixelParams superpixels; //!< superpixels of the guide image
 };
 
-//! Tensors a head forward pass keeps for its backward pass (opaque).
-struct CV_EXPORTS HeadCache
+/** @brief Tensors a head forward pass keeps for its backward pass (opaque). Head::forward and the
+GPU runner keep the same host tensors; the block's part belongs to the block backend that filled
+it (see EscrfBlockCache). */
+class CV_EXPORTS HeadCache : public detail::OpaqueState<detail::HeadCacheState>
 {
-    std::vector<Mat> saved;
-    EscrfBlockCache block;
 };
 
 /** @brief A segmentation head: configuration, weights, and the backbone it was trained on.

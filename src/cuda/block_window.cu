@@ -11,7 +11,7 @@
 // pass 1 (over i) stores the per-pair gradients and pass 2 (over j) collects them from the
 // cells whose window holds j. No atomics: deterministic.
 
-#include "cuda/escrf_block_kernels.hpp"
+#include "cuda/block_kernels.hpp"
 
 namespace cv {
 namespace escrf {
@@ -19,14 +19,6 @@ namespace cuda {
 namespace blockgpu {
 
 namespace {
-
-const int kThreads = 256;
-
-// Same formula as block::sigmoidT (no overflow for large |z|).
-__device__ __forceinline__ float sigmoidDev(float z)
-{
-    return z >= 0.f ? 1.f / (1.f + expf(-z)) : expf(z) / (1.f + expf(z));
-}
 
 // Cell at (y, x) + sign * offset o of the k x k window of dilation d, or -1 outside the map.
 __device__ __forceinline__ int neighbour(int y, int x, int o, int sign, const WindowArgs& a)

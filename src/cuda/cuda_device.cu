@@ -2,8 +2,9 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
+// The device query of src/core/cuda_device.hpp (host side: src/core/cuda_device.cpp).
 #include "cuda/cuda_utils.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 
 namespace cv {
 namespace escrf {

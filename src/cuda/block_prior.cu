@@ -8,7 +8,7 @@
 // the CPU does), then the per-cell gather of the means (one thread per (channel, cell)).
 // The hard labels are the special case of one entry of weight 1 per cell.
 
-#include "cuda/escrf_block_kernels.hpp"
+#include "cuda/block_kernels.hpp"
 #include <vector>
 
 namespace cv {
@@ -17,8 +17,6 @@ namespace cuda {
 namespace blockgpu {
 
 namespace {
-
-const int kThreads = 256;
 
 __global__ void superpixelMeans(const float* __restrict__ X, int C, int N, int M,
                                 const int* __restrict__ spOffsets, const int* __restrict__ spCell,
@@ -49,11 +47,6 @@ __global__ void gatherMeans(const double* __restrict__ mean, int C, int N, int M
     for (int k = cellOffsets[i]; k < cellOffsets[i + 1]; k++)
         v += (double)cellWeight[k] * m[cellSp[k]];
     Y[t] = (float)v;
-}
-
-unsigned blocksFor(size_t n)
-{
-    return (unsigned)((n + kThreads - 1) / kThreads);
 }
 
 } // namespace

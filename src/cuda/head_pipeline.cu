@@ -12,7 +12,7 @@
 #include "head/head_cuda.hpp"
 #include "head/head_pipeline.hpp"
 #include "block/block_cuda.hpp"
-#include "superpixels/superpixels_cuda.hpp"
+#include "core/cuda_device.hpp"
 #include "opencv2/core/utils/logger.hpp"
 #include <cublas_v2.h>
 
@@ -119,8 +119,7 @@ bool headBlockOnDevice(const Head& head, String* reason)
 
 Ptr<detail::HeadRunner> createHeadRunner(const Head& head)
 {
-    if (!deviceAvailable())
-        CV_Error(Error::GpuNotSupported, "cuda::createHeadRunner: no CUDA device (use the CPU head)");
+    detail::requireCudaDevice("cuda::createHeadRunner: the head on the GPU requested", "the CPU head");
     detail::BlockFunctions block = { &cuda::escrfBlockForward, &cuda::escrfBlockBackward };
     String reason;
     if (!headBlockOnDevice(head, &reason))

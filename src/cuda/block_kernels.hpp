@@ -2,8 +2,10 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// Launchers of the ES-CRF block's CUDA kernels (src/cuda/escrf_*.cu), shared by the host
-// driver escrf_block.cu. Included by .cu files only.
+// Launchers of the ES-CRF block's CUDA kernels, one .cu per CPU file of src/block/ that they
+// accelerate (block_embedding.cu, block_compat.cu, block_window.cu, block_prior.cu; the
+// driver's own fusion and reduction kernels are in block_driver.cu), called by the host driver
+// block_driver.cu. Included by .cu files only.
 //
 // Layout: every tensor is channel-major on the device (C x N, D x N, and the per-pair buffers
 // 2K x N, offset-major), i.e. the CPU's storage of F. The kernels run one thread per cell, so
@@ -21,6 +23,21 @@ namespace cv {
 namespace escrf {
 namespace cuda {
 namespace blockgpu {
+
+//! Threads per block of the block's kernels: a power of two (tree reduction in rowDots).
+const int kThreads = 256;
+
+//! Blocks of kThreads threads covering n items.
+inline unsigned blocksFor(size_t n)
+{
+    return (unsigned)((n + kThreads - 1) / kThreads);
+}
+
+//! The formula of block::sigmoidT (no overflow for large |z|).
+__device__ __forceinline__ float sigmoidDev(float z)
+{
+    return z >= 0.f ? 1.f / (1.f + expf(-z)) : expf(z) / (1.f + expf(z));
+}
 
 // ------------------------------------------------------------------ pairwise message
 
