@@ -58,7 +58,7 @@ void softmaxRows(Mat& x)
 //! One Gaussian kernel of the CRF: its lattice, per-pixel normalisation and self weight.
 struct Kernel
 {
-    Kernel(const Mat& features, float weight) : lattice(features), weight(weight)
+    Kernel(const Mat& features, float kernelWeight) : lattice(features), weight(kernelWeight)
     {
         Mat ones(lattice.numPoints(), 1, CV_32F, Scalar(1)), z;
         lattice.filter(ones, z);

@@ -95,7 +95,8 @@ private:
  * coordinates, in canonical order k = 0..d) and barycentric weights (Adams et al. 2010, sec. 3). */
 struct SimplexFinder
 {
-    explicit SimplexFinder(int d) : d(d), scale(d), elevated(d + 1), rem0(d + 1), rank(d + 1), bary(d + 2)
+    explicit SimplexFinder(int dims)
+        : d(dims), scale(dims), elevated(dims + 1), rem0(dims + 1), rank(dims + 1), bary(dims + 2)
     {
         // Elevating onto the hyperplane sum(x) = 0 with these scales makes splat + blur + slice
         // a Gaussian of standard deviation 1 in the input features (the blur along each of the

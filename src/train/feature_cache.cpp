@@ -158,11 +158,11 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
         }
         else
         {
-            const Mat image = e.image;
+            const Mat entryImage = e.image;
             const SuperpixelParams params = spParams_;
-            slic = std::async(std::launch::async, [image, params]() {
+            slic = std::async(std::launch::async, [entryImage, params]() {
                 Mat sp;
-                const int M = computeSuperpixels(image, sp, params);
+                const int M = computeSuperpixels(entryImage, sp, params);
                 return std::make_pair(sp, M);
             });
         }
