@@ -162,7 +162,25 @@ ESCRF_HD int descale(int v, int n) { return (v + (1 << (n - 1))) >> n; }
 ESCRF_HD uint8_t saturateU8(int v) { return (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v)); }
 ESCRF_HD int clampCbrtIndex(int v) { return v < 0 ? 0 : (v >= kCbrtTabSize ? kCbrtTabSize - 1 : v); }
 
-//! Lab of pixel i (L * 255/100, a + 128, b + 128, rounded), as cv::COLOR_BGR2Lab scales 8-bit Lab.
+/** Lab of one BGR pixel (L * 255/100, a + 128, b + 128, rounded), as cv::COLOR_BGR2Lab scales
+8-bit Lab. The coefficients come by value so that a CPU loop keeps them in registers (the byte
+stores would otherwise force a reload at every pixel). */
+ESCRF_HD void bgrToLabPixel(const uint8_t* p, uint8_t* out, const uint16_t* gamma, const uint16_t* cbrt,
+                            const int C0, const int C1, const int C2, const int C3, const int C4,
+                            const int C5, const int C6, const int C7, const int C8)
+{
+    const int B = gamma[p[0]], G = gamma[p[1]], R = gamma[p[2]];
+    const int fX = cbrt[clampCbrtIndex(descale(B * C0 + G * C1 + R * C2, kLabShift))];
+    const int fY = cbrt[clampCbrtIndex(descale(B * C3 + G * C4 + R * C5, kLabShift))];
+    const int fZ = cbrt[clampCbrtIndex(descale(B * C6 + G * C7 + R * C8, kLabShift))];
+    const int Lscale = (116 * 255 + 50) / 100;
+    const int Lshift = -((16 * 255 * (1 << kLabShift2) + 50) / 100);
+    out[0] = saturateU8(descale(Lscale * fY + Lshift, kLabShift2));
+    out[1] = saturateU8(descale(500 * (fX - fY) + 128 * (1 << kLabShift2), kLabShift2));
+    out[2] = saturateU8(descale(200 * (fY - fZ) + 128 * (1 << kLabShift2), kLabShift2));
+}
+
+//! Lab of pixel (x, y) of a W-wide BGR image (bgrToLabPixel).
 struct BgrToLab
 {
     const uint8_t* bgr;
@@ -172,18 +190,8 @@ struct BgrToLab
     ESCRF_HD void operator()(int x, int y) const
     {
         const size_t i = (size_t)y * W + x;
-        const uint8_t* p = bgr + 3 * i;
-        const int B = t->gamma[p[0]], G = t->gamma[p[1]], R = t->gamma[p[2]];
         const int* C = t->coeffs;
-        const int fX = t->cbrt[clampCbrtIndex(descale(B * C[0] + G * C[1] + R * C[2], kLabShift))];
-        const int fY = t->cbrt[clampCbrtIndex(descale(B * C[3] + G * C[4] + R * C[5], kLabShift))];
-        const int fZ = t->cbrt[clampCbrtIndex(descale(B * C[6] + G * C[7] + R * C[8], kLabShift))];
-        const int Lscale = (116 * 255 + 50) / 100;
-        const int Lshift = -((16 * 255 * (1 << kLabShift2) + 50) / 100);
-        uint8_t* out = lab + 3 * i;
-        out[0] = saturateU8(descale(Lscale * fY + Lshift, kLabShift2));
-        out[1] = saturateU8(descale(500 * (fX - fY) + 128 * (1 << kLabShift2), kLabShift2));
-        out[2] = saturateU8(descale(200 * (fY - fZ) + 128 * (1 << kLabShift2), kLabShift2));
+        bgrToLabPixel(bgr + 3 * i, lab + 3 * i, t->gamma, t->cbrt, C[0], C[1], C[2], C[3], C[4], C[5], C[6], C[7], C[8]);
     }
 };
 
@@ -211,9 +219,16 @@ struct SlicInitCentre
     }
 };
 
+//! Squared Lab distance of a pixel (p0, p1, p2) to centre c (L, a, b first), in this operation order.
+ESCRF_HD float slicColorDist2(float p0, float p1, float p2, const float* c)
+{
+    const float dl = subRn(p0, c[0]), da = subRn(p1, c[1]), db = subRn(p2, c[2]);
+    return addRn(addRn(mulRn(dl, dl), mulRn(da, da)), mulRn(db, db));
+}
+
 /** Assignment: the nearest of the (up to) 3x3 centres around the pixel's grid cell,
-d = dc2 * invColor[k] + ds2 * invSpatial, lowest index on ties; the operations and their order
-are those of detail::slicAssignCpu. */
+d = dc2 * invColor[k] + ds2 * invSpatial, lowest index on ties. The CPU path
+(src/superpixels/slic_cpu.cpp) computes the same operations in the same order with SIMD. */
 struct SlicAssign
 {
     const uint8_t* lab;
@@ -236,9 +251,8 @@ struct SlicAssign
             {
                 const int k = j * gx + i;
                 const float* c = centres + 5 * k;
-                const float dl = subRn(p0, c[0]), da = subRn(p1, c[1]), db = subRn(p2, c[2]);
+                const float dc2 = slicColorDist2(p0, p1, p2, c);
                 const float dx = subRn((float)x, c[3]), dy = subRn((float)y, c[4]);
-                const float dc2 = addRn(addRn(mulRn(dl, dl), mulRn(da, da)), mulRn(db, db));
                 const float ds2 = addRn(mulRn(dx, dx), mulRn(dy, dy));
                 const float d = addRn(mulRn(dc2, invColor[k]), mulRn(ds2, invSpatial));
                 if (d < best)
@@ -302,8 +316,7 @@ struct SlicMaxColorDist
         const int k = labels[idx];
         const float* c = centres + 5 * k;
         const uint8_t* p = lab + 3 * idx;
-        const float dl = subRn((float)p[0], c[0]), da = subRn((float)p[1], c[1]), db = subRn((float)p[2], c[2]);
-        maxNonNegativeFloat(maxBits + k, addRn(addRn(mulRn(dl, dl), mulRn(da, da)), mulRn(db, db)));
+        maxNonNegativeFloat(maxBits + k, slicColorDist2(p[0], p[1], p[2], c));
     }
 };
 
