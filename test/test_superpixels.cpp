@@ -209,7 +209,7 @@ TEST(Escrf_Superpixels, module_slic_driver_on_cpu)
         p.algorithm = algo;
         p.numSuperpixels = 120;
         Mat labels;
-        escrf::detail::runSlic(lab, labels, p, escrf::detail::slicAssignCpu);
+        escrf::detail::runSlic(lab, labels, p);
         const int M = escrf::detail::renumberLabelsRasterOrder(labels);
         expectContiguousRasterOrder(labels, M);
         EXPECT_GE(M, 60);

@@ -146,7 +146,7 @@ TEST(Escrf_SuperpixelsGpuEmulation, slic_equals_cpu_steps_bit_for_bit)
         Mat lab;
         escrf::detail::emulateGpuBlurLab(makeBgrImage(c.size, 100 + seed++), p.blurKernel, lab);
         Mat cpu, emu;
-        escrf::detail::runSlic(lab, cpu, p, escrf::detail::slicAssignCpu);
+        escrf::detail::runSlic(lab, cpu, p);
         escrf::detail::emulateGpuSlic(lab, emu, p);
         const int Mc = escrf::detail::renumberLabelsRasterOrder(cpu);
         const int Me = escrf::detail::renumberLabelsRasterOrder(emu);
