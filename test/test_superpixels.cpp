@@ -68,6 +68,7 @@ TEST(Escrf_Superpixels, default_params)
     EXPECT_EQ(25, p.minElementSize);
     EXPECT_EQ(3, p.blurKernel);
     EXPECT_EQ(escrf::SUPERPIXEL_DEVICE_CPU, p.device);
+    EXPECT_EQ(escrf::SUPERPIXEL_IMPL_XIMGPROC, p.implementation);
 }
 
 TEST(Escrf_Superpixels, labels_are_contiguous_and_count_is_close_to_request)

@@ -90,6 +90,28 @@ SUPERPIXEL_IMPL_ESCRF runs the module's SLIC (see SuperpixelImplementation).
 CV_EXPORTS_W int computeSuperpixels(InputArray image, OutputArray labels,
                                     const SuperpixelParams& params = SuperpixelParams());
 
+/** @brief Boundary recall of superpixels against ground-truth regions.
+
+The boundary of a label map is the set of pixels whose right or lower neighbour has another
+label. The recall is the fraction of ground-truth boundary pixels that have a superpixel
+boundary pixel within @p tolerance pixels (Chebyshev distance); 1 when the regions have no
+boundary.
+@param superpixels CV_32SC1 superpixel label map.
+@param regions ground-truth region map (e.g. a class annotation), CV_8UC1, CV_16UC1 or
+CV_32SC1, of the same size.
+@param tolerance >= 0, in pixels (2 in the module's quality figures).
+*/
+CV_EXPORTS_W double superpixelBoundaryRecall(InputArray superpixels, InputArray regions, int tolerance = 2);
+
+/** @brief Corrected under-segmentation error of superpixels (Neubert and Protzel, 2012).
+
+sum over superpixels s and regions g of min(|s & g|, |s - g|), divided by the number of pixels:
+the pixels a superpixel leaks into, or takes from, a region, whichever is smaller.
+@param superpixels CV_32SC1 superpixel label map.
+@param regions ground-truth region map, CV_8UC1, CV_16UC1 or CV_32SC1, of the same size.
+*/
+CV_EXPORTS_W double superpixelUndersegmentationError(InputArray superpixels, InputArray regions);
+
 /** @brief Superpixel label of each feature cell, the reference (nearest) way.
 
 Exactly cv::resize(labels, featureSize, 0, 0, INTER_NEAREST), as the specification says:
