@@ -145,9 +145,11 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
         if (!folder_.empty())
         {
             const SuperpixelParams& q = spParams_;
+            // ximgproc's superpixels keep the key they had before the module had its own SLIC.
+            const String impl = q.implementation == SUPERPIXEL_IMPL_XIMGPROC ? String() : format("impl %d|", q.implementation);
             const String key = format("superpixels|%d|%d|%g|%d|%d|%d|%d|", q.algorithm, q.numSuperpixels, q.ruler,
                                       q.iterations, (int)q.enforceConnectivity, q.minElementSize, q.blurKernel) +
-                               what + (flip ? "|flip" : "|");
+                               impl + what + (flip ? "|flip" : "|");
             spFile = utils::fs::join(folder_, hashKey(key) + ".sp");
         }
         if (!spFile.empty() && readBlobs(spFile, stored) && stored.size() == 2 && stored[1].total() == 1 &&
