@@ -6,10 +6,10 @@
 // (slic_pipeline.hpp, slic_device_math.hpp), computed so that its labels are bit-identical to
 // the device's and independent of the thread count:
 //  * blur and Lab: slic_cpu_lab.cpp;
-//  * assignment: the candidates of a pixel (the 3x3 grid centres around its cell) are the same
-//    for every pixel of a cell row, so a cell row is one SIMD loop over its pixels with the
-//    candidates' parameters broadcast; the float operations are those of slicdev::SlicAssign
-//    in the same order (no FMA), so every lane rounds like the device thread;
+//  * assignment (slic_cpu_assign.cpp): the candidates of a pixel (the 2x2 grid centres around it)
+//    are the same for every pixel of a half cell row, so such a run is one SIMD loop over its
+//    pixels with the candidates' parameters broadcast; the float operations are those of
+//    slicdev::SlicAssign in the same order (no FMA), so every lane rounds like the device thread;
 //  * centre update: one task per grid row of pixels (a band), fused with the assignment of the
 //    band's rows; each band sums into its own accumulator of the 3 grid rows of centres it can
 //    reach (no two tasks write one counter), and the integer sums are exact, so the reduction

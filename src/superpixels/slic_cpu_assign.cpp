@@ -2,10 +2,12 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// The SLIC assignment step on the CPU with OpenCV's universal intrinsics. A pixel of grid cell
-// (i, j) takes the nearest of the centres of cells (i-1..i+1, j-1..j+1), so every pixel of a
-// cell row has the same candidates: a cell row is one SIMD loop over its pixels, the
-// candidates' parameters loaded already broadcast from a per-band table (built once per band
+// The SLIC assignment step on the CPU with OpenCV's universal intrinsics. A pixel takes the
+// nearest of the (up to) 2x2 centres whose cells surround it (slicdev::candidateCells): the
+// left half of a cell row (before the cell's middle column) compares columns i-1 and i, the
+// right half i and i+1, and the grid rows are j-1, j or j, j+1 depending on the image row. So
+// every pixel of a half cell row has the same candidates: it is one SIMD loop over its pixels,
+// the candidates' parameters loaded already broadcast from a per-band table (built once per band
 // and iteration; only dy^2 changes from row to row). Each lane computes the float operations of
 // slicdev::SlicAssign in the same order (separate multiplies and adds, never fused), so the
 // labels are the GPU's bit for bit. Where OpenCV has no SIMD for the platform, the universal
@@ -40,8 +42,8 @@ const int VL = v_float32::nlanes;
 const float kFarAway = 3.402823466e+38f;  // FLT_MAX, the initial best distance of SlicAssign
 
 /** The centres one band can take (3 grid rows, row-major as their indices), each value repeated
-VL times so that the kernel loads it broadcast; the candidates of a cell in one grid row are 2
-or 3 consecutive entries. */
+VL times so that the kernel loads it broadcast; the candidates of a half cell in one grid row are
+1 or 2 consecutive entries. */
 struct BandTable
 {
     enum { kL, kA, kB, kX, kInvColor, kDy2, kIndex, kValues };  // kIndex: the centre index k, as int bits
@@ -73,7 +75,7 @@ struct SlicRowAssigner::Impl
     }
     void toFloat(const uint8_t* lab);
     template <bool kScaled>
-    void assignCellRow(int x0, int x1, int i0, int cols);
+    void assignRun(int x0, int x1, int r0, int rows, int i0, int cols);
 };
 
 //! Deinterleaves and converts a Lab row to three float rows.
@@ -107,12 +109,13 @@ void SlicRowAssigner::Impl::toFloat(const uint8_t* lab)
     }
 }
 
-/** Labels of pixels [x0, x1) of the row from the candidates in band columns [i0, i0 + cols) of
-every band row, in increasing centre index, so that the strict '<' keeps the lowest index on
-ties as the device does (the minimum of two floats is exact, and (c - p)^2 = (p - c)^2 exactly).
-Writes up to one vector past x1: the next cell overwrites it, the buffer is padded for the last. */
+/** Labels of pixels [x0, x1) of the row from the candidates in band rows [r0, r0 + rows) and
+columns [i0, i0 + cols), in increasing centre index, so that the strict '<' keeps the lowest
+index on ties as the device does (the minimum of two floats is exact, and (c - p)^2 = (p - c)^2
+exactly). Writes up to one vector past x1: the next run overwrites it, the buffer is padded for
+the last one. */
 template <bool kScaled>
-void SlicRowAssigner::Impl::assignCellRow(int x0, int x1, int i0, int cols)
+void SlicRowAssigner::Impl::assignRun(int x0, int x1, int r0, int rows, int i0, int cols)
 {
     const v_float32 vs = vx_setall_f32(invSpatial);
     const int gx = layout.g.gx;
@@ -121,7 +124,7 @@ void SlicRowAssigner::Impl::assignCellRow(int x0, int x1, int i0, int cols)
         const v_float32 p0 = vx_load(&L[i]), p1 = vx_load(&a[i]), p2 = vx_load(&b[i]), px = vx_load(&x[i]);
         v_float32 best = vx_setall_f32(kFarAway);
         v_int32 bestK = vx_setall_s32(-1);
-        for (int r = 0; r < t.rows; r++)
+        for (int r = r0; r < r0 + rows; r++)
         {
             const float* q = t.entry(r * gx + i0);
             for (int c = 0; c < cols; c++, q += BandTable::kValues * VL)
@@ -177,18 +180,32 @@ const int* SlicRowAssigner::assignRow(const uint8_t* labRow, int y)
     const int gx = l.g.gx;
     for (int c = 0; c < t.rows * gx; c++)
     {
-        // As the device: dy = (float)y - centre y, then dy * dy, rounded separately.
+        // As the device: dy = (float)y - centre y, then dy * dy, rounded separately. (The
+        // kernel reads 2 of the 3 grid rows; computing all keeps this loop simple.)
         const float dy = (float)y - m.centres[5 * (t.firstCentre + c) + 4];
         v_store(t.entry(c) + BandTable::kDy2 * VL, vx_setall_f32(dy * dy));
     }
     m.toFloat(labRow);
+    int j0, j1;
+    const int j = slicdev::gridCell(y, l.g.gy, l.H);
+    slicdev::candidateCells(y, j, l.g.gy, l.H, j0, j1);
+    const int r0 = j0 - l.firstRow(j), rows = j1 - j0 + 1;
     for (int i = 0; i < gx; i++)
     {
-        const int i0 = std::max(0, i - 1), cols = std::min(gx - 1, i + 1) - i0 + 1;
-        if (m.scaled)
-            m.assignCellRow<true>(l.colStart[i], l.colStart[i + 1], i0, cols);
-        else
-            m.assignCellRow<false>(l.colStart[i], l.colStart[i + 1], i0, cols);
+        // The two halves of the cell row: before its middle column, and from it on.
+        const int middle = slicdev::cellMiddle(i, gx, l.W);
+        const int bounds[3] = { l.colStart[i], middle, l.colStart[i + 1] };
+        for (int half = 0; half < 2; half++)
+        {
+            if (bounds[half] == bounds[half + 1])
+                continue;
+            int i0, i1;
+            slicdev::candidateCells(bounds[half], i, gx, l.W, i0, i1);
+            if (m.scaled)
+                m.assignRun<true>(bounds[half], bounds[half + 1], r0, rows, i0, i1 - i0 + 1);
+            else
+                m.assignRun<false>(bounds[half], bounds[half + 1], r0, rows, i0, i1 - i0 + 1);
+        }
     }
     return m.label.data();
 }

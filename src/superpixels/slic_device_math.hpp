@@ -202,6 +202,24 @@ detail::initSlicCentres define them (64-bit integer arithmetic). */
 ESCRF_HD int gridCell(int p, int g, int n) { return (int)((long long)p * g / n); }
 ESCRF_HD int cellMiddle(int i, int g, int n) { return (int)(((long long)(2 * i + 1) * n) / (2 * g)); }
 
+/** The cells whose centres pixel p (in cell c of g along an axis of n pixels) is compared with:
+c - 1 and c before the middle of c, c and c + 1 from the middle on (clipped to the grid). So a
+pixel has the (up to) 2 x 2 centres whose initial positions surround it, and a centre competes
+for the pixels within S of its initial position, as in SLIC's 2S x 2S search window. */
+ESCRF_HD void candidateCells(int p, int c, int g, int n, int& first, int& last)
+{
+    if (p < cellMiddle(c, g, n))
+    {
+        first = c > 0 ? c - 1 : 0;
+        last = c;
+    }
+    else
+    {
+        first = c;
+        last = c + 1 < g ? c + 1 : g - 1;
+    }
+}
+
 //! Centre k = Lab and position of the middle pixel of its grid cell (row k of K x 5 floats).
 struct SlicInitCentre
 {
@@ -226,9 +244,9 @@ ESCRF_HD float slicColorDist2(float p0, float p1, float p2, const float* c)
     return addRn(addRn(mulRn(dl, dl), mulRn(da, da)), mulRn(db, db));
 }
 
-/** Assignment: the nearest of the (up to) 3x3 centres around the pixel's grid cell,
+/** Assignment: the nearest of the (up to) 2x2 candidate centres of the pixel (candidateCells),
 d = dc2 * invColor[k] + ds2 * invSpatial, lowest index on ties. The CPU path
-(src/superpixels/slic_cpu.cpp) computes the same operations in the same order with SIMD. */
+(src/superpixels/slic_cpu_assign.cpp) computes the same operations in the same order with SIMD. */
 struct SlicAssign
 {
     const uint8_t* lab;
@@ -241,11 +259,11 @@ struct SlicAssign
     {
         const size_t idx = (size_t)y * W + x;
         const float p0 = lab[3 * idx], p1 = lab[3 * idx + 1], p2 = lab[3 * idx + 2];
-        const int cx = gridCell(x, gx, W), cy = gridCell(y, gy, H);
         float best = 3.402823466e+38f;
         int bestK = -1;
-        const int j0 = cy > 0 ? cy - 1 : 0, j1 = cy + 1 < gy ? cy + 1 : gy - 1;
-        const int i0 = cx > 0 ? cx - 1 : 0, i1 = cx + 1 < gx ? cx + 1 : gx - 1;
+        int i0, i1, j0, j1;
+        candidateCells(x, gridCell(x, gx, W), gx, W, i0, i1);
+        candidateCells(y, gridCell(y, gy, H), gy, H, j0, j1);
         for (int j = j0; j <= j1; j++)
             for (int i = i0; i <= i1; i++)
             {

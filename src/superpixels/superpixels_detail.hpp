@@ -40,7 +40,7 @@ at the middle of each grid cell (slicdev::SlicInitCentre). */
 CV_EXPORTS void initSlicCentres(const Mat& lab, const SlicGrid& grid, Mat& centres);
 
 /** One SLIC assignment step on the CPU: each pixel of a CV_8UC3 Lab image takes the nearest of
-the (up to) 3x3 centres around its grid cell, distance dc2 * invColorScale[k] + ds2 *
+the (up to) 2x2 centres around it (slicdev::candidateCells), distance dc2 * invColorScale[k] + ds2 *
 invSpatialScale (dc2, ds2: squared Lab and xy distances), lowest centre index on ties; the
 float operations of the GPU kernel in its order, so both give identical labels. */
 CV_EXPORTS void slicAssignCpu(const Mat& lab, const Mat& centres, const SlicGrid& grid,

@@ -40,8 +40,9 @@ enum SuperpixelImplementation
     SUPERPIXEL_IMPL_XIMGPROC = 0,
     /** The module's SLIC (SLIC and SLICO) on the CPU (SUPERPIXEL_DEVICE_CPU, SIMD and
     multi-threaded) or the GPU (SUPERPIXEL_DEVICE_CUDA): seeds at the grid cell middles, every
-    pixel compared with the 3x3 centres around its grid cell, 8-bit Lab in the module's
-    fixed-point conversion. Both devices give the same labels, for any number of threads. */
+    pixel compared with the 2x2 centres whose cells surround it (each centre searches 2S x 2S
+    around its initial position), 8-bit Lab in the module's fixed-point conversion. Both devices
+    give the same labels, for any number of threads. */
     SUPERPIXEL_IMPL_ESCRF = 1
 };
 
