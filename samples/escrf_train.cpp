@@ -26,7 +26,7 @@ static const char* keys =
     "{ superpixels   | 2500   | superpixels per image }"
     "{ sp-algorithm  | slic   | superpixel algorithm: slic, slico or mslic }"
     "{ ruler         | 5      | SLIC compactness (smaller follows image edges more closely) }"
-    "{ sp-impl       | ximgproc | superpixel implementation: escrf (the module's SLIC) or ximgproc (needed for mslic) }"
+    "{ sp-impl       | escrf  | superpixel implementation: escrf (the module's SLIC) or ximgproc (needed for mslic) }"
     "{ window        | 3      | ES-CRF window size k }"
     "{ dilation      | 2      | ES-CRF window dilation }"
     "{ embed         | 32     | ES-CRF embedding channels E }"

@@ -68,7 +68,7 @@ TEST(Escrf_Superpixels, default_params)
     EXPECT_EQ(25, p.minElementSize);
     EXPECT_EQ(3, p.blurKernel);
     EXPECT_EQ(escrf::SUPERPIXEL_DEVICE_CPU, p.device);
-    EXPECT_EQ(escrf::SUPERPIXEL_IMPL_XIMGPROC, p.implementation);
+    EXPECT_EQ(escrf::SUPERPIXEL_IMPL_ESCRF, p.implementation);
 }
 
 TEST(Escrf_Superpixels, labels_are_contiguous_and_count_is_close_to_request)
@@ -80,6 +80,8 @@ TEST(Escrf_Superpixels, labels_are_contiguous_and_count_is_close_to_request)
         escrf::SuperpixelParams p;
         p.algorithm = algo;
         p.numSuperpixels = 120;
+        if (algo == escrf::SUPERPIXEL_MSLIC)
+            p.implementation = escrf::SUPERPIXEL_IMPL_XIMGPROC;  // MSLIC is ximgproc's only
         Mat labels;
         const int M = escrf::computeSuperpixels(img, labels, p);
         ASSERT_EQ(CV_32SC1, labels.type());

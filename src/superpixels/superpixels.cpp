@@ -16,7 +16,7 @@ namespace escrf {
 SuperpixelParams::SuperpixelParams()
     : algorithm(SUPERPIXEL_SLICO), numSuperpixels(600), ruler(10.f), iterations(10),
       enforceConnectivity(true), minElementSize(25), blurKernel(3), device(SUPERPIXEL_DEVICE_CPU),
-      implementation(SUPERPIXEL_IMPL_XIMGPROC)
+      implementation(SUPERPIXEL_IMPL_ESCRF)
 {
 }
 

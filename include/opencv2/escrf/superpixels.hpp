@@ -55,7 +55,8 @@ enum SuperpixelDevice
 
 /** @brief Parameters of the superpixel segmentation that guides the ES-CRF superpixel prior.
 
-The defaults follow the ES-CRF paper for street scenes (600 superpixels, SLICO).
+The defaults follow the ES-CRF paper for street scenes (600 superpixels, SLICO), computed by the
+module's SLIC on the CPU.
 */
 struct CV_EXPORTS_W_SIMPLE SuperpixelParams
 {
@@ -69,7 +70,7 @@ struct CV_EXPORTS_W_SIMPLE SuperpixelParams
     CV_PROP_RW int minElementSize;      //!< minimum piece size in percent of the mean superpixel, default 25
     CV_PROP_RW int blurKernel;          //!< Gaussian pre-blur kernel (odd, 0 = none), default 3
     CV_PROP_RW int device;              //!< SuperpixelDevice, default SUPERPIXEL_DEVICE_CPU
-    CV_PROP_RW int implementation;      //!< SuperpixelImplementation, default SUPERPIXEL_IMPL_XIMGPROC
+    CV_PROP_RW int implementation;      //!< SuperpixelImplementation, default SUPERPIXEL_IMPL_ESCRF
 };
 
 /** @brief Computes superpixels of an 8-bit BGR image.
