@@ -101,8 +101,9 @@ struct PackedSums
     }
 };
 
-//! One iteration's assignment of the rows of band j, summed into the band's accumulator.
-void assignBand(SlicState& s, SlicRowAssigner& assigner, PackedSums& packed, const Mat& lab, Mat& labels, int j)
+/** One iteration's assignment of the rows of band j, summed into the band's accumulator (packed
+is null in the last iteration, whose centres nothing reads). */
+void assignBand(SlicState& s, SlicRowAssigner& assigner, PackedSums* packed, const Mat& lab, Mat& labels, int j)
 {
     const SlicLayout& l = s.layout;
     uint64* acc = &s.bandSums[s.bandOffset(j) * slicdev::kSlicSums];
@@ -113,10 +114,12 @@ void assignBand(SlicState& s, SlicRowAssigner& assigner, PackedSums& packed, con
         const uint8_t* row = lab.ptr<uint8_t>(y);
         const int* label = assigner.assignRow(row, y);
         std::copy(label, label + l.W, labels.ptr<int>(y));
-        packed.addRow(row, label, l.W, y, l.firstCentre(j));
-        if (++rows == packed.maxRows || y + 1 == l.rowStart[j + 1])
+        if (!packed)
+            continue;
+        packed->addRow(row, label, l.W, y, l.firstCentre(j));
+        if (++rows == packed->maxRows || y + 1 == l.rowStart[j + 1])
         {
-            packed.flush(acc, l.bandCentres(j));
+            packed->flush(acc, l.bandCentres(j));
             rows = 0;
         }
     }
@@ -191,13 +194,18 @@ int runSlic(const Mat& lab, Mat& labels, const SuperpixelParams& params)
     for (int it = 0; it < params.iterations; it++)
     {
         // One task per band: the bands' accumulators are their own and the integer sums are
-        // exact, so the result does not depend on how the bands are shared among threads.
+        // exact, so the result does not depend on how the bands are shared among threads. The
+        // labels of the last iteration are the result: its centre update is skipped (the GPU
+        // pipeline computes it and discards it).
+        const bool last = it + 1 == params.iterations;
         parallel_for_(Range(0, s.layout.g.gy), [&](const Range& r) {
             SlicRowAssigner assigner(s.layout);
             PackedSums packed(3 * s.layout.g.gx, lab.size());
             for (int j = r.start; j < r.end; j++)
-                assignBand(s, assigner, packed, lab, labels, j);
+                assignBand(s, assigner, last ? nullptr : &packed, lab, labels, j);
         });
+        if (last)
+            break;
         finishCentres(s);
         if (s.slico)
             updateColorScales(s, lab, labels);
