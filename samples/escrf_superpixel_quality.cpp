@@ -74,8 +74,9 @@ int main(int argc, char** argv)
         }
         if (images == 0)
             CV_Error(Error::StsBadArg, "the list has no images");
-        std::cout << format("%s, %d superpixels, ruler %g, %d images, %d threads", algorithm.c_str(),
-                            params.numSuperpixels, params.ruler, images, getNumThreads()) << std::endl;
+        const String ruler = params.algorithm == SUPERPIXEL_SLIC ? format(", ruler %g", params.ruler) : String();
+        std::cout << format("%s, %d superpixels%s, %d images, %d threads", algorithm.c_str(), params.numSuperpixels,
+                            ruler.c_str(), images, getNumThreads()) << std::endl;
         std::cout << "implementation  boundary recall  under-segmentation error  superpixels  ms/image" << std::endl;
         for (int k = 0; k < 2; k++)
             std::cout << format("%-14s  %14.2f%%  %23.2f%%  %11.1f  %8.1f", names[k], 100 * recall[k] / images,
