@@ -134,9 +134,9 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
         e.image = image;
         e.labels = labels;
     }
-    // SLIC costs as much as the backbone: it is cached in the folder too, and when it has to be
-    // computed it runs on its own thread while the backbone runs (ximgproc's SLIC is mostly
-    // serial, the backbone uses the thread pool), which shortens a cold cache build.
+    // SLIC can cost as much as the backbone (ximgproc's): it is cached in the folder too, and when
+    // it has to be computed it runs on its own thread while the backbone runs, which shortens a
+    // cold cache build.
     String spFile;
     std::future<std::pair<Mat, int> > slic;
     if (superpixels_)
