@@ -211,18 +211,15 @@ private:
     DeconvolutionOffset largestDeconvolutionOffset(Size size) const
     {
         DeconvolutionOffset worst;
-        std::vector<int> ids;
-        for (const String& n : probe_.getLayerNames())
-            if (probe_.getLayer(probe_.getLayerId(n))->type == "Deconvolution")
-                ids.push_back(probe_.getLayerId(n));
-        if (ids.empty())
-            return worst;
         const dnn::MatShape input = { 1, 3, size.height, size.width };
+        std::vector<int> ids;   // filled by getLayersShapes: every layer
         std::vector<std::vector<dnn::MatShape>> ins, outs;
         probe_.getLayersShapes(input, ids, ins, outs);
         for (size_t i = 0; i < ids.size(); i++)
         {
             const Ptr<dnn::Layer> layer = probe_.getLayer(ids[i]);
+            if (layer->type != "Deconvolution")
+                continue;
             const Ptr<dnn::BaseConvolutionLayer> conv = layer.dynamicCast<dnn::BaseConvolutionLayer>();
             if (!conv || ins[i].empty() || outs[i].empty() || ins[i][0].size() != 4 || outs[i][0].size() != 4 ||
                 layer->blobs.empty() || layer->blobs[0].dims != 4 || conv->kernel_size.size() != 2 ||
