@@ -53,7 +53,8 @@ struct CV_EXPORTS_W_SIMPLE SuperpixelParams
 
 /** @brief Computes superpixels of an 8-bit BGR image.
 
-@param image CV_8UC3 BGR image (as cv::imread returns it), not empty.
+@param image CV_8UC3 BGR image (as cv::imread returns it), not empty; a ROI gives the labels of
+its clone.
 @param labels output CV_32SC1 label map of the image size, labels contiguous in 0..M-1.
 @param params superpixel parameters.
 @return M, the number of superpixels.
