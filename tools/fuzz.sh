@@ -40,14 +40,14 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$findings"
   if [ "$mode" = replay ]; then
     echo "escrf fuzz: replaying $h on $seeds and test/data/bad-inputs"
-    "$build/$h" "${common[@]}" -artifact_prefix="$findings/" -runs=0 "$seeds" "$root/test/data/bad-inputs" \
+    "$build/bin/$h" "${common[@]}" -artifact_prefix="$findings/" -runs=0 "$seeds" "$root/test/data/bad-inputs" \
         >"$findings/replay.log" 2>&1 || { status=1; tail -40 "$findings/replay.log"; }
     grep -E "^#[0-9]+.*(INITED|DONE)" "$findings/replay.log" | tail -1 || true
   else
     corpus="$build/corpus/$h"
     mkdir -p "$corpus"
     echo "escrf fuzz: $h for ${seconds} s"
-    "$build/$h" "${common[@]}" -artifact_prefix="$findings/" -max_total_time="$seconds" -print_final_stats=1 \
+    "$build/bin/$h" "${common[@]}" -artifact_prefix="$findings/" -max_total_time="$seconds" -print_final_stats=1 \
         "$corpus" "$seeds" >"$findings/fuzz.log" 2>&1 || { status=1; tail -60 "$findings/fuzz.log"; }
     grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)" "$findings/fuzz.log" || true
     echo "escrf fuzz: $h corpus $(ls "$corpus" | wc -l) inputs, findings: $(ls "$findings" | grep -cvE '\.log$' || true)"
