@@ -420,10 +420,10 @@ TEST(Escrf_Reliability, roi_gives_the_result_of_its_clone)
 // Issue #14 measured up to 9% of the pixels differing with ESPNet on CamVid.
 TEST(Escrf_Reliability, roi_gives_the_result_of_its_clone_with_espnet)
 {
-    std::string model;
-    ESCRF_REQUIRE_SHARED("models/escrf_espnet_camvid.yml", model);   // any shared file: the data is there
+    std::string desc;
+    ESCRF_REQUIRE_SHARED("models/espnet_camvid.yml", desc);
     const std::string head = escrfTestDataPath("../../models/escrf_espnet_camvid.yml");
-    Ptr<Segmenter> seg = Segmenter::create(head, escrfSharedDir() + "/models/espnet_camvid.yml");
+    Ptr<Segmenter> seg = Segmenter::create(head, desc);
     Mat big = streetImage(Size(330, 250), 5), roi, clone;
     roiAndClone(big, roi, clone);   // 317 x 240: padded on the right
     Mat a, b;

@@ -22,9 +22,10 @@ if [ ${#harnesses[@]} -eq 0 ]; then
 fi
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
+  mkdir -p "$build"
   CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESCRF_WITH_CUDA=OFF \
       -DESCRF_SANITIZE=ON -DESCRF_BUILD_FUZZERS=ON -DESCRF_BUILD_PERF_TESTS=OFF -DESCRF_BUILD_SAMPLES=OFF \
-      -DESCRF_BUILD_TESTS="${ESCRF_FUZZ_WITH_TESTS:-OFF}" >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+      -DESCRF_BUILD_TESTS="${ESCRF_FUZZ_WITH_TESTS:-OFF}" >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
 fi
 cmake --build "$build" -j"${ESCRF_JOBS:-$(nproc)}" --target "${harnesses[@]}"
 
