@@ -142,9 +142,9 @@ bool sameConfig(const Head& a, const Head& b)
            p.gaussianKernel == q.gaussianKernel && s.algorithm == t.algorithm &&
            s.numSuperpixels == t.numSuperpixels && s.ruler == t.ruler && s.iterations == t.iterations &&
            s.enforceConnectivity == t.enforceConnectivity && s.minElementSize == t.minElementSize &&
-           s.blurKernel == t.blurKernel && d.name == e.name && d.model == e.model && d.mean == e.mean &&
-           d.stddev == e.stddev && d.scale == e.scale && d.rgb == e.rgb && d.width == e.width &&
-           d.height == e.height && d.sizeMultiple == e.sizeMultiple && d.features == e.features &&
+           s.blurKernel == t.blurKernel && s.implementation == t.implementation && d.name == e.name &&
+           d.model == e.model && d.mean == e.mean && d.stddev == e.stddev && d.scale == e.scale &&
+           d.rgb == e.rgb && d.width == e.width && d.height == e.height && d.sizeMultiple == e.sizeMultiple && d.features == e.features &&
            d.logits == e.logits && d.classes == e.classes && d.colors == e.colors && d.ignoreLabel == e.ignoreLabel;
 }
 
