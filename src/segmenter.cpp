@@ -205,8 +205,9 @@ private:
             // Pad right and bottom so that the sizes align; the crop below undoes it exactly.
             const int a = alignment();
             const int padX = (a - size.width % a) % a, padY = (a - size.height % a) % a;
+            // BORDER_ISOLATED: a ROI is padded from its own pixels, as its clone would be.
             if (padX || padY)
-                copyMakeBorder(image, work, 0, padY, 0, padX, BORDER_REFLECT_101);
+                copyMakeBorder(image, work, 0, padY, 0, padX, BORDER_REFLECT_101 | BORDER_ISOLATED);
             else
                 work = image;
         }
@@ -214,11 +215,18 @@ private:
         detail::computeHeadInputs(*backbone_, work, head_->config().inputs, features);
         if (head_->needsGuide())
         {
-            Mat sp;
-            const int M = computeSuperpixels(work, sp, superpixels);
-            prepareGuide(work, sp, M, headSize, head_->effectiveBlockParams(), guide);
+            // A small image gets fewer superpixels: at most one per kMinSuperpixelArea pixels.
+            SuperpixelParams sp = superpixels;
+            sp.numSuperpixels = std::max(1, std::min(sp.numSuperpixels, (int)(work.total() / kMinSuperpixelArea)));
+            Mat labels;
+            const int M = work.total() < 2 ? 1 : computeSuperpixels(work, labels, sp);
+            if (work.total() < 2)
+                labels = Mat::zeros(work.size(), CV_32S);   // a single pixel is a single superpixel
+            prepareGuide(work, labels, M, headSize, head_->effectiveBlockParams(), guide);
         }
     }
+
+    enum { kMinSuperpixelArea = 4 };
 
     Ptr<Head> head_;
     BackboneDescription desc_;
