@@ -4,6 +4,7 @@
 
 #include "precomp.hpp"
 #include "head/argmax.hpp"
+#include "head/head_rows.hpp"
 
 namespace cv {
 namespace escrf {
@@ -16,27 +17,8 @@ void argmaxPlanar(const Mat& scores, Size size, int ltype, Mat& labels)
     const int K = scores.rows;
     labels.create(size, ltype);
     parallel_for_(Range(0, size.height), [&](const Range& r) {
-        std::vector<float> best(size.width);
-        std::vector<int> arg(size.width);
         for (int y = r.start; y < r.end; y++)
-        {
-            const size_t offset = (size_t)y * size.width;
-            // Class-outer loop: each row of scores is read contiguously.
-            std::copy(scores.ptr<float>(0) + offset, scores.ptr<float>(0) + offset + size.width, best.begin());
-            std::fill(arg.begin(), arg.end(), 0);
-            for (int k = 1; k < K; k++)
-            {
-                const float* s = scores.ptr<float>(k) + offset;
-                for (int x = 0; x < size.width; x++)
-                    if (s[x] > best[x])
-                        best[x] = s[x], arg[x] = k;
-            }
-            if (ltype == CV_8U)
-                for (int x = 0; x < size.width; x++)
-                    labels.at<uchar>(y, x) = (uchar)arg[x];
-            else
-                std::copy(arg.begin(), arg.end(), labels.ptr<int>(y));
-        }
+            argmaxCells(scores.ptr<float>() + (size_t)y * size.width, scores.step1(), K, size.width, ltype, labels.ptr(y));
     });
 }
 
