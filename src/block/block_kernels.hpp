@@ -108,6 +108,22 @@ struct GuideView
     int numSuperpixels = 0;
 };
 
+//! The buffers behind a GuideView made by prepareGuideView, kept between images.
+struct GuideBuffers
+{
+    Mat bgr, rgb, small;   //!< conversion steps of an 8-bit image
+    Mat image;             //!< 3 x N
+    Mat posX, posY;
+    Mat cells;             //!< cell labels when the features are smaller than the labels
+    SoftAssignment soft;
+};
+
+/** The guide of one image, as prepareGuide makes it (same arguments and checks) but as a view
+into b: no 2P x N position planes; at the labels' size the cell labels are the labels
+themselves (not copied); the soft assignment only when params.softSuperpixels. */
+void prepareGuideView(InputArray image, InputArray superpixels, int numSuperpixels, Size featureSize,
+                      const EscrfBlockParams& params, int depth, GuideBuffers& b, GuideView& view);
+
 //! The view of a prepared guide (posX, posY are read off its position planes).
 GuideView guideView(const EscrfGuide& g, const EscrfBlockParams& p, int depth);
 
