@@ -174,8 +174,12 @@ struct WindowInput
     T invTau = 1;                         //!< 1 / sqrt(2E)
 };
 
+//! mu[i] = sigmoid(z[i]) for n values, vectorised (t: n elements of scratch; z may be mu).
+template <typename T>
+void sigmoidN(const T* z, T* mu, T* t, int n);
+
 //! Scratch elements windowForwardRow needs for a row of w cells.
-inline size_t windowScratchSize(int K, int w) { return (size_t)(2 * K + 2) * w; }
+inline size_t windowScratchSize(int K, int w) { return (size_t)(3 * K + 2) * w; }
 
 /** Windowed message of the cells of row y, vectorised along the row: Fp (C rows of w, channel c at
  * Fp + c * FpStride) = sum_j mu K F_j. When pairs is not null its w rows of 2K (kernel weights,

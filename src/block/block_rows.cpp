@@ -20,10 +20,15 @@ template <typename T>
 void sigmoidRow(const Mat& v, Mat& mu)
 {
     mu.create(v.size(), v.type());
-    const T* z = v.ptr<T>();
-    T* m = mu.ptr<T>();
-    for (int j = 0; j < (int)v.total(); j++)
-        m[j] = sigmoidT(z[j]);
+    const int n = (int)v.total(), chunk = 4096;
+    parallel_for_(Range(0, (n + chunk - 1) / chunk), [&](const Range& r) {
+        std::vector<T> t(chunk);
+        for (int k = r.start; k < r.end; k++)
+        {
+            const int i0 = k * chunk, i1 = std::min(n, i0 + chunk);
+            sigmoidN(v.ptr<T>() + i0, mu.ptr<T>() + i0, t.data(), i1 - i0);
+        }
+    });
 }
 
 // The dense message of the whole map (C x N), from the cell-major embeddings eT; stats keeps the

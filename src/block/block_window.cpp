@@ -151,33 +151,93 @@ void compatibilities(const WindowInput<T>& in, int y, int o, int lo, int hi, T* 
             std::fill(Mu + lo, Mu + hi, T(1));
         return;
     }
-    // sigmoid(u_i + v_j + c), in the form that never overflows: with t = exp(-|z|),
-    // 1 / (1 + t) for z >= 0 and t / (1 + t) otherwise.
+    // sigmoid(u_i + v_j + c)
     const T* u = in.u + i0;
     const T* v = in.v + j0;
     simd::forRange<T>(lo, hi, [&](auto tag, int x) {
-        const auto zz = load(tag, u + x) + load(tag, v + x) + all(tag, in.c);
-        store(tag, z + x, zz);
-        store(tag, t + x, vmin(tag, zz, all(tag, T(0)) - zz));
+        store(tag, z + x, load(tag, u + x) + load(tag, v + x) + all(tag, in.c));
     });
-    simd::expN(t + lo, t + lo, hi - lo);
-    simd::forRange<T>(lo, hi, [&](auto tag, int x) {
-        const auto tt = load(tag, t + x), one = all(tag, T(1));
-        store(tag, Mu + x, ifNonNegative(tag, load(tag, z + x), one / (one + tt), tt / (one + tt)));
-    });
+    sigmoidN(z + lo, Mu + lo, t + lo, hi - lo);
+}
+
+// Fp (C rows of w) = sum_o coef[o] F(neighbour at o), o in order. Where every neighbour is in the
+// map (the interior of the row) the sum stays in registers across the offsets; at the borders each
+// offset adds its in-map run. Both add the same products in the same order.
+template <typename T>
+void accumulateMessage(const WindowInput<T>& in, int y, const int* lo, const int* hi, const T* coef, T* Fp,
+                       size_t FpStride)
+{
+    const WindowScores<T>& s = *in.scores;
+    const int w = s.w, K = s.offsets.K;
+    const size_t N = (size_t)w * s.h;
+    int xa = 0, xb = w;
+    for (int o = 0; o < K; o++)
+    {
+        xa = std::max(xa, lo[o]);
+        xb = std::min(xb, hi[o]);
+    }
+    if (xa >= xb)
+        xa = xb = w;   // no interior: a row near the top or bottom
+    AutoBuffer<const T*, 64> rows(K);
+    for (int o = 0; o < K; o++)   // (an offset whose row is out of the map has an empty run: never read)
+        rows[o] = lo[o] < hi[o] ? in.F + (size_t)(y + s.offsets.dy[o]) * w + s.offsets.dx[o] : in.F;
+    for (int c = 0; c < in.C; c++)
+    {
+        T* fp = Fp + c * FpStride;
+        const size_t plane = c * N;
+        simd::forRange<T>(xa, xb, [&](auto tag, int x) {
+            auto acc = simd::all(tag, T(0));
+            for (int o = 0; o < K; o++)
+                acc = acc + load(tag, coef + (size_t)o * w + x) * load(tag, rows[o] + plane + x);
+            store(tag, fp + x, acc);
+        });
+        std::fill(fp, fp + xa, T(0));
+        std::fill(fp + xb, fp + w, T(0));
+        for (int o = 0; o < K; o++)
+        {
+            const T* f = rows[o] + plane;
+            const T* k = coef + (size_t)o * w;
+            auto border = [&](int from, int to) {
+                simd::forRange<T>(from, to, [&](auto tag, int x) {
+                    store(tag, fp + x, load(tag, k + x) * load(tag, f + x) + load(tag, fp + x));
+                });
+            };
+            border(lo[o], std::min(hi[o], xa));
+            border(std::max(lo[o], xb), hi[o]);
+        }
+    }
 }
 
 } // namespace
 
 template <typename T>
+void sigmoidN(const T* z, T* mu, T* t, int n)
+{
+    // The form that never overflows: with t = exp(-|z|), 1 / (1 + t) for z >= 0, t / (1 + t) otherwise.
+    using simd::all;
+    simd::forRange<T>(0, n, [&](auto tag, int x) {
+        const auto zz = load(tag, z + x);
+        store(tag, t + x, vmin(tag, zz, all(tag, T(0)) - zz));
+    });
+    simd::expN(t, t, n);
+    simd::forRange<T>(0, n, [&](auto tag, int x) {
+        const auto tt = load(tag, t + x), one = all(tag, T(1));
+        store(tag, mu + x, ifNonNegative(tag, load(tag, z + x), one / (one + tt), tt / (one + tt)));
+    });
+}
+
+template void sigmoidN<float>(const float*, float*, float*, int);
+template void sigmoidN<double>(const double*, double*, double*, int);
+
+template <typename T>
 void windowForwardRow(const WindowInput<T>& in, int y, T* Fp, size_t FpStride, T* pairs, T* scratch)
 {
     const WindowScores<T>& s = *in.scores;
-    const int w = s.w, h = s.h, K = s.offsets.K, C = in.C;
-    const size_t N = (size_t)w * h;
+    const int w = s.w, h = s.h, K = s.offsets.K;
     T* S = scratch;                   // K x w scores, then kernel weights
     T* Mu = S + (size_t)K * w;        // K x w compatibilities
-    T* a = Mu + (size_t)K * w;        // w
+    T* coef = Mu + (size_t)K * w;     // K x w their products
+    T* a = coef + (size_t)K * w;      // w
     T* b = a + w;                     // w
     AutoBuffer<int, 128> range(2 * K);
     int* lo = range.data();
@@ -188,24 +248,15 @@ void windowForwardRow(const WindowInput<T>& in, int y, T* Fp, size_t FpStride, T
         scoreRange(s, y, o, lo[o], hi[o], S + (size_t)o * w);
     }
     kernelWeights(in, K, w, lo, hi, S, a, b);
-    for (int c = 0; c < C; c++)
-        std::fill(Fp + c * FpStride, Fp + c * FpStride + w, T(0));
     for (int o = 0; o < K; o++)
     {
         T* mu = Mu + (size_t)o * w;
         compatibilities(in, y, o, lo[o], hi[o], mu, a, b);
         const T* k = S + (size_t)o * w;
-        simd::forRange<T>(lo[o], hi[o], [&](auto tag, int x) { store(tag, a + x, load(tag, mu + x) * load(tag, k + x)); });
-        const T* Fj = in.F + (size_t)(y + s.offsets.dy[o]) * w + s.offsets.dx[o];
-        for (int c = 0; c < C; c++)
-        {
-            T* fp = Fp + c * FpStride;
-            const T* f = Fj + c * N;
-            simd::forRange<T>(lo[o], hi[o], [&](auto tag, int x) {
-                store(tag, fp + x, load(tag, a + x) * load(tag, f + x) + load(tag, fp + x));
-            });
-        }
+        T* cf = coef + (size_t)o * w;
+        simd::forRange<T>(0, w, [&](auto tag, int x) { store(tag, cf + x, load(tag, mu + x) * load(tag, k + x)); });
     }
+    accumulateMessage(in, y, lo, hi, coef, Fp, FpStride);
     if (pairs)
         for (int x = 0; x < w; x++)
             for (int o = 0; o < K; o++)
