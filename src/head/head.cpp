@@ -161,10 +161,11 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
         escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, saved ? &saved->block : nullptr);
     logits.create(K, N, CV_32F);
     const Mat Fs = Fstar;
+    detail::Conv1x1 classifier;
+    classifier.set(classifierWeights, classifierBias);
     parallel_for_(Range(0, bands), [&](const Range& r) {
         const int i0 = (int)((int64)N * r.start / bands), i1 = (int)((int64)N * r.end / bands);
-        detail::conv1x1Cells(classifierWeights, classifierBias, Fs.ptr<float>() + i0, N, i1 - i0,
-                             logits.ptr<float>() + i0, N, false);
+        classifier.cells(Fs.ptr<float>() + i0, N, i1 - i0, logits.ptr<float>() + i0, N, false);
     });
 
     if (cache)

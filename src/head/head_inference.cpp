@@ -30,6 +30,7 @@ void HeadInference::project(const Head& head, const std::vector<Mat>& inputs, Si
     head_ = &head;
     hasGuide_ = false;
     projection_.prepare(head, inputs, headSize);
+    classifier_.set(head.classifierWeights, head.classifierBias);
     headSize_ = headSize;
     const int N = headSize.area(), w = headSize.width, strips = stripCount(headSize.height);
     F_.create(projection_.channels(), N, CV_32F);
@@ -107,7 +108,7 @@ void HeadInference::forRows(int rows, const Fn& fn)
                     x = fstar;
                     xStride = w;
                 }
-                conv1x1Cells(head_->classifierWeights, head_->classifierBias, x, xStride, w, logitsRow, w, false);
+                classifier_.cells(x, xStride, w, logitsRow, w, false);
                 fn(y, logitsRow);
             }
         }

@@ -52,6 +52,7 @@ private:
 
     const Head* head_ = nullptr;
     HeadProjection projection_;
+    Conv1x1 classifier_;
     Size headSize_;
     Mat F_;                                     // D x N
     block::GuideBuffers guideBuffers_;

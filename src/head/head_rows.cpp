@@ -14,7 +14,11 @@ namespace detail {
 
 namespace {
 
-// Rows [r0, r0 + 4) (fewer at the end) of a 1x1 convolution over one run of cells.
+// Lanes of the registers the weights are broadcast to (1 without SIMD).
+const int kLanes = simd::PackOf<float>::lanes > 0 ? (int)simd::PackOf<float>::lanes : 1;
+
+// Rows [r0, r0 + R) of a 1x1 convolution over one run of cells; w[r] points at the broadcast
+// weights of row r (C entries of kLanes floats).
 template <int R>
 void convRows(const float* const* w, const float* b, const float* X, size_t xStride, int C, int n, float* const* out,
               bool accumulate)
@@ -25,10 +29,10 @@ void convRows(const float* const* w, const float* b, const float* X, size_t xStr
         for (int c = 0; c < C; c++)
         {
             const auto v = load(tag, X + c * xStride + x);
-            acc0 = acc0 + all(tag, w[0][c]) * v;
-            if (R > 1) acc1 = acc1 + all(tag, w[1][c]) * v;
-            if (R > 2) acc2 = acc2 + all(tag, w[2][c]) * v;
-            if (R > 3) acc3 = acc3 + all(tag, w[3][c]) * v;
+            acc0 = acc0 + load(tag, w[0] + c * kLanes) * v;
+            if (R > 1) acc1 = acc1 + load(tag, w[1] + c * kLanes) * v;
+            if (R > 2) acc2 = acc2 + load(tag, w[2] + c * kLanes) * v;
+            if (R > 3) acc3 = acc3 + load(tag, w[3] + c * kLanes) * v;
         }
         const decltype(acc0) accs[4] = { acc0, acc1, acc2, acc3 };
         for (int r = 0; r < R; r++)
@@ -65,29 +69,39 @@ void checkHeadGuide(const Head& head, const EscrfGuide* guide, Size headSize, co
                                      guide->featureSize.height, headSize.width, headSize.height));
 }
 
-void conv1x1Cells(const Mat& W, const Mat& b, const float* X, size_t xStride, int n, float* out, size_t outStride,
-                  bool accumulate)
+void Conv1x1::set(const Mat& W, const Mat& b)
 {
-    CV_Assert(W.type() == CV_32F && (b.empty() || (b.type() == CV_32F && (int)b.total() == W.rows)));
-    CV_Assert(!(accumulate && !b.empty()));
-    // Four output rows at a time: each input value is loaded once for four products.
-    for (int r0 = 0; r0 < W.rows; r0 += 4)
+    CV_Assert(W.type() == CV_32F && W.dims == 2 && (b.empty() || (b.type() == CV_32F && (int)b.total() == W.rows)));
+    rows_ = W.rows;
+    cols_ = W.cols;
+    wide_.resize((size_t)rows_ * cols_ * kLanes);
+    for (int r = 0; r < rows_; r++)
+        for (int c = 0; c < cols_; c++)
+            std::fill_n(wide_.begin() + ((size_t)r * cols_ + c) * kLanes, kLanes, W.at<float>(r, c));
+    hasBias_ = !b.empty();
+    bias_.assign(b.ptr<float>(), b.ptr<float>() + (hasBias_ ? rows_ : 0));
+}
+
+void Conv1x1::cells(const float* X, size_t xStride, int n, float* out, size_t outStride, bool accumulate) const
+{
+    CV_Assert(!(accumulate && hasBias_));
+    for (int r0 = 0; r0 < rows_; r0 += 4)
     {
-        const int R = std::min(4, W.rows - r0);
+        const int R = std::min(4, rows_ - r0);
         const float* w[4];
         float* o[4];
         for (int r = 0; r < R; r++)
         {
-            w[r] = W.ptr<float>(r0 + r);
+            w[r] = wide_.data() + (size_t)(r0 + r) * cols_ * kLanes;
             o[r] = out + (r0 + r) * outStride;
         }
-        const float* bias = b.empty() ? nullptr : b.ptr<float>() + r0;
+        const float* bias = hasBias_ ? bias_.data() + r0 : nullptr;
         switch (R)
         {
-        case 4: convRows<4>(w, bias, X, xStride, W.cols, n, o, accumulate); break;
-        case 3: convRows<3>(w, bias, X, xStride, W.cols, n, o, accumulate); break;
-        case 2: convRows<2>(w, bias, X, xStride, W.cols, n, o, accumulate); break;
-        default: convRows<1>(w, bias, X, xStride, W.cols, n, o, accumulate); break;
+        case 4: convRows<4>(w, bias, X, xStride, cols_, n, o, accumulate); break;
+        case 3: convRows<3>(w, bias, X, xStride, cols_, n, o, accumulate); break;
+        case 2: convRows<2>(w, bias, X, xStride, cols_, n, o, accumulate); break;
+        default: convRows<1>(w, bias, X, xStride, cols_, n, o, accumulate); break;
         }
     }
 }
@@ -161,7 +175,7 @@ void HeadProjection::prepare(const Head& head, const std::vector<Mat>& inputs, S
         row += in.C;
         if (cfg.projection <= 0)
             continue;
-        in.W = head.projectionWeights[l];
+        in.W.set(head.projectionWeights[l]);
         if (sz == headSize)
             continue;
         // Project at the input's own resolution, in runs of cells.
@@ -172,7 +186,7 @@ void HeadProjection::prepare(const Head& head, const std::vector<Mat>& inputs, S
             for (int t = r.start; t < r.end; t++)
             {
                 const int i0 = (int)((int64)n * t / runs), i1 = (int)((int64)n * (t + 1) / runs);
-                conv1x1Cells(in.W, Mat(), in.X + i0, n, i1 - i0, in.P.ptr<float>() + i0, n, false);
+                in.W.cells(in.X + i0, n, i1 - i0, in.P.ptr<float>() + i0, n, false);
             }
         });
     }
@@ -191,7 +205,7 @@ void HeadProjection::rows(int y0, int y1, float* Z, float* F, size_t stride, std
         if (cfg.projection > 0)
         {
             if (same)
-                conv1x1Cells(in.W, Mat(), in.X + (size_t)y0 * w, inN, n, Z, stride, l > 0);
+                in.W.cells(in.X + (size_t)y0 * w, inN, n, Z, stride, l > 0);
             else
                 for (int d = 0; d < channels_; d++)
                     resizePlaneRows(in.P.ptr<float>(d), in.size, in.tx, in.ty, y0, y1, Z + d * stride, l > 0, scratch);

@@ -24,11 +24,25 @@ Mat headInputPlanes(const Mat& blob, int channels, Size& size, const String& nam
 //! The guide check of Head::forward (`who` names the caller): present and at headSize, unless baseline.
 void checkHeadGuide(const Head& head, const EscrfGuide* guide, Size headSize, const char* who);
 
-/** A 1x1 convolution of cells [0, n): out[r][x] = sum_c W[r][c] X[c][x] (+ b[r] when b is not
-empty), or added to out (accumulate; then b must be empty). X has W.cols planes (plane c at
-X + c * xStride), out W.rows planes (plane r at out + r * outStride); CV_32F, vectorised along x. */
-void conv1x1Cells(const Mat& W, const Mat& b, const float* X, size_t xStride, int n, float* out, size_t outStride,
-                  bool accumulate);
+/** A 1x1 convolution of runs of cells, out[r][x] = sum_c W[r][c] X[c][x] (+ b[r]), CV_32F,
+vectorised along x, four output rows per pass over the inputs. The weights are kept broadcast to
+whole registers (set once per image: every run of cells reads them). */
+class Conv1x1
+{
+public:
+    //! W (R x C) and an optional bias (R values).
+    void set(const Mat& W, const Mat& b = Mat());
+    /** Cells [0, n): X has C planes (plane c at X + c * xStride), out R planes (plane r at
+    out + r * outStride); with accumulate out += W X (no bias then). */
+    void cells(const float* X, size_t xStride, int n, float* out, size_t outStride, bool accumulate) const;
+    int rows() const { return rows_; }
+
+private:
+    int rows_ = 0, cols_ = 0;
+    bool hasBias_ = false;
+    std::vector<float> wide_;   // (R x C) weights, each repeated over a register's lanes
+    std::vector<float> bias_;
+};
 
 /** labels[x] = argmax_k scores[k][x] over the K planes of scores (plane k at scores + k * stride),
 x in [0, n), ties to the lowest class; labels CV_8U (uchar*) or CV_32S (int*). */
@@ -60,7 +74,7 @@ private:
         const float* X = nullptr;   // C x n planes at the input's own resolution
         int C = 0;
         Size size;
-        Mat W;                      // D x C (projection)
+        Conv1x1 W;                  // D x C (projection)
         Mat P;                      // D x n, W X, when the input is not at the head resolution
         LinearTaps tx{ 1, 1 }, ty{ 1, 1 };
         int row = 0;                // first row of Z (no projection)
