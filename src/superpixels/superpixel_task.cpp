@@ -31,7 +31,13 @@ void SuperpixelTask::start(const Mat& bgr8, const SuperpixelParams& params)
 {
     drop();
     Mat* out = &labels_;
-    future_ = std::async(std::launch::async, [bgr8, params, out]() { return computeSuperpixels(bgr8, *out, params); });
+    double* ms = &milliseconds_;
+    future_ = std::async(std::launch::async, [bgr8, params, out, ms]() {
+        const int64 t0 = getTickCount();
+        const int M = computeSuperpixels(bgr8, *out, params);
+        *ms = (getTickCount() - t0) * 1000.0 / getTickFrequency();   // read after get(): ordered by the future
+        return M;
+    });
 }
 
 int SuperpixelTask::get(Mat& labels)

@@ -36,11 +36,15 @@ public:
     start()) and M, the number of superpixels. Rethrows what computeSuperpixels threw. */
     int get(Mat& labels);
 
+    //! How long the last task computed (milliseconds), valid after get().
+    double milliseconds() const { return milliseconds_; }
+
 private:
     void drop();   // waits for a running task, dropping its result and its exception
 
     std::future<int> future_;
-    Mat labels_;   // written by the task's thread only
+    Mat labels_;               // written by the task's thread only
+    double milliseconds_ = 0;  // likewise
 };
 
 }}} // namespace cv::escrf::detail
