@@ -16,7 +16,8 @@ static const char* keys =
     "{ backbone   |        | backbone description replacing the one stored in the head }"
     "{ pred-dir   |        | write one 8-bit PNG label map per image here }"
     "{ max-images | 0      | evaluate only the first N images }"
-    "{ crf        | false  | DenseCRF post-processing of the head's probabilities (vanilla-crf) }";
+    "{ crf        | false  | DenseCRF post-processing of the head's probabilities (vanilla-crf) }"
+    "{ superpixels-impl |  | superpixel implementation replacing the head's: ximgproc or escrf }";
 
 int main(int argc, char** argv)
 {
@@ -33,6 +34,7 @@ int main(int argc, char** argv)
     const std::string predDir = parser.get<std::string>("pred-dir");
     const int maxImages = parser.get<int>("max-images");
     const bool crf = parser.get<bool>("crf");
+    const std::string spImpl = parser.get<std::string>("superpixels-impl");
     if (!parser.check())
     {
         parser.printErrors();
@@ -42,6 +44,14 @@ int main(int argc, char** argv)
     {
         cv::Ptr<cv::escrf::Segmenter> seg = cv::escrf::Segmenter::create(head, backbone);
         seg->setDenseCrf(crf);
+        if (!spImpl.empty())
+        {
+            if (spImpl != "ximgproc" && spImpl != "escrf")
+                CV_Error(cv::Error::StsBadArg, "--superpixels-impl must be ximgproc or escrf, got '" + spImpl + "'");
+            cv::escrf::SuperpixelParams sp = seg->getSuperpixelParams();
+            sp.implementation = spImpl == "escrf" ? cv::escrf::SUPERPIXEL_IMPL_ESCRF : cv::escrf::SUPERPIXEL_IMPL_XIMGPROC;
+            seg->setSuperpixelParams(sp);
+        }
         const cv::escrf::BackboneDescription desc = backbone.empty() ? seg->head()->backbone()
                                                                      : cv::escrf::BackboneDescription::read(backbone);
         cv::TickMeter tm;

@@ -188,8 +188,9 @@ public:
         if (target != dnn::DNN_TARGET_CUDA && target != dnn::DNN_TARGET_CUDA_FP16)
             return;
         // The CUDA targets also move the block and the head to the GPU when they can go there. The
-        // superpixels keep SuperpixelParams::device: the CUDA SLIC's superpixels differ from
-        // ximgproc's (those the head was trained with), so using it is the caller's choice.
+        // superpixels keep SuperpixelParams::device: the CUDA SLIC is the module's SLIC, whose
+        // superpixels differ from ximgproc's (those of heads trained with ximgproc), so using it is
+        // the caller's choice.
         String why = detail::cudaUnavailableReason();
 #ifdef HAVE_ESCRF_CUDA
         if (why.empty() && cuda::headBlockOnDevice(*head_, &why))

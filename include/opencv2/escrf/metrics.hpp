@@ -61,7 +61,15 @@ public:
     CV_WRAP void add(InputArray prediction, InputArray groundTruth);
 
     //! Adds the counts of another accumulator (same K and ignore label), e.g. one per thread.
-    CV_WRAP void merge(const SegmentationMetrics& other);
+    void merge(const SegmentationMetrics& other);
+    /** @overload
+    The form the Python bindings use (they hold accumulators by Ptr); an empty other raises cv::Exception. */
+    CV_WRAP void merge(const Ptr<SegmentationMetrics>& other)
+    {
+        if (!other)
+            CV_Error(Error::StsNullPtr, "SegmentationMetrics::merge: other is empty");
+        merge(*other);
+    }
     //! Clears the counts.
     CV_WRAP void reset();
 

@@ -63,7 +63,7 @@ public:
     CV_WRAP static Ptr<Segmenter> create(const String& headFile, const String& backboneDescription = String());
 
     //! Creates a segmenter from a head in memory and a backbone description.
-    static Ptr<Segmenter> create(const Ptr<Head>& head, const BackboneDescription& backbone);
+    CV_WRAP static Ptr<Segmenter> create(const Ptr<Head>& head, const BackboneDescription& backbone);
 
     /** @brief Label map of an image.
     @param image CV_8UC3 BGR image (as cv::imread gives it), not empty.
@@ -80,8 +80,9 @@ public:
     A CUDA target also moves the ES-CRF block and the head to the GPU when the module is built with
     CUDA, a device exists and the block has no CPU-only option (dense); otherwise, or if the GPU
     head cannot be created, they stay on the CPU, with one log line. The superpixels move only when
-    SuperpixelParams::device is SUPERPIXEL_DEVICE_CUDA (setSuperpixelParams): the default,
-    ximgproc's SLIC on the CPU, gives the superpixels the head was trained with. */
+    SuperpixelParams::device is SUPERPIXEL_DEVICE_CUDA (setSuperpixelParams): the default, the
+    CPU with the implementation stored in the head, gives the superpixels the head was trained
+    with (for a head trained with the module's SLIC the CUDA device gives the same ones). */
     CV_WRAP virtual void setPreferableBackend(int backend) = 0;
     CV_WRAP virtual void setPreferableTarget(int target) = 0;
 
@@ -117,10 +118,10 @@ public:
 
     //! Class names and RGB colours from the backbone description.
     CV_WRAP virtual std::vector<String> classNames() const = 0;
-    virtual std::vector<Vec3b> classColors() const = 0;
+    CV_WRAP virtual std::vector<Vec3b> classColors() const = 0;
 
     //! The head in use.
-    virtual Ptr<Head> head() const = 0;
+    CV_WRAP virtual Ptr<Head> head() const = 0;
 };
 
 /** @brief Colours a label map.
