@@ -16,7 +16,8 @@ static const char* keys =
     "{ backbone   |        | backbone description replacing the one stored in the head }"
     "{ pred-dir   |        | write one 8-bit PNG label map per image here }"
     "{ max-images | 0      | evaluate only the first N images }"
-    "{ crf        | false  | DenseCRF post-processing of the head's probabilities (vanilla-crf) }";
+    "{ crf        | false  | DenseCRF post-processing of the head's probabilities (vanilla-crf) }"
+    "{ crf-iterations | -2 | joint-crf heads: mean-field steps at inference (-1: as in training; -2: as the head file says) }";
 
 int main(int argc, char** argv)
 {
@@ -33,6 +34,7 @@ int main(int argc, char** argv)
     const std::string predDir = parser.get<std::string>("pred-dir");
     const int maxImages = parser.get<int>("max-images");
     const bool crf = parser.get<bool>("crf");
+    const int crfIterations = parser.get<int>("crf-iterations");
     if (!parser.check())
     {
         parser.printErrors();
@@ -42,6 +44,14 @@ int main(int argc, char** argv)
     {
         cv::Ptr<cv::escrf::Segmenter> seg = cv::escrf::Segmenter::create(head, backbone);
         seg->setDenseCrf(crf);
+        if (crfIterations != -2)
+        {
+            if (seg->head()->config().variant != cv::escrf::HEAD_JOINT_CRF)
+                CV_Error(cv::Error::StsBadArg, "--crf-iterations: the head is " +
+                                               cv::escrf::headVariantToString(seg->head()->config().variant) +
+                                               ", not joint-crf");
+            seg->head()->setJointCrfInferenceIterations(crfIterations);
+        }
         const cv::escrf::BackboneDescription desc = backbone.empty() ? seg->head()->backbone()
                                                                      : cv::escrf::BackboneDescription::read(backbone);
         cv::TickMeter tm;

@@ -10,6 +10,7 @@
 #include "head/bilinear.hpp"
 #include "head/head_cuda.hpp"
 #include "head/head_inputs.hpp"
+#include "head/head_variants.hpp"
 #include "core/cuda_device.hpp"
 
 namespace cv {
@@ -108,6 +109,8 @@ public:
         // superpixels keep SuperpixelParams::device: the CUDA SLIC's superpixels differ from
         // ximgproc's (those the head was trained with), so using it is the caller's choice.
         String why = detail::cudaUnavailableReason();
+        if (!detail::headVariantTraits(head_->config().variant).onDevice)   // joint-crf, nonlocal: CPU only
+            why = "the " + headVariantToString(head_->config().variant) + " head has no GPU path";
 #ifdef HAVE_ESCRF_CUDA
         if (why.empty() && cuda::headBlockOnDevice(*head_, &why))
         {
@@ -211,12 +214,9 @@ private:
         }
         headSize = Size(work.cols / head_->config().stride, work.rows / head_->config().stride);
         detail::computeHeadInputs(*backbone_, work, head_->config().inputs, features);
-        if (head_->needsGuide())
-        {
-            Mat sp;
-            const int M = computeSuperpixels(work, sp, superpixels);
-            prepareGuide(work, sp, M, headSize, head_->effectiveBlockParams(), guide);
-        }
+        Mat sp;
+        const int M = head_->needsSuperpixels() ? computeSuperpixels(work, sp, superpixels) : 0;
+        detail::prepareHeadGuide(*head_, work, sp, M, headSize, guide);
     }
 
     Ptr<Head> head_;

@@ -6,6 +6,7 @@
 // feature resolution, and the superpixel of each cell. Independent of the weights.
 
 #include "precomp.hpp"
+#include "block/block_guide.hpp"
 
 namespace cv {
 namespace escrf {
@@ -49,14 +50,45 @@ static void positionEncoding(Size fs, int P, int depth, Mat& position)
         positionEncodingT<float>(fs, P, position);
 }
 
+// The checks shared by prepareGuide and detail::prepareImageGuide.
+static void checkImageAndSize(const char* fn, InputArray image, Size featureSize, int depth)
+{
+    if (depth != CV_32F && depth != CV_64F)
+        CV_Error_(Error::StsBadArg, ("%s: depth = %d, expected CV_32F or CV_64F", fn, depth));
+    if (image.empty() || (image.type() != CV_32FC3 && image.type() != CV_8UC3))
+        CV_Error_(Error::StsBadArg, ("%s: image type is %s, expected a non-empty CV_32FC3 RGB "
+                                     "image in [0,1] or CV_8UC3 BGR", fn, typeToString(image.type()).c_str()));
+    const Size imgSize = image.size();
+    if (featureSize.width <= 0 || featureSize.height <= 0 ||
+        featureSize.width > imgSize.width || featureSize.height > imgSize.height)
+        CV_Error_(Error::StsBadSize, ("%s: featureSize = %dx%d, expected positive and at most "
+                                      "the image size %dx%d", fn, featureSize.width, featureSize.height,
+                                      imgSize.width, imgSize.height));
+}
+
+// Spec step 1: the RGB image resized to the features, planar (bilinear with half-pixel centres is
+// exactly cv::resize INTER_LINEAR).
+static void guideImage(InputArray image, Size featureSize, int depth, Mat& planarImage)
+{
+    Mat rgb;
+    if (image.type() == CV_8UC3)
+    {
+        Mat tmp;
+        cvtColor(image, tmp, COLOR_BGR2RGB);
+        tmp.convertTo(rgb, CV_32F, 1.0 / 255);
+    }
+    else
+        rgb = image.getMat();
+    Mat small, planar;
+    resize(rgb, small, featureSize, 0, 0, INTER_LINEAR);
+    transpose(small.reshape(1, featureSize.area()), planar);   // N x 3 -> 3 x N
+    planar.convertTo(planarImage, depth);
+}
+
 void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels, Size featureSize,
                   const EscrfBlockParams& params, EscrfGuide& guide, int depth)
 {
-    if (depth != CV_32F && depth != CV_64F)
-        CV_Error_(Error::StsBadArg, ("prepareGuide: depth = %d, expected CV_32F or CV_64F", depth));
-    if (_image.empty() || (_image.type() != CV_32FC3 && _image.type() != CV_8UC3))
-        CV_Error_(Error::StsBadArg, ("prepareGuide: image type is %s, expected a non-empty CV_32FC3 RGB "
-                                     "image in [0,1] or CV_8UC3 BGR", typeToString(_image.type()).c_str()));
+    checkImageAndSize("prepareGuide", _image, featureSize, depth);
     if (_superpixels.type() != CV_32SC1 || _superpixels.size() != _image.size())
         CV_Error_(Error::StsBadArg, ("prepareGuide: superpixels must be CV_32SC1 of the image size %dx%d "
                                      "(got %s %dx%d)", _image.size().width, _image.size().height,
@@ -64,12 +96,6 @@ void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels
                                      _superpixels.size().height));
     if (numSuperpixels <= 0)
         CV_Error_(Error::StsBadArg, ("prepareGuide: numSuperpixels = %d, expected > 0", numSuperpixels));
-    const Size imgSize = _image.size();
-    if (featureSize.width <= 0 || featureSize.height <= 0 ||
-        featureSize.width > imgSize.width || featureSize.height > imgSize.height)
-        CV_Error_(Error::StsBadSize, ("prepareGuide: featureSize = %dx%d, expected positive and at most "
-                                      "the image size %dx%d", featureSize.width, featureSize.height,
-                                      imgSize.width, imgSize.height));
     if (params.posDim <= 0 || params.posDim % 2 != 0)
         CV_Error_(Error::StsBadArg, ("prepareGuide: params.posDim = %d, expected even and > 0", params.posDim));
 
@@ -80,28 +106,10 @@ void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels
         CV_Error_(Error::StsOutOfRange, ("prepareGuide: superpixel labels span [%d, %d], expected "
                                          "0..numSuperpixels-1 = 0..%d", (int)minL, (int)maxL, numSuperpixels - 1));
 
-    Mat rgb;
-    if (_image.type() == CV_8UC3)
-    {
-        Mat tmp;
-        cvtColor(_image, tmp, COLOR_BGR2RGB);
-        tmp.convertTo(rgb, CV_32F, 1.0 / 255);
-    }
-    else
-        rgb = _image.getMat();
-
-    const int N = featureSize.area();
     guide = EscrfGuide();
     guide.featureSize = featureSize;
     guide.numSuperpixels = numSuperpixels;
-
-    // Spec step 1: bilinear with half-pixel centres is exactly cv::resize INTER_LINEAR.
-    Mat small;
-    resize(rgb, small, featureSize, 0, 0, INTER_LINEAR);
-    Mat planar;
-    transpose(small.reshape(1, N), planar);   // N x 3 -> 3 x N
-    planar.convertTo(guide.image, depth);
-
+    guideImage(_image, featureSize, depth, guide.image);
     positionEncoding(featureSize, params.posDim, depth, guide.position);
 
     Mat cells;
@@ -110,5 +118,17 @@ void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels
     if (params.softSuperpixels)
         computeSoftAssignment(S, numSuperpixels, featureSize, guide.soft);
 }
+
+namespace detail {
+
+void prepareImageGuide(InputArray image, Size featureSize, EscrfGuide& guide, int depth)
+{
+    checkImageAndSize("prepareImageGuide", image, featureSize, depth);
+    guide = EscrfGuide();
+    guide.featureSize = featureSize;
+    guideImage(image, featureSize, depth, guide.image);
+}
+
+} // namespace detail
 
 }} // namespace cv::escrf

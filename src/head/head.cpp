@@ -3,13 +3,15 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // The head's forward and backward passes: projection at each input's own resolution,
-// bilinear resize to the head resolution, ReLU, ES-CRF block, 1x1 classifier.
+// bilinear resize to the head resolution, ReLU, the variant's stage on the features, 1x1
+// classifier, the variant's stage on the scores (head_stages.cpp).
 #include "precomp.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "block/block_plan.hpp"
 #include "head/bilinear.hpp"
 #include "head/head_cache.hpp"
 #include "head/head_parameters.hpp"
+#include "head/head_stages.hpp"
 
 namespace cv {
 namespace escrf {
@@ -54,26 +56,13 @@ void addRowBias(Mat& m, const Mat& bias)
 
 } // namespace
 
-int headVariantFromString(const String& name)
+JointCrfOptions::JointCrfOptions()
+    : iterations(5), inferenceIterations(-1), factor(4), bilateralSxy(50.f), bilateralSrgb(3.f), spatialSxy(3.f)
 {
-    if (name == "baseline") return HEAD_BASELINE;
-    if (name == "pairwise") return HEAD_PAIRWISE;
-    if (name == "superpixel") return HEAD_SUPERPIXEL;
-    if (name == "escrf") return HEAD_ESCRF;
-    CV_Error_(Error::StsBadArg, ("head variant: expected baseline, pairwise, superpixel or escrf, got '%s'",
-                                 name.c_str()));
 }
 
-String headVariantToString(int variant)
+NonlocalOptions::NonlocalOptions() : embedDim(8), factor(8)
 {
-    switch (variant)
-    {
-    case HEAD_BASELINE: return "baseline";
-    case HEAD_PAIRWISE: return "pairwise";
-    case HEAD_SUPERPIXEL: return "superpixel";
-    case HEAD_ESCRF: return "escrf";
-    }
-    CV_Error_(Error::StsBadArg, ("head variant: expected 0..3 (HeadVariant), got %d", variant));
 }
 
 HeadConfig::HeadConfig()
@@ -99,17 +88,7 @@ Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputCh
         CV_Error_(Error::StsBadArg, ("HeadConfig::projection: expected >= 0, got %d", config.projection));
     if (config.numClasses < 1)
         CV_Error_(Error::StsBadArg, ("HeadConfig::numClasses: expected >= 1, got %d", config.numClasses));
-    if (config.variant != HEAD_BASELINE)
-    {
-        const EscrfBlockParams& b = config.block;
-        block::checkWindow("HeadConfig::block", "window", b.window, b.dilation);
-        if (b.embedDim < 1 || b.posDim < 2 || b.posDim % 2)
-            CV_Error_(Error::StsBadArg, ("HeadConfig::block: expected embedDim >= 1 and an even posDim >= 2; got "
-                                         "embedDim %d, posDim %d", b.embedDim, b.posDim));
-        if (config.superpixels.numSuperpixels < 1)
-            CV_Error_(Error::StsBadArg, ("HeadConfig::superpixels.numSuperpixels: expected >= 1, got %d",
-                                         config.superpixels.numSuperpixels));
-    }
+    detail::checkStageOptions(config);
 
     Ptr<Head> head = makePtr<Head>();
     head->config_ = config;
@@ -129,11 +108,29 @@ Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputCh
         }
         head->projectionBias = Mat::zeros(config.projection, 1, CV_32F);
     }
-    if (config.variant != HEAD_BASELINE)
+    const detail::HeadStage stage = detail::headVariantTraits(config.variant).stage;
+    if (stage == detail::STAGE_BLOCK)
         head->blockWeights = EscrfBlockWeights::create(head->effectiveBlockParams(), D, rng, CV_32F);
+    if (stage == detail::STAGE_NONLOCAL)
+    {
+        const detail::NonlocalWeights w = detail::NonlocalWeights::create(detail::nonlocalParams(config), D, rng);
+        head->nonlocalTheta = w.W_theta;
+        head->nonlocalPhi = w.W_phi;
+        head->nonlocalG = w.W_g;
+        head->nonlocalOut = w.W_out;
+    }
     head->classifierWeights.create(config.numClasses, D, CV_32F);
     kaimingUniform(head->classifierWeights, D, rng);
     head->classifierBias = Mat::zeros(config.numClasses, 1, CV_32F);
+    if (stage == detail::STAGE_JOINT_CRF)
+    {
+        // Potts compatibility, kernel weights 0: a new stage is the identity (as a new non-local
+        // block), since the classifier starts from random scores (doc/variants.md, "In the head").
+        const detail::CrfRnnWeights w = detail::CrfRnnWeights::create(config.numClasses);
+        head->crfBilateral = Mat::zeros(w.bilateral.size(), CV_32F);
+        head->crfSpatial = Mat::zeros(w.spatial.size(), CV_32F);
+        head->crfCompat = w.compat;
+    }
     return head;
 }
 
@@ -149,23 +146,31 @@ int Head::featureChannels() const
 
 bool Head::needsGuide() const
 {
-    return config_.variant != HEAD_BASELINE;
+    return detail::headVariantTraits(config_.variant).guideImage;
 }
 
-void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
-                   Mat& logits, HeadCache* cache) const
+bool Head::needsSuperpixels() const
 {
-    if (classifierWeights.empty())
-        CV_Error(Error::StsBadArg, "Head::forward: the head has no weights (use Head::create or Head::load)");
-    if (inputs.size() != config_.inputs.size())
-        CV_Error_(Error::StsBadArg, ("Head::forward: expected %d inputs (%s...), got %d",
-                                     (int)config_.inputs.size(), config_.inputs[0].c_str(), (int)inputs.size()));
-    if (headSize.empty())
-        CV_Error(Error::StsBadArg, "Head::forward: headSize must not be empty");
-    const int D = featureChannels();
+    return detail::headVariantTraits(config_.variant).superpixels;
+}
+
+void Head::setJointCrfInferenceIterations(int iterations)
+{
+    if (iterations < -1)
+        CV_Error_(Error::StsOutOfRange, ("Head::setJointCrfInferenceIterations: iterations = %d, expected >= 0 or -1 "
+                                         "(the training value)", iterations));
+    config_.jointCrf.inferenceIterations = iterations;
+}
+
+namespace detail {
+
+void headFeatures(const Head& head, const std::vector<Mat>& inputs, Size headSize, Mat& Z, Mat& F)
+{
+    const HeadConfig& config = head.config();
+    const int D = head.featureChannels();
     const int N = headSize.area();
 
-    Mat Z(D, N, CV_32F, Scalar(0));
+    Z = Mat(D, N, CV_32F, Scalar(0));
     int row = 0;
     for (size_t l = 0; l < inputs.size(); l++)
     {
@@ -173,11 +178,11 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
         // written by the next input's resize.
         Mat tmp, resized;
         Size sz;
-        Mat X = planar(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
-        if (config_.projection > 0)
+        Mat X = planar(inputs[l], head.inputChannels()[l], sz, config.inputs[l]);
+        if (config.projection > 0)
         {
             // Project first, at the input's own resolution: it commutes with the resize.
-            gemm(projectionWeights[l], X, 1.0, noArray(), 0.0, tmp);
+            gemm(head.projectionWeights[l], X, 1.0, noArray(), 0.0, tmp);
             detail::resizeBilinear(tmp, sz, headSize, resized);
             Z += resized;
         }
@@ -189,31 +194,39 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
             row += X.rows;
         }
     }
-    Mat F;
-    if (config_.projection > 0)
+    if (config.projection > 0)
     {
-        addRowBias(Z, projectionBias);
-        F = config_.projectionRelu ? max(Z, 0.f) : Z;
+        addRowBias(Z, head.projectionBias);
+        F = config.projectionRelu ? Mat(max(Z, 0.f)) : Z;
     }
     else
         F = Z;
+}
 
-    Mat Fstar = F;
+} // namespace detail
+
+void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
+                   Mat& logits, HeadCache* cache) const
+{
+    if (classifierWeights.empty())
+        CV_Error(Error::StsBadArg, "Head::forward: the head has no weights (use Head::create or Head::load)");
+    if (inputs.size() != config_.inputs.size())
+        CV_Error_(Error::StsBadArg, ("Head::forward: expected %d inputs (%s...), got %d",
+                                     (int)config_.inputs.size(), config_.inputs[0].c_str(), (int)inputs.size()));
+    if (headSize.empty())
+        CV_Error(Error::StsBadArg, "Head::forward: headSize must not be empty");
+    detail::checkHeadGuide(*this, headSize, guide, "Head::forward");
+    Mat Z, F;
+    detail::headFeatures(*this, inputs, headSize, Z, F);
+
     Ptr<detail::HeadCacheState> saved;
     if (cache)
         saved = makePtr<detail::HeadCacheState>();
-    if (config_.variant != HEAD_BASELINE)
-    {
-        if (!guide)
-            CV_Error(Error::StsBadArg, "Head::forward: this head variant needs the guide (image and superpixels)");
-        if (guide->featureSize != headSize)
-            CV_Error_(Error::StsBadArg, ("Head::forward: guide is %dx%d, head resolution is %dx%d",
-                                         guide->featureSize.width, guide->featureSize.height,
-                                         headSize.width, headSize.height));
-        escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, saved ? &saved->block : nullptr);
-    }
+    Mat Fstar;
+    detail::featureStageForward(*this, headSize, guide, F, Fstar, saved.get());
     gemm(classifierWeights, Fstar, 1.0, noArray(), 0.0, logits);
     addRowBias(logits, classifierBias);
+    detail::scoreStageForward(*this, headSize, guide, logits, saved.get());
 
     if (cache)
     {
@@ -241,21 +254,20 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
     detail::HeadTensors g = detail::bindHeadGradients(*this, grads);
     const Mat &Z = saved.Z, &F = saved.F, &Fstar = saved.Fstar;
 
-    // Classifier.
-    gemm(dLogits, Fstar, 1.0, g.classifierWeights, 1.0, g.classifierWeights, GEMM_2_T);
+    // The stage on the scores, then the classifier.
+    Mat dScores;
+    detail::scoreStageBackward(*this, saved, dLogits, dScores, g);
+    gemm(dScores, Fstar, 1.0, g.classifierWeights, 1.0, g.classifierWeights, GEMM_2_T);
     Mat rowSum;
-    reduce(dLogits, rowSum, 1, REDUCE_SUM, CV_32F);
+    reduce(dScores, rowSum, 1, REDUCE_SUM, CV_32F);
     g.classifierBias += rowSum;
     Mat dFstar;
-    gemm(classifierWeights, dLogits, 1.0, noArray(), 0.0, dFstar, GEMM_1_T);
+    gemm(classifierWeights, dScores, 1.0, noArray(), 0.0, dFstar, GEMM_1_T);
 
-    // Block.
-    Mat dF = dFstar;
-    if (config_.variant != HEAD_BASELINE)
-    {
-        CV_Assert(guide);
-        escrfBlockBackward(effectiveBlockParams(), blockWeights, *guide, F, saved.block, dFstar, dF, g.blockWeights);
-    }
+    // The stage on the features.
+    detail::checkHeadGuide(*this, headSize, guide, "Head::backward");
+    Mat dF;
+    detail::featureStageBackward(*this, headSize, guide, F, saved, dFstar, dF, g);
 
     // Projection (ReLU, bias, resize adjoint, 1x1 weights at each input's resolution).
     if (config_.projection > 0)

@@ -79,7 +79,7 @@ HeadTensors bindHeadGradients(const Head& head, std::vector<Mat>& grads)
 {
     HeadTensors g;
     g.projectionWeights.resize(head.projectionWeights.size());
-    if (head.needsGuide())
+    if (headVariantTraits(head.config().variant).stage == STAGE_BLOCK)
         g.blockWeights = head.blockWeights.zerosLike();
     size_t i = 0;
     forEachHeadParameter(head.config(), g, [&](const String&, ParameterRole, auto& tensor) {
