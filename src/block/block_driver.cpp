@@ -9,6 +9,7 @@
 #include "block_kernels.hpp"
 #include "block_cache.hpp"
 #include "block_compat.hpp"
+#include "block_explain.hpp"
 
 namespace cv {
 namespace escrf {
@@ -90,13 +91,13 @@ Mat addPrior(const EscrfBlockParams& p, const EscrfGuide& g, const Mat& X, doubl
     return PX;
 }
 
-// The pairwise message of F, transposed (t.FpT), with what its backward pass needs in t.
+// The inputs of the pairwise message of F: embeddings and compatibility logits in t, FT = F^T and
+// the Gaussian kernel's norms in halfNorm (all of which the returned MessageInput points into).
 template <typename T>
-void pairwiseForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
-                     CpuCacheTensors& t)
+MessageInput<T> pairwiseInput(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
+                              const Mat& F, CpuCacheTensors& t, Mat& FT, Mat& halfNorm)
 {
     const int C = F.rows, depth = F.depth(), E = w.W_img.rows;
-    Mat FT;
     transposeFast(F, FT);
     computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, t.eT);
     if (p.pairCompatibility)
@@ -109,9 +110,18 @@ void pairwiseForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, cons
         compatLogits(w.w_comp, F, t.v);
         sigmoidRow<T>(t.v, t.muJ);
     }
-    const Mat halfNorm = halfSquaredNorms<T>(p, t.eT);
-    MessageInput<T> in = messageInput<T>(p, g.featureSize.height, g.featureSize.width, C, E, FT, t.eT, halfNorm,
-                                         t.u, t.v, t.muJ, w.c);
+    halfNorm = halfSquaredNorms<T>(p, t.eT);
+    return messageInput<T>(p, g.featureSize.height, g.featureSize.width, C, E, FT, t.eT, halfNorm, t.u, t.v, t.muJ,
+                           w.c);
+}
+
+// The pairwise message of F, transposed (t.FpT), with what its backward pass needs in t.
+template <typename T>
+void pairwiseForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+                     CpuCacheTensors& t)
+{
+    Mat FT, halfNorm;
+    const MessageInput<T> in = pairwiseInput<T>(p, w, g, F, t, FT, halfNorm);
     if (p.dense)
         denseForward(in, t.FpT, t.aux);
     else
@@ -214,7 +224,80 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
     dF = grad;
 }
 
+// The terms of one cell's message (detail::explainBlockCell): the same inputs and kernel weights
+// as the message, the score split into its appearance and position halves of the embedding.
+template <typename T>
+void explainCellT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+                  Point cell, detail::CellMessageTerms& terms)
+{
+    CpuCacheTensors t;
+    Mat FT, halfNorm;
+    const MessageInput<T> in = pairwiseInput<T>(p, w, g, F, t, FT, halfNorm);
+    const int width = g.featureSize.width, E = w.W_img.rows, i = cell.y * width + cell.x;
+    std::vector<int> nb;
+    if (p.dense)
+        for (int j = 0; j < in.N(); j++)
+            nb.push_back(j);
+    else
+    {
+        const WindowOffsets off(p.window, p.dilation);
+        nb.resize(off.K);
+        windowNeighbours(off, cell.x, cell.y, width, g.featureSize.height, nb.data());
+        nb.erase(std::remove(nb.begin(), nb.end(), -1), nb.end());
+    }
+    std::vector<T> kw(nb.size());
+    kernelWeights(in, i, nb.data(), (int)nb.size(), kw.data());
+    terms = detail::CellMessageTerms();
+    terms.invTau = in.invTau;
+    const T* ei = in.eT + (size_t)i * in.D;
+    for (size_t o = 0; o < nb.size(); o++)
+    {
+        const int j = nb[o];
+        const T* ej = in.eT + (size_t)j * in.D;
+        // The halves of score(i, j): e = [W_img Ig ; W_pos PE], so the dot product and the squared
+        // distance are sums over the two halves.
+        double part[2];
+        for (int half = 0; half < 2; half++)
+        {
+            const T* a = ei + half * E;
+            const T* b = ej + half * E;
+            part[half] = p.gaussianKernel ? -0.5 * (dotN(a, a, E) - 2 * dotN(a, b, E) + dotN(b, b, E))
+                                          : (double)dotN(a, b, E);
+        }
+        terms.neighbours.push_back(Point(j % width, j / width));
+        terms.appearance.push_back(part[0]);
+        terms.position.push_back(part[1]);
+        terms.kernel.push_back(kw[o]);
+        terms.compat.push_back(pairCompat(in, i, j));
+        terms.weight.push_back(terms.compat.back() * terms.kernel.back());
+    }
+}
+
 } // namespace
+
+namespace detail {
+
+void explainBlockCell(const EscrfBlockParams& params, const EscrfBlockWeights& weights, const EscrfGuide& guide,
+                      const Mat& F, Point cell, CellMessageTerms& terms)
+{
+    const Backend be = { "explainBlockCell", false, true, false };
+    EscrfBlockParams p = params;
+    p.alphaP = 1.f;   // the message is what is explained, whatever its weight (and without the prior)
+    p.alphaS = 0.f;
+    p.learnableFusion = false;
+    checkInputs(be, p, weights, guide, F, makePlan(p, weights));
+    const Size fs = guide.featureSize;
+    if (cell.x < 0 || cell.y < 0 || cell.x >= fs.width || cell.y >= fs.height)
+        CV_Error_(Error::StsOutOfRange, ("explainBlockCell: cell (%d, %d) is outside the %dx%d feature map", cell.x,
+                                         cell.y, fs.width, fs.height));
+    const Mat Fc = F.isContinuous() ? F : F.clone();
+    if (F.depth() == CV_32F)
+        explainCellT<float>(p, weights, guide, Fc, cell, terms);
+    else
+        explainCellT<double>(p, weights, guide, Fc, cell, terms);
+}
+
+} // namespace detail
 
 void escrfBlockForward(const EscrfBlockParams& params, const EscrfBlockWeights& weights, const EscrfGuide& guide,
                        const Mat& F, Mat& out, EscrfBlockCache* cache)

@@ -19,7 +19,10 @@
 
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/superpixels.hpp"
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 namespace cv {
 namespace escrf {
@@ -138,6 +141,73 @@ template <typename T>
 static inline T pairCompat(const MessageInput<T>& in, int i, int j)
 {
     return in.pair ? sigmoidT(in.u[i] + in.v[j] + in.c) : in.muJ ? in.muJ[j] : T(1);
+}
+
+//! The offsets of a k x k window of dilation d, in raster order of the window (G(i) of the block).
+struct WindowOffsets
+{
+    int K = 0;
+    std::vector<int> dy, dx;
+    WindowOffsets(int k, int d) : K(k * k), dy(k * k), dx(k * k)
+    {
+        const int r = k / 2;
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++)
+            {
+                dy[a * k + b] = (a - r) * d;
+                dx[a * k + b] = (b - r) * d;
+            }
+    }
+};
+
+//! nb[o] = the cell at window offset o of cell (x, y) on a w x h map, or -1 outside the map.
+static inline void windowNeighbours(const WindowOffsets& off, int x, int y, int w, int h, int* nb)
+{
+    for (int o = 0; o < off.K; o++)
+    {
+        const int yy = y + off.dy[o], xx = x + off.dx[o];
+        nb[o] = yy < 0 || yy >= h || xx < 0 || xx >= w ? -1 : yy * w + xx;
+    }
+}
+
+/** The kernel weights K(i, j) of cell i for its neighbours nb[0..count) (-1: not a neighbour, weight
+ * 0), as the message uses them: the score, exp(score) with the Gaussian kernel, or with normalize
+ * softmax_j(score * invTau) over the neighbours. The windowed message calls it for every cell; the
+ * kernel picture (explainBlockCell) for one. */
+template <typename T>
+static inline void kernelWeights(const MessageInput<T>& in, int i, const int* nb, int count, T* kw)
+{
+    T smax = -std::numeric_limits<T>::infinity();
+    for (int o = 0; o < count; o++)
+    {
+        if (nb[o] < 0)
+        {
+            kw[o] = 0;
+            continue;
+        }
+        kw[o] = pairScore(in, i, nb[o]);
+        smax = std::max(smax, kw[o] * in.invTau);
+    }
+    if (in.normalize)
+    {
+        // Out-of-map neighbours are not part of G(i): they are left out of Z_i.
+        T Z = 0;
+        for (int o = 0; o < count; o++)
+            if (nb[o] >= 0)
+            {
+                kw[o] = std::exp(kw[o] * in.invTau - smax);
+                Z += kw[o];
+            }
+        const T invZ = T(1) / Z;
+        for (int o = 0; o < count; o++)
+            kw[o] *= invZ;
+    }
+    else if (in.gaussian)
+    {
+        for (int o = 0; o < count; o++)
+            if (nb[o] >= 0)
+                kw[o] = std::exp(kw[o]);
+    }
 }
 
 template <typename T>

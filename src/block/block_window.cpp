@@ -18,22 +18,6 @@ namespace block {
 
 namespace {
 
-struct WindowOffsets
-{
-    int K = 0;
-    std::vector<int> dy, dx;
-    WindowOffsets(int k, int d) : K(k * k), dy(k * k), dx(k * k)
-    {
-        const int r = k / 2;
-        for (int a = 0; a < k; a++)
-            for (int b = 0; b < k; b++)
-            {
-                dy[a * k + b] = (a - r) * d;
-                dx[a * k + b] = (b - r) * d;
-            }
-    }
-};
-
 // Rows of cells per parallel task: enough work to amortise scheduling.
 double stripes(int h, int w, int C)
 {
@@ -59,40 +43,9 @@ void windowForward(const MessageInput<T>& in, Mat& FpT, Mat& pairs)
                 const int i = y * w + x;
                 T* kw = pairs.ptr<T>(i);
                 T* mw = kw + K;
-                T smax = -std::numeric_limits<T>::infinity();
-                for (int o = 0; o < K; o++)
-                {
-                    const int yy = y + off.dy[o], xx = x + off.dx[o];
-                    if (yy < 0 || yy >= h || xx < 0 || xx >= w)
-                    {
-                        nb[o] = -1; kw[o] = 0; mw[o] = 0;
-                        continue;
-                    }
-                    const int j = yy * w + xx;
-                    nb[o] = j;
-                    kw[o] = pairScore(in, i, j);
-                    smax = std::max(smax, kw[o] * in.invTau);
-                }
-                if (in.normalize)
-                {
-                    // Out-of-map neighbours are not part of G(i): they are left out of Z_i.
-                    T Z = 0;
-                    for (int o = 0; o < K; o++)
-                        if (nb[o] >= 0)
-                        {
-                            kw[o] = std::exp(kw[o] * in.invTau - smax);
-                            Z += kw[o];
-                        }
-                    const T invZ = T(1) / Z;
-                    for (int o = 0; o < K; o++)
-                        kw[o] *= invZ;
-                }
-                else if (in.gaussian)
-                {
-                    for (int o = 0; o < K; o++)
-                        if (nb[o] >= 0)
-                            kw[o] = std::exp(kw[o]);
-                }
+                windowNeighbours(off, x, y, w, h, nb.data());
+                kernelWeights(in, i, nb.data(), K, kw);
+                std::fill(mw, mw + K, T(0));
                 T* fp = FpT.ptr<T>(i);
                 std::fill(fp, fp + C, T(0));
                 for (int o = 0; o < K; o++)

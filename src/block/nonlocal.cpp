@@ -175,6 +175,32 @@ void nonlocalForward(const NonlocalParams& params, const NonlocalWeights& weight
         forwardT<double>(params, weights, cg, Fc, out, cache);
 }
 
+void nonlocalAttention(const NonlocalParams& params, const NonlocalWeights& weights, Size grid, const Mat& F,
+                       Point cell, Mat& attention, Point& coarseCell)
+{
+    const char* fn = "nonlocalAttention";
+    checkParams(fn, params);
+    checkFeatures(fn, "F", F, grid);
+    checkWeights(fn, "weights", weights, params.embedDim, F.rows, F.depth());
+    if (cell.x < 0 || cell.y < 0 || cell.x >= grid.width || cell.y >= grid.height)
+        CV_Error_(Error::StsOutOfRange, ("%s: cell (%d, %d) is outside the %dx%d map", fn, cell.x, cell.y, grid.width,
+                                         grid.height));
+    const CoarseGrid cg(grid, params.factor);
+    Mat Fc, thetaT, phiT;
+    cg.pool(F.isContinuous() ? F : F.clone(), Fc);
+    // The embeddings as nonlocalForward makes them, then one row of the scores in double.
+    embed(weights.W_theta, Fc).convertTo(thetaT, CV_64F);
+    embed(weights.W_phi, Fc).convertTo(phiT, CV_64F);
+    coarseCell = Point(cell.x / params.factor, cell.y / params.factor);
+    const Size coarse = cg.coarse();
+    Mat scores = phiT * thetaT.row(coarseCell.y * coarse.width + coarseCell.x).t();   // Nc x 1
+    double mx = 0;
+    minMaxLoc(scores, nullptr, &mx);
+    exp(scores - mx, scores);
+    scores /= sum(scores)[0];
+    attention = scores.reshape(1, coarse.height).clone();
+}
+
 void nonlocalBackward(const NonlocalParams& params, const NonlocalWeights& weights, Size grid, const Mat& F,
                       const NonlocalCache& cache, const Mat& dOut, Mat& dF, NonlocalWeights& grads)
 {

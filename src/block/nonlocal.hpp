@@ -91,6 +91,14 @@ void nonlocalForward(const NonlocalParams& params, const NonlocalWeights& weight
 void nonlocalBackward(const NonlocalParams& params, const NonlocalWeights& weights, Size grid, const Mat& F,
                       const NonlocalCache& cache, const Mat& dOut, Mat& dF, NonlocalWeights& grads);
 
+/** The attention of one cell (the kernel picture, samples/escrf_explain.cpp): softmax_j(theta_i .
+ * phi_j) over all cells j of the attention grid, for the coarse cell i that holds `cell` (a cell of
+ * the fine map, grid), computed as nonlocalForward computes it.
+ * @param attention output, the coarse grid's h x w CV_64F map of the weights (they sum to 1)
+ * @param coarseCell output, the coarse cell i */
+void nonlocalAttention(const NonlocalParams& params, const NonlocalWeights& weights, Size grid, const Mat& F,
+                       Point cell, Mat& attention, Point& coarseCell);
+
 }}} // namespace cv::escrf::detail
 
 #endif

@@ -207,6 +207,38 @@ private:
     friend class HeadIO;
 };
 
+/** @brief What a head's pairwise stage does at one pixel (the ES-CRF paper's Fig. 4): the weights
+the pixel's cell gives its neighbours, from the head's own block math (explainHeadKernel). */
+struct CV_EXPORTS HeadKernelMaps
+{
+    Size mapSize;       //!< w x h of the maps: the head's grid (ES-CRF block) or the attention grid (nonlocal)
+    int cellSize = 1;   //!< image pixels per map cell along each axis: stride, or stride * factor (nonlocal)
+    Point cell;         //!< the map cell that holds the pixel
+    /** h x w CV_64F maps, NaN outside the cell's neighbourhood G(i) (the window, or every cell when
+    dense). For the ES-CRF block: `appearance` and `position` are the kernel the message would use
+    with only the appearance half (W_img, colour) or only the position half (W_pos) of the score,
+    normalised as the head's options say (softmax over G(i), exp, or the raw score); `weight` is the
+    final pairwise weight psi(i, j) = mu(i, j) K(i, j) of the message. For nonlocal, `weight` is the
+    attention softmax_j(theta_i . phi_j) over all cells and the other two are empty. */
+    Mat appearance, position, weight;
+};
+
+/** @brief Explains the pairwise stage of a head at one pixel of an image.
+
+The image is processed as Segmenter does (padded to the backbone's size multiple and the stride,
+backbone outputs, superpixels with the head's SuperpixelParams); the maps come from the same
+functions as Head::forward (the block's embeddings, compatibility and kernel normalisation; the
+non-local block's embeddings and softmax).
+@param head a pairwise, escrf or nonlocal head (cv::Exception naming the variant for a head without a
+pairwise kernel: baseline, superpixel, joint-crf)
+@param backbone the backbone the head reads (Backbone::create of its description)
+@param image CV_8UC3 BGR image
+@param pixel (x, y) inside the image (cv::Exception otherwise)
+@param maps output
+*/
+CV_EXPORTS void explainHeadKernel(const Head& head, Backbone& backbone, InputArray image, Point pixel,
+                                  HeadKernelMaps& maps);
+
 //! @}
 
 }} // namespace cv::escrf
