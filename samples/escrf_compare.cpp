@@ -79,12 +79,12 @@ int main(int argc, char** argv)
             std::vector<Mat> small;
             for (auto& p : panels)
             {
-                Mat s;
-                resize(p.second, s, Size(), scale, scale, INTER_NEAREST);
-                putText(s, p.first, Point(6, 18), FONT_HERSHEY_SIMPLEX, 0.55, Scalar::all(0), 3, LINE_AA);
-                putText(s, p.first, Point(6, 18), FONT_HERSHEY_SIMPLEX, 0.55, Scalar::all(255), 1, LINE_AA);
-                copyMakeBorder(s, s, 2, 2, 2, 2, BORDER_CONSTANT, Scalar::all(255));
-                small.push_back(s);
+                Mat panel;
+                resize(p.second, panel, Size(), scale, scale, INTER_NEAREST);
+                putText(panel, p.first, Point(6, 18), FONT_HERSHEY_SIMPLEX, 0.55, Scalar::all(0), 3, LINE_AA);
+                putText(panel, p.first, Point(6, 18), FONT_HERSHEY_SIMPLEX, 0.55, Scalar::all(255), 1, LINE_AA);
+                copyMakeBorder(panel, panel, 2, 2, 2, 2, BORDER_CONSTANT, Scalar::all(255));
+                small.push_back(panel);
             }
             Mat row;
             hconcat(small, row);

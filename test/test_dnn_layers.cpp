@@ -6,7 +6,6 @@
 #include "opencv2/escrf/dnn.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "opencv2/dnn.hpp"
-#include "opencv2/dnn/shape_utils.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 #include "opencv2/core/utils/logger.hpp"
 #include "head/bilinear.hpp"
@@ -24,6 +23,13 @@ using cv::dnn::LayerParams;
 using cv::dnn::Net;
 
 // The committed models written by tools/make_escrf_onnx.py, next to this file.
+
+// The dimensions of a blob (dnn::shape() without OpenCV 4.6's shape_utils.hpp, which warns
+// under OpenCV's own -Wsign-compare).
+std::vector<int> shapeOf(const Mat& m)
+{
+    return std::vector<int>(m.size.p, m.size.p + m.dims);
+}
 
 Mat blob4(int n, int c, int h, int w)
 {
@@ -142,8 +148,8 @@ double maxAbs(const Mat& m)
 // Maximum |a - b| relative to max |b| (at least 1).
 double relDiff(const Mat& a, const Mat& b)
 {
-    EXPECT_EQ(dnn::shape(a), dnn::shape(b));
-    if (dnn::shape(a) != dnn::shape(b))
+    EXPECT_EQ(shapeOf(a), shapeOf(b));
+    if (shapeOf(a) != shapeOf(b))
         return 1e9;
     return cv::norm(a.reshape(1, 1), b.reshape(1, 1), NORM_INF) / std::max(1.0, maxAbs(b));
 }
@@ -313,7 +319,7 @@ TEST(Escrf_DnnLayers, resize_layer_equals_cv_resize)
         net.setInput(R, "ref");
         Mat out = net.forward("resize");
         const Size dst(c.ref.width / c.stride, c.ref.height / c.stride);
-        ASSERT_EQ(dnn::shape(out), dnn::shape(blob4(2, 3, dst.height, dst.width)));
+        ASSERT_EQ(shapeOf(out), shapeOf(blob4(2, 3, dst.height, dst.width)));
         for (int n = 0; n < 2; n++)
             for (int ch = 0; ch < 3; ch++)
             {

@@ -316,7 +316,9 @@ void compareForwardBackward(RunnerFactory make, double tol)
             // Every gradient is exercised, except the pairwise weights that the superpixel variant switches off.
             if (c.variant != HEAD_SUPERPIXEL || (names[i] != "block.W_img" && names[i] != "block.W_pos" &&
                                                  names[i] != "block.w_comp"))
+            {
                 EXPECT_GT(cv::norm(cpuGrads[i], NORM_INF), 0) << names[i];
+            }
             EXPECT_LE(relDiff(runGrads[i], cpuGrads[i]), tol) << names[i];
         }
     }

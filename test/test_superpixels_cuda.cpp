@@ -44,12 +44,14 @@ static Mat makeBgrImage(Size size, uint64 seed)
     return bgr;
 }
 
+#ifdef HAVE_ESCRF_CUDA // only the CUDA comparisons use it
 static Mat makeLabImage(Size size, uint64 seed)
 {
     Mat lab;
     cvtColor(makeBgrImage(size, seed), lab, COLOR_BGR2Lab);
     return lab;
 }
+#endif
 
 // The label contract of computeSuperpixels: CV_32SC1 of the image size, labels exactly 0..M-1.
 static void expectLabelContract(const Mat& labels, Size size, int M)

@@ -157,8 +157,8 @@ void pottsLogits(const float* negUnary, const float* m, const float* total, cons
  * normalised, self-excluded message and its vertex values (numVertices x Kp). */
 struct Kernel
 {
-    Kernel(const Mat& features, float weight, int Kp)
-        : lattice(features), weight(weight), sliceScale(lattice.numPoints()), selfScale(lattice.numPoints()),
+    Kernel(const Mat& features, float kernelWeight, int Kp)
+        : lattice(features), weight(kernelWeight), sliceScale(lattice.numPoints()), selfScale(lattice.numPoints()),
           vertexValues(lattice.vertexBufferSize(Kp))
     {
         // Normalisation z_i = the lattice's sum of a constant 1; alpha / z_i and self_i / z_i

@@ -38,13 +38,13 @@ const double kMaxElevated = 1e8;
  * the barycentric weights. Corner k has coordinates rem0[i] + (rank[i] <= d-k ? k : k-(d+1)). */
 struct SimplexFinder
 {
-    explicit SimplexFinder(int d) : d(d)
+    explicit SimplexFinder(int dims) : numDims(dims)
     {
         // Elevating onto the hyperplane sum(x) = 0 with these scales makes splat + blur + slice
         // a Gaussian of standard deviation 1 in the input features (the blur along each of the
         // d+1 directions and the two linear interpolations add up to that variance).
-        const double invStd = std::sqrt(2.0 / 3.0) * (d + 1);
-        for (int i = 0; i < d; i++)
+        const double invStd = std::sqrt(2.0 / 3.0) * (numDims + 1);
+        for (int i = 0; i < numDims; i++)
             scale[i] = invStd / std::sqrt((i + 1.0) * (i + 2.0));
     }
 
@@ -53,7 +53,7 @@ struct SimplexFinder
     template<int D>
     bool locate(const float* f, float* weights)
     {
-        const int d = D > 0 ? D : this->d, d1 = d + 1;
+        const int d = D > 0 ? D : numDims, d1 = d + 1;
         const double invD1 = 1.0 / d1;
         // Elevate: x = E f, with E the (d+1) x d basis of the hyperplane from the paper.
         double elevated[kMaxDims + 1], offset[kMaxDims + 1];
@@ -118,11 +118,12 @@ struct SimplexFinder
     //! First d coordinates of corner k of the last simplex found (the last is minus their sum).
     void cornerKey(int k, int* key) const
     {
+        const int d = numDims;
         for (int i = 0; i < d; i++)
             key[i] = rem0[i] + (rank[i] <= d - k ? k : k - d - 1);
     }
 
-    int d;
+    int numDims;   // d
     double scale[kMaxDims];
     int rem0[kMaxDims + 1] = {}, quot[kMaxDims + 1] = {}, rank[kMaxDims + 1] = {};  // quot = rem0 / (d+1)
 };

@@ -7,7 +7,6 @@
 #include "precomp.hpp"
 #include "opencv2/escrf/block.hpp"
 #include "dnn/dnn_layers.hpp"
-#include "opencv2/dnn/shape_utils.hpp"
 #include "block/block_cuda.hpp"
 #include "block/block_plan.hpp"
 #include "core/cuda_device.hpp"
@@ -190,7 +189,8 @@ public:
             if (m.type() != CV_32F || !m.isContinuous())
                 CV_Error_(Error::StsBadArg, ("ESCRF layer '%s': inputs must be continuous CV_32F blobs",
                                              name.c_str()));
-            shapes.push_back(dnn::shape(m));
+            // (not dnn::shape(): OpenCV 4.6's shape_utils.hpp warns under its own -Wsign-compare)
+            shapes.push_back(MatShape(m.size.p, m.size.p + m.dims));
         }
         getMemoryShapes(shapes, 1, outShapes, internals); // validates with the actual sizes
 

@@ -259,4 +259,11 @@ dnn::Net createHeadNet(const String& backboneModelPath, const Head& head)
     return net;
 }
 
+dnn::Net createHeadNet(const String& backboneModelPath, const Ptr<Head>& head)
+{
+    if (!head)
+        CV_Error(Error::StsNullPtr, "createHeadNet: head is empty");
+    return createHeadNet(backboneModelPath, *head);
+}
+
 }} // namespace cv::escrf

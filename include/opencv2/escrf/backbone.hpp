@@ -45,20 +45,26 @@ espnet_camvid:                 # top-level map of named entries
 //! How to run a pretrained segmentation network and what it outputs.
 struct CV_EXPORTS_W_SIMPLE BackboneDescription
 {
+    // Defaults in the constructor: hdr_parser.py (Python bindings) cannot parse member initialisers.
+    //! An empty description (scale 1, BGR, size multiple 1, no ignore label).
+    CV_WRAP BackboneDescription()
+        : scale(1.0), rgb(false), width(0), height(0), sizeMultiple(1), ignoreLabel(-1)
+    {}
+
     CV_PROP_RW String name;        //!< entry name in the description file
     CV_PROP_RW String model;       //!< model file; made absolute when read from a file
     CV_PROP_RW Scalar mean;        //!< per-channel mean, in the net's channel order
     CV_PROP_RW Scalar stddev;      //!< per-channel standard deviation (> 0), net's channel order (key `std`)
-    CV_PROP_RW double scale = 1.0; //!< factor applied after standardisation
-    CV_PROP_RW bool rgb = false;   //!< the net's input channels are R, G, B (B, G, R otherwise)
-    CV_PROP_RW int width = 0;      //!< nominal input width (a multiple of sizeMultiple)
-    CV_PROP_RW int height = 0;     //!< nominal input height
-    CV_PROP_RW int sizeMultiple = 1;                 //!< input sizes must be multiples of it
+    CV_PROP_RW double scale;       //!< factor applied after standardisation (default 1)
+    CV_PROP_RW bool rgb;           //!< the net's input channels are R, G, B (B, G, R otherwise, the default)
+    CV_PROP_RW int width;          //!< nominal input width (a multiple of sizeMultiple)
+    CV_PROP_RW int height;         //!< nominal input height
+    CV_PROP_RW int sizeMultiple;                     //!< input sizes must be multiples of it (default 1)
     CV_PROP_RW std::vector<String> features;         //!< names of feature outputs
     CV_PROP_RW String logits;                        //!< name of the class-score output
     CV_PROP_RW std::vector<String> classes;          //!< class names (K = classes.size())
-    std::vector<Vec3b> colors;                       //!< RGB colour per class (empty or K entries)
-    CV_PROP_RW int ignoreLabel = -1;                 //!< label that is not a class, -1 for none
+    CV_PROP_RW std::vector<Vec3b> colors;            //!< RGB colour per class (empty or K entries)
+    CV_PROP_RW int ignoreLabel;                      //!< label that is not a class, -1 (the default) for none
 
     /** @brief Reads entry `name` (the first entry when empty) of a description file.
     Relative model paths are resolved against the file's folder. Missing or invalid keys throw
@@ -79,7 +85,7 @@ struct CV_EXPORTS_W_SIMPLE BackboneDescription
     CV_WRAP int numClasses() const { return (int)classes.size(); }
 
     //! Checks the values (throws naming the key and `where`).
-    void validate(const String& where = String()) const;
+    CV_WRAP void validate(const String& where = String()) const;
 };
 
 /** @brief A loaded backbone: preprocessing and forward passes of a cv::dnn network. */

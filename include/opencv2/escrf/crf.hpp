@@ -48,13 +48,21 @@ The kernel widths are in pixels (Sxy) and in 8-bit colour levels (Srgb), the sta
 of the Gaussians, as in Kraehenbuehl's code (its features are p / sxy and I / srgb). */
 struct CV_EXPORTS_W_SIMPLE DenseCrfParams
 {
-    CV_PROP_RW int iterations = 5;            //!< mean-field iterations (>= 0; 0 returns normalised input)
-    CV_PROP_RW float bilateralSxy = 50.f;     //!< spatial std of the appearance kernel, pixels (> 0)
-    CV_PROP_RW float bilateralSrgb = 3.f;     //!< colour std of the appearance kernel, levels (> 0)
-    CV_PROP_RW float bilateralWeight = 5.f;   //!< w_1 (>= 0; 0 drops the kernel)
-    CV_PROP_RW float gaussianSxy = 3.f;       //!< spatial std of the smoothness kernel, pixels (> 0)
-    CV_PROP_RW float gaussianWeight = 3.f;    //!< w_2 (>= 0; 0 drops the kernel)
-    CV_PROP_RW float probabilityFloor = 1e-5f;//!< probabilities are clamped to [floor, 1] before -log (in (0, 1))
+    // The defaults are set by the constructor, not by member initialisers: OpenCV's Python binding
+    // generator (hdr_parser.py) would read "iterations = 5" as the name of the property.
+    //! The defaults: 5 iterations, appearance kernel 50 px / 3 levels / weight 5, smoothness kernel 3 px / weight 3.
+    CV_WRAP DenseCrfParams()
+        : iterations(5), bilateralSxy(50.f), bilateralSrgb(3.f), bilateralWeight(5.f),
+          gaussianSxy(3.f), gaussianWeight(3.f), probabilityFloor(1e-5f)
+    {}
+
+    CV_PROP_RW int iterations;         //!< mean-field iterations (>= 0; 0 returns normalised input), default 5
+    CV_PROP_RW float bilateralSxy;     //!< spatial std of the appearance kernel, pixels (> 0), default 50
+    CV_PROP_RW float bilateralSrgb;    //!< colour std of the appearance kernel, levels (> 0), default 3
+    CV_PROP_RW float bilateralWeight;  //!< w_1 (>= 0; 0 drops the kernel), default 5
+    CV_PROP_RW float gaussianSxy;      //!< spatial std of the smoothness kernel, pixels (> 0), default 3
+    CV_PROP_RW float gaussianWeight;   //!< w_2 (>= 0; 0 drops the kernel), default 3
+    CV_PROP_RW float probabilityFloor; //!< probabilities are clamped to [floor, 1] before -log (in (0, 1)), default 1e-5
 };
 
 /** @brief Refines per-pixel class probabilities with DenseCRF mean-field inference.

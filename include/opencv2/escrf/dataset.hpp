@@ -32,9 +32,12 @@ cv::Exception naming the list file and line.
 //! One line of a list file.
 struct CV_EXPORTS_W_SIMPLE DatasetSample
 {
+    //! Empty paths, line 0 (set in the constructor: hdr_parser.py cannot parse member initialisers).
+    CV_WRAP DatasetSample() : line(0) {}
+
     CV_PROP_RW String imagePath;  //!< image path, resolved against the list file's folder
     CV_PROP_RW String labelPath;  //!< label path, resolved against the list file's folder
-    CV_PROP_RW int line = 0;      //!< 1-based line number in the list file (for messages)
+    CV_PROP_RW int line;          //!< 1-based line number in the list file (for messages)
 };
 
 /** @brief Reads a list file.

@@ -124,6 +124,11 @@ Mat scores = net.forward("scores");       // 1 x K x H x W
 */
 CV_EXPORTS dnn::Net createHeadNet(const String& backboneModelPath, const Head& head);
 
+/** @overload
+The form the Python bindings use (cv2.escrf.createHeadNet(path, head)): they hold a Head by Ptr.
+An empty head raises cv::Exception. */
+CV_EXPORTS_W dnn::Net createHeadNet(const String& backboneModelPath, const Ptr<Head>& head);
+
 /** @brief Appends a head to a loaded single-input backbone network.
 
 Layers added (names prefixed "escrf_head/"), for each head input l (a backbone output named in
@@ -159,7 +164,7 @@ CV_EXPORTS void appendHead(dnn::Net& net, const Head& head, const String& imageI
 
 cv::dnn has no call that lists a network's input names; this reads them from the file.
 Throws cv::Exception when the file cannot be read or is not an ONNX model. */
-CV_EXPORTS std::vector<String> readOnnxInputNames(const String& onnxPath);
+CV_EXPORTS_W std::vector<String> readOnnxInputNames(const String& onnxPath);
 
 //! @}
 

@@ -127,8 +127,8 @@ public:
     @param inputChannels channels of each backbone output named in config.inputs.
     @param seed seed of the initialisation (Kaiming-uniform 1x1 convolutions).
     */
-    static Ptr<Head> create(const HeadConfig& config, const std::vector<int>& inputChannels,
-                            uint64 seed = 0x5eed);
+    CV_WRAP static Ptr<Head> create(const HeadConfig& config, const std::vector<int>& inputChannels,
+                                    uint64 seed = 0x5eed);
 
     /** @brief Loads a head file written by save().
     Truncated, corrupt, wrong-version or inconsistent files raise cv::Exception. */
@@ -140,19 +140,20 @@ public:
 
     CV_WRAP const HeadConfig& config() const { return config_; }
     //! Backbone the head was trained on (its model path may be overridden by the user).
-    const BackboneDescription& backbone() const { return backbone_; }
-    void setBackbone(const BackboneDescription& desc) { backbone_ = desc; }
+    CV_WRAP const BackboneDescription& backbone() const { return backbone_; }
+    //! Replaces the backbone description stored with the head (written by save()).
+    CV_WRAP void setBackbone(const BackboneDescription& desc) { backbone_ = desc; }
     //! Channels of each input.
-    const std::vector<int>& inputChannels() const { return inputChannels_; }
+    CV_WRAP const std::vector<int>& inputChannels() const { return inputChannels_; }
     //! Feature channels entering the block and the classifier.
-    int featureChannels() const;
+    CV_WRAP int featureChannels() const;
     /** @brief Whether forward() needs a guide: the ES-CRF variants (image, positions and superpixels)
     and joint-crf (EscrfGuide::featureSize and ::image only, see needsSuperpixels()). */
-    bool needsGuide() const;
+    CV_WRAP bool needsGuide() const;
     //! Whether the guide needs superpixels (the ES-CRF block variants only).
-    bool needsSuperpixels() const;
+    CV_WRAP bool needsSuperpixels() const;
     //! Block options after the variant is applied (alphas zeroed as the variant says).
-    EscrfBlockParams effectiveBlockParams() const;
+    CV_WRAP EscrfBlockParams effectiveBlockParams() const;
 
     /** @brief Forward pass for one image.
     @param inputs backbone outputs named in config().inputs, 1 x C_l x h_l x w_l each.
@@ -183,17 +184,17 @@ public:
     std::vector<Mat> zeroGradients() const;
 
     //! Per-input projection (D x C_l) and shared bias (D x 1); empty when config().projection == 0.
-    std::vector<Mat> projectionWeights;
-    Mat projectionBias;
+    CV_PROP_RW std::vector<Mat> projectionWeights;
+    CV_PROP_RW Mat projectionBias;
     //! Block weights (unused by the baseline variant).
     EscrfBlockWeights blockWeights;
     //! Classifier K x D and bias K x 1.
-    Mat classifierWeights, classifierBias;
+    CV_PROP_RW Mat classifierWeights, classifierBias;
     /** joint-crf weights (HEAD_JOINT_CRF only): per-class weights of the bilateral and the spatial
     message (1 x K each) and the label compatibility mu(l, l') (K x K). */
-    Mat crfBilateral, crfSpatial, crfCompat;
+    CV_PROP_RW Mat crfBilateral, crfSpatial, crfCompat;
     //! nonlocal weights (HEAD_NONLOCAL only): theta, phi, g embeddings (E x D each) and output W_out (D x E).
-    Mat nonlocalTheta, nonlocalPhi, nonlocalG, nonlocalOut;
+    CV_PROP_RW Mat nonlocalTheta, nonlocalPhi, nonlocalG, nonlocalOut;
 
     /** @brief Sets the joint-crf's inference steps (JointCrfOptions::inferenceIterations, >= 0, or -1
     for the training value): what Segmenter and validation run; saved with the head. */

@@ -61,7 +61,15 @@ public:
     CV_WRAP void add(InputArray prediction, InputArray groundTruth);
 
     //! Adds the counts of another accumulator (same K and ignore label), e.g. one per thread.
-    CV_WRAP void merge(const SegmentationMetrics& other);
+    void merge(const SegmentationMetrics& other);
+    /** @overload
+    The form the Python bindings use (they hold accumulators by Ptr); an empty other raises cv::Exception. */
+    CV_WRAP void merge(const Ptr<SegmentationMetrics>& other)
+    {
+        if (!other)
+            CV_Error(Error::StsNullPtr, "SegmentationMetrics::merge: other is empty");
+        merge(*other);
+    }
     //! Clears the counts.
     CV_WRAP void reset();
 
@@ -130,10 +138,12 @@ CV_EXPORTS_W Mat rowCosineSimilarity(InputArray weights);
 //! One point of the analysis: a class, its most adjacent class and what they share.
 struct CV_EXPORTS_W_SIMPLE AdjacentClassPair
 {
-    CV_PROP_RW int classA = -1;        //!< the smaller class index of the pair
-    CV_PROP_RW int classB = -1;        //!< the larger class index of the pair
-    CV_PROP_RW double adjacency = 0;   //!< counts(classA, classB) of accumulateClassAdjacency
-    CV_PROP_RW double similarity = 0;  //!< similarity(classA, classB), e.g. of rowCosineSimilarity
+    CV_WRAP AdjacentClassPair() : classA(-1), classB(-1), adjacency(0), similarity(0) {}
+
+    CV_PROP_RW int classA;         //!< the smaller class index of the pair
+    CV_PROP_RW int classB;         //!< the larger class index of the pair
+    CV_PROP_RW double adjacency;   //!< counts(classA, classB) of accumulateClassAdjacency
+    CV_PROP_RW double similarity;  //!< similarity(classA, classB), e.g. of rowCosineSimilarity
 };
 
 /** @brief For each class, the class it is most often adjacent to; each unordered pair listed once,

@@ -46,7 +46,7 @@ public:
     CV_WRAP static Ptr<Segmenter> create(const String& headFile, const String& backboneDescription = String());
 
     //! Creates a segmenter from a head in memory and a backbone description.
-    static Ptr<Segmenter> create(const Ptr<Head>& head, const BackboneDescription& backbone);
+    CV_WRAP static Ptr<Segmenter> create(const Ptr<Head>& head, const BackboneDescription& backbone);
 
     /** @brief Label map of an image.
     @param image CV_8UC3 BGR image (as cv::imread gives it), not empty.
@@ -84,10 +84,10 @@ public:
 
     //! Class names and RGB colours from the backbone description.
     CV_WRAP virtual std::vector<String> classNames() const = 0;
-    virtual std::vector<Vec3b> classColors() const = 0;
+    CV_WRAP virtual std::vector<Vec3b> classColors() const = 0;
 
     //! The head in use.
-    virtual Ptr<Head> head() const = 0;
+    CV_WRAP virtual Ptr<Head> head() const = 0;
 };
 
 /** @brief Colours a label map.

@@ -95,13 +95,19 @@ struct CV_EXPORTS_W_SIMPLE TrainParams
 //! One row of the training history (also written to `output`.csv).
 struct CV_EXPORTS_W_SIMPLE TrainEpochStats
 {
-    CV_PROP_RW int epoch = 0;
-    CV_PROP_RW double loss = 0;          //!< mean training loss over the epoch
-    CV_PROP_RW double learningRate = 0; //!< at the end of the epoch
-    CV_PROP_RW double seconds = 0;      //!< wall time of the epoch (training only)
-    CV_PROP_RW double valMeanIoU = -1;  //!< percent; -1 when not validated this epoch
-    CV_PROP_RW double valBoundaryF = -1;
-    CV_PROP_RW double valPixelAccuracy = -1;
+    // Defaults in the constructor: hdr_parser.py (Python bindings) cannot parse member initialisers.
+    //! Zeros, and -1 for the validation scores (not validated).
+    CV_WRAP TrainEpochStats()
+        : epoch(0), loss(0), learningRate(0), seconds(0), valMeanIoU(-1), valBoundaryF(-1), valPixelAccuracy(-1)
+    {}
+
+    CV_PROP_RW int epoch;               //!< epoch number, from 1
+    CV_PROP_RW double loss;             //!< mean training loss over the epoch
+    CV_PROP_RW double learningRate;     //!< at the end of the epoch
+    CV_PROP_RW double seconds;          //!< wall time of the epoch (training only)
+    CV_PROP_RW double valMeanIoU;       //!< percent; -1 when not validated this epoch
+    CV_PROP_RW double valBoundaryF;     //!< percent; -1 when not validated this epoch
+    CV_PROP_RW double valPixelAccuracy; //!< percent; -1 when not validated this epoch
 };
 
 class CV_EXPORTS_W HeadTrainer
