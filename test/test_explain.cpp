@@ -56,7 +56,9 @@ void checkBlockCell(const ExplainCase& c)
         ed::explainBlockCell(p, w, guide, F, cell, t);
         const size_t n = t.neighbours.size();
         if (c.dense)
+        {
             ASSERT_EQ((size_t)fs.area(), n);
+        }
         Mat message = Mat::zeros(4, 1, CV_64F);
         double kernelSum = 0;
         for (size_t o = 0; o < n; o++)
@@ -67,15 +69,16 @@ void checkBlockCell(const ExplainCase& c)
             EXPECT_NEAR(t.weight[o], t.compat[o] * t.kernel[o], 1e-15);
             // K(i, j) follows the score appearance + position as the options say.
             const double score = t.appearance[o] + t.position[o];
-            if (c.normalize)
-                EXPECT_NEAR(t.kernel[o] / t.kernel[0],
-                            std::exp(t.invTau * (score - t.appearance[0] - t.position[0])), 1e-9);
-            else
-                EXPECT_NEAR(t.kernel[o], c.gaussian ? std::exp(score) : score, 1e-9 * (1 + std::abs(t.kernel[o])));
+            const double expected = c.normalize ? t.kernel[0] * std::exp(t.invTau * (score - t.appearance[0] -
+                                                                                     t.position[0]))
+                                                : c.gaussian ? std::exp(score) : score;
+            EXPECT_NEAR(expected, t.kernel[o], 1e-9 * (1 + std::abs(t.kernel[o])));
         }
         EXPECT_LT(cv::norm(message, Fp.col(cell.y * fs.width + cell.x), NORM_INF), 1e-12) << cell;
         if (c.normalize)
+        {
             EXPECT_NEAR(1.0, kernelSum, 1e-12);
+        }
         if (!c.dense)   // the in-map cells of the 5 x 5 window
         {
             const int cols = std::min(cell.x + 2, fs.width - 1) - std::max(cell.x - 2, 0) + 1;
