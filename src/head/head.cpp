@@ -108,29 +108,10 @@ Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputCh
         }
         head->projectionBias = Mat::zeros(config.projection, 1, CV_32F);
     }
-    const detail::HeadStage stage = detail::headVariantTraits(config.variant).stage;
-    if (stage == detail::STAGE_BLOCK)
-        head->blockWeights = EscrfBlockWeights::create(head->effectiveBlockParams(), D, rng, CV_32F);
-    if (stage == detail::STAGE_NONLOCAL)
-    {
-        const detail::NonlocalWeights w = detail::NonlocalWeights::create(detail::nonlocalParams(config), D, rng);
-        head->nonlocalTheta = w.W_theta;
-        head->nonlocalPhi = w.W_phi;
-        head->nonlocalG = w.W_g;
-        head->nonlocalOut = w.W_out;
-    }
+    detail::createStageWeights(config, D, rng, *head);   // before the classifier: the seed's draws
     head->classifierWeights.create(config.numClasses, D, CV_32F);
     kaimingUniform(head->classifierWeights, D, rng);
     head->classifierBias = Mat::zeros(config.numClasses, 1, CV_32F);
-    if (stage == detail::STAGE_JOINT_CRF)
-    {
-        // Potts compatibility, kernel weights 0: a new stage is the identity (as a new non-local
-        // block), since the classifier starts from random scores (doc/variants.md, "In the head").
-        const detail::CrfRnnWeights w = detail::CrfRnnWeights::create(config.numClasses);
-        head->crfBilateral = Mat::zeros(w.bilateral.size(), CV_32F);
-        head->crfSpatial = Mat::zeros(w.spatial.size(), CV_32F);
-        head->crfCompat = w.compat;
-    }
     return head;
 }
 

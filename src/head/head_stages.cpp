@@ -84,6 +84,38 @@ void checkStageOptions(const HeadConfig& config)
         checkNonlocalParams("Head::create", "config.nonlocal", nonlocalParams(config));
 }
 
+void createStageWeights(const HeadConfig& config, int channels, RNG& rng, Head& head)
+{
+    switch (headVariantTraits(config.variant).stage)
+    {
+    case STAGE_BLOCK:
+        head.blockWeights = EscrfBlockWeights::create(effectiveBlockParams(config), channels, rng, CV_32F);
+        return;
+    case STAGE_NONLOCAL:
+    {
+        const NonlocalWeights w = NonlocalWeights::create(nonlocalParams(config), channels, rng);
+        head.nonlocalTheta = w.W_theta;
+        head.nonlocalPhi = w.W_phi;
+        head.nonlocalG = w.W_g;
+        head.nonlocalOut = w.W_out;   // zero: a new block is the identity
+        return;
+    }
+    case STAGE_JOINT_CRF:
+    {
+        // Potts compatibility and zero kernel weights: a new stage is the identity too. DenseCRF's
+        // weights (CrfRnnWeights::create) would act on the random scores of a new classifier and put
+        // every cell on one label (doc/variants.md, "In the head").
+        const CrfRnnWeights w = CrfRnnWeights::create(config.numClasses);
+        head.crfBilateral = Mat::zeros(w.bilateral.size(), CV_32F);
+        head.crfSpatial = Mat::zeros(w.spatial.size(), CV_32F);
+        head.crfCompat = w.compat;
+        return;
+    }
+    default:
+        return;
+    }
+}
+
 CrfRnnParams crfRnnParams(const HeadConfig& config, bool training)
 {
     const JointCrfOptions& o = config.jointCrf;

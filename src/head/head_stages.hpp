@@ -32,6 +32,11 @@ void checkHeadGuide(const Head& head, Size headSize, const EscrfGuide* guide, co
  * count, jointCrf, nonlocal), as Head::create needs them. */
 void checkStageOptions(const HeadConfig& config);
 
+/** The initial weights of the variant's stage (members of head), for `channels` features: the
+block's, the non-local block's (drawing from rng, in this order before the classifier) or the
+joint-crf's (no draws). */
+void createStageWeights(const HeadConfig& config, int channels, RNG& rng, Head& head);
+
 //! The joint-crf's settings for a head: training (iterations) or inference (inferenceIterations).
 CrfRnnParams crfRnnParams(const HeadConfig& config, bool training);
 //! The non-local block's settings for a head.
