@@ -17,7 +17,8 @@ static const char* keys =
     "{ pred-dir   |        | write one 8-bit PNG label map per image here }"
     "{ max-images | 0      | evaluate only the first N images }"
     "{ crf        | false  | DenseCRF post-processing of the head's probabilities (vanilla-crf) }"
-    "{ crf-iterations | -2 | joint-crf heads: mean-field steps at inference (-1: as in training; -2: as the head file says) }";
+    "{ crf-iterations | -2 | joint-crf heads: mean-field steps at inference (-1: as in training; -2: as the head file says) }"
+    "{ superpixels-impl |  | superpixel implementation replacing the head's: ximgproc or escrf }";
 
 int main(int argc, char** argv)
 {
@@ -35,6 +36,7 @@ int main(int argc, char** argv)
     const int maxImages = parser.get<int>("max-images");
     const bool crf = parser.get<bool>("crf");
     const int crfIterations = parser.get<int>("crf-iterations");
+    const std::string spImpl = parser.get<std::string>("superpixels-impl");
     if (!parser.check())
     {
         parser.printErrors();
@@ -51,6 +53,14 @@ int main(int argc, char** argv)
                                                cv::escrf::headVariantToString(seg->head()->config().variant) +
                                                ", not joint-crf");
             seg->head()->setJointCrfInferenceIterations(crfIterations);
+        }
+        if (!spImpl.empty())
+        {
+            if (spImpl != "ximgproc" && spImpl != "escrf")
+                CV_Error(cv::Error::StsBadArg, "--superpixels-impl must be ximgproc or escrf, got '" + spImpl + "'");
+            cv::escrf::SuperpixelParams sp = seg->getSuperpixelParams();
+            sp.implementation = spImpl == "escrf" ? cv::escrf::SUPERPIXEL_IMPL_ESCRF : cv::escrf::SUPERPIXEL_IMPL_XIMGPROC;
+            seg->setSuperpixelParams(sp);
         }
         const cv::escrf::BackboneDescription desc = backbone.empty() ? seg->head()->backbone()
                                                                      : cv::escrf::BackboneDescription::read(backbone);

@@ -51,6 +51,8 @@ int main(int argc, char** argv)
         if (step < 1)
             CV_Error(Error::StsBadArg, "--step must be >= 1");
         sp.algorithm = algorithm == "slic" ? SUPERPIXEL_SLIC : algorithm == "slico" ? SUPERPIXEL_SLICO : SUPERPIXEL_MSLIC;
+        if (sp.algorithm == SUPERPIXEL_MSLIC)
+            sp.implementation = SUPERPIXEL_IMPL_XIMGPROC;  // MSLIC is ximgproc's only
         std::vector<double> alphas;
         for (const std::string& a : splitComma(alphaList))
             alphas.push_back(std::stod(a));

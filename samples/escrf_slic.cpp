@@ -55,7 +55,8 @@ int main(int argc, char** argv)
         "{input          |      | input image (BGR); a synthetic test picture when absent }"
         "{output         |      | output picture with the superpixel contours (required) }"
         "{superpixels    | 600  | wanted number of superpixels }"
-        "{algorithm      | slico| slico, slic or mslic }"
+        "{algorithm      | slico| slico, slic or mslic (mslic: ximgproc only) }"
+        "{implementation | escrf| escrf (the module's SLIC) or ximgproc }"
         "{ruler          | 10   | SLIC compactness }"
         "{iterations     | 10   | SLIC iterations }";
     CommandLineParser parser(argc, argv, keys);
@@ -68,6 +69,7 @@ int main(int argc, char** argv)
     const String input = parser.get<String>("input");
     const String output = parser.get<String>("output");
     const String algorithm = parser.get<String>("algorithm");
+    const String implementation = parser.get<String>("implementation");
     escrf::SuperpixelParams params;
     params.numSuperpixels = parser.get<int>("superpixels");
     params.ruler = parser.get<float>("ruler");
@@ -91,6 +93,14 @@ int main(int argc, char** argv)
     else
     {
         std::cerr << "escrf_slic: --algorithm=" << algorithm << " is unknown, expected slico, slic or mslic" << std::endl;
+        return 2;
+    }
+
+    if (implementation == "escrf" || implementation == "ximgproc")
+        params.implementation = implementation == "escrf" ? escrf::SUPERPIXEL_IMPL_ESCRF : escrf::SUPERPIXEL_IMPL_XIMGPROC;
+    else
+    {
+        std::cerr << "escrf_slic: --implementation=" << implementation << " is unknown, expected escrf or ximgproc" << std::endl;
         return 2;
     }
 

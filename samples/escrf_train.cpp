@@ -27,6 +27,7 @@ static const char* keys =
     "{ superpixels   | 2500   | superpixels per image }"
     "{ sp-algorithm  | slic   | superpixel algorithm: slic, slico or mslic }"
     "{ ruler         | 5      | SLIC compactness (smaller follows image edges more closely) }"
+    "{ sp-impl       | escrf  | superpixel implementation: escrf (the module's SLIC) or ximgproc (needed for mslic) }"
     "{ window        | 3      | ES-CRF window size k }"
     "{ dilation      | 2      | ES-CRF window dilation }"
     "{ embed         | 32     | ES-CRF embedding channels E }"
@@ -94,6 +95,10 @@ int main(int argc, char** argv)
             CV_Error(cv::Error::StsBadArg, "--sp-algorithm must be slic, slico or mslic, got '" + alg + "'");
         cfg.superpixels.algorithm = alg == "slic" ? SUPERPIXEL_SLIC : alg == "slico" ? SUPERPIXEL_SLICO : SUPERPIXEL_MSLIC;
         cfg.superpixels.ruler = parser.get<float>("ruler");
+        const std::string impl = parser.get<std::string>("sp-impl");
+        if (impl != "escrf" && impl != "ximgproc")
+            CV_Error(cv::Error::StsBadArg, "--sp-impl must be escrf or ximgproc, got '" + impl + "'");
+        cfg.superpixels.implementation = impl == "escrf" ? SUPERPIXEL_IMPL_ESCRF : SUPERPIXEL_IMPL_XIMGPROC;
         cfg.block.window = parser.get<int>("window");
         cfg.block.dilation = parser.get<int>("dilation");
         cfg.block.embedDim = parser.get<int>("embed");

@@ -106,8 +106,9 @@ public:
         if (target != dnn::DNN_TARGET_CUDA && target != dnn::DNN_TARGET_CUDA_FP16)
             return;
         // The CUDA targets also move the block and the head to the GPU when they can go there. The
-        // superpixels keep SuperpixelParams::device: the CUDA SLIC's superpixels differ from
-        // ximgproc's (those the head was trained with), so using it is the caller's choice.
+        // superpixels keep SuperpixelParams::device: the CUDA SLIC is the module's SLIC, whose
+        // superpixels differ from ximgproc's (those of heads trained with ximgproc), so using it is
+        // the caller's choice.
         String why = detail::cudaUnavailableReason();
         if (!detail::headVariantTraits(head_->config().variant).onDevice)   // joint-crf, nonlocal: CPU only
             why = "the " + headVariantToString(head_->config().variant) + " head has no GPU path";

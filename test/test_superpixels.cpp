@@ -68,6 +68,7 @@ TEST(Escrf_Superpixels, default_params)
     EXPECT_EQ(25, p.minElementSize);
     EXPECT_EQ(3, p.blurKernel);
     EXPECT_EQ(escrf::SUPERPIXEL_DEVICE_CPU, p.device);
+    EXPECT_EQ(escrf::SUPERPIXEL_IMPL_ESCRF, p.implementation);
 }
 
 TEST(Escrf_Superpixels, labels_are_contiguous_and_count_is_close_to_request)
@@ -79,6 +80,8 @@ TEST(Escrf_Superpixels, labels_are_contiguous_and_count_is_close_to_request)
         escrf::SuperpixelParams p;
         p.algorithm = algo;
         p.numSuperpixels = 120;
+        if (algo == escrf::SUPERPIXEL_MSLIC)
+            p.implementation = escrf::SUPERPIXEL_IMPL_XIMGPROC;  // MSLIC is ximgproc's only
         Mat labels;
         const int M = escrf::computeSuperpixels(img, labels, p);
         ASSERT_EQ(CV_32SC1, labels.type());
@@ -209,7 +212,7 @@ TEST(Escrf_Superpixels, module_slic_driver_on_cpu)
         p.algorithm = algo;
         p.numSuperpixels = 120;
         Mat labels;
-        escrf::detail::runSlic(lab, labels, p, escrf::detail::slicAssignCpu);
+        escrf::detail::runSlic(lab, labels, p);
         const int M = escrf::detail::renumberLabelsRasterOrder(labels);
         expectContiguousRasterOrder(labels, M);
         EXPECT_GE(M, 60);

@@ -5,8 +5,8 @@
 // Explicitly rounded float and double operations for the __host__ __device__ math of the GPU
 // pipelines (src/superpixels/slic_device_math.hpp, src/head/head_device_math.hpp). On the
 // device they forbid FMA contraction, so that a CUDA kernel and its CPU emulation round every
-// step the same way; on the host they are the plain operators (the module is built without
-// -ffp-contract=fast). Compiles as plain C++ (no CUDA headers needed).
+// step the same way; on the host they are the plain operators (the module is built with
+// -ffp-contract=off, see CMakeLists.txt). Compiles as plain C++ (no CUDA headers needed).
 #ifndef OPENCV_ESCRF_ROUNDED_OPS_HPP
 #define OPENCV_ESCRF_ROUNDED_OPS_HPP
 

@@ -40,13 +40,25 @@ void writeBlockParams(FileStorage& fs, const EscrfBlockParams& p)
        << "gaussian_kernel" << (int)p.gaussianKernel << "}";
 }
 
+// The file's names of SuperpixelParams::implementation.
+const char* superpixelImplementationName(int implementation)
+{
+    if (implementation == SUPERPIXEL_IMPL_XIMGPROC)
+        return "ximgproc";
+    if (implementation == SUPERPIXEL_IMPL_ESCRF)
+        return "escrf";
+    CV_Error_(Error::StsBadArg, ("Head::save: config.superpixels.implementation = %d, expected "
+                                 "SUPERPIXEL_IMPL_XIMGPROC (0) or SUPERPIXEL_IMPL_ESCRF (1)", implementation));
+}
+
 void writeSuperpixelParams(FileStorage& fs, const SuperpixelParams& p)
 {
     fs << "superpixels" << "{"
        << "algorithm" << p.algorithm << "num_superpixels" << p.numSuperpixels
        << "ruler" << p.ruler << "iterations" << p.iterations
        << "enforce_connectivity" << (int)p.enforceConnectivity
-       << "min_element_size" << p.minElementSize << "blur_kernel" << p.blurKernel << "}";
+       << "min_element_size" << p.minElementSize << "blur_kernel" << p.blurKernel
+       << "implementation" << superpixelImplementationName(p.implementation) << "}";
 }
 
 // The options of the variants that have some, each in its own section, written only for its
@@ -121,6 +133,16 @@ SuperpixelParams readSuperpixelParams(const FileNode& n, const String& file)
     p.enforceConnectivity = readInt(n, "enforce_connectivity", file) != 0;
     p.minElementSize = readInt(n, "min_element_size", file);
     p.blurKernel = readInt(n, "blur_kernel", file);
+    // Added after version 1 files were shipped: heads without the key were trained with ximgproc.
+    const FileNode impl = n["implementation"];
+    const String name = impl.empty() ? String("ximgproc") : impl.isString() ? (String)impl : String();
+    if (name == superpixelImplementationName(SUPERPIXEL_IMPL_ESCRF))
+        p.implementation = SUPERPIXEL_IMPL_ESCRF;
+    else if (name == superpixelImplementationName(SUPERPIXEL_IMPL_XIMGPROC))
+        p.implementation = SUPERPIXEL_IMPL_XIMGPROC;
+    else
+        CV_Error_(Error::StsParseError, ("head file '%s': key 'implementation' must be \"ximgproc\" or \"escrf\"",
+                                         file.c_str()));
     return p;
 }
 

@@ -162,7 +162,25 @@ ESCRF_HD int descale(int v, int n) { return (v + (1 << (n - 1))) >> n; }
 ESCRF_HD uint8_t saturateU8(int v) { return (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v)); }
 ESCRF_HD int clampCbrtIndex(int v) { return v < 0 ? 0 : (v >= kCbrtTabSize ? kCbrtTabSize - 1 : v); }
 
-//! Lab of pixel i (L * 255/100, a + 128, b + 128, rounded), as cv::COLOR_BGR2Lab scales 8-bit Lab.
+/** Lab of one BGR pixel (L * 255/100, a + 128, b + 128, rounded), as cv::COLOR_BGR2Lab scales
+8-bit Lab. The coefficients come by value so that a CPU loop keeps them in registers (the byte
+stores would otherwise force a reload at every pixel). */
+ESCRF_HD void bgrToLabPixel(const uint8_t* p, uint8_t* out, const uint16_t* gamma, const uint16_t* cbrt,
+                            const int C0, const int C1, const int C2, const int C3, const int C4,
+                            const int C5, const int C6, const int C7, const int C8)
+{
+    const int B = gamma[p[0]], G = gamma[p[1]], R = gamma[p[2]];
+    const int fX = cbrt[clampCbrtIndex(descale(B * C0 + G * C1 + R * C2, kLabShift))];
+    const int fY = cbrt[clampCbrtIndex(descale(B * C3 + G * C4 + R * C5, kLabShift))];
+    const int fZ = cbrt[clampCbrtIndex(descale(B * C6 + G * C7 + R * C8, kLabShift))];
+    const int Lscale = (116 * 255 + 50) / 100;
+    const int Lshift = -((16 * 255 * (1 << kLabShift2) + 50) / 100);
+    out[0] = saturateU8(descale(Lscale * fY + Lshift, kLabShift2));
+    out[1] = saturateU8(descale(500 * (fX - fY) + 128 * (1 << kLabShift2), kLabShift2));
+    out[2] = saturateU8(descale(200 * (fY - fZ) + 128 * (1 << kLabShift2), kLabShift2));
+}
+
+//! Lab of pixel (x, y) of a W-wide BGR image (bgrToLabPixel).
 struct BgrToLab
 {
     const uint8_t* bgr;
@@ -172,18 +190,8 @@ struct BgrToLab
     ESCRF_HD void operator()(int x, int y) const
     {
         const size_t i = (size_t)y * W + x;
-        const uint8_t* p = bgr + 3 * i;
-        const int B = t->gamma[p[0]], G = t->gamma[p[1]], R = t->gamma[p[2]];
         const int* C = t->coeffs;
-        const int fX = t->cbrt[clampCbrtIndex(descale(B * C[0] + G * C[1] + R * C[2], kLabShift))];
-        const int fY = t->cbrt[clampCbrtIndex(descale(B * C[3] + G * C[4] + R * C[5], kLabShift))];
-        const int fZ = t->cbrt[clampCbrtIndex(descale(B * C[6] + G * C[7] + R * C[8], kLabShift))];
-        const int Lscale = (116 * 255 + 50) / 100;
-        const int Lshift = -((16 * 255 * (1 << kLabShift2) + 50) / 100);
-        uint8_t* out = lab + 3 * i;
-        out[0] = saturateU8(descale(Lscale * fY + Lshift, kLabShift2));
-        out[1] = saturateU8(descale(500 * (fX - fY) + 128 * (1 << kLabShift2), kLabShift2));
-        out[2] = saturateU8(descale(200 * (fY - fZ) + 128 * (1 << kLabShift2), kLabShift2));
+        bgrToLabPixel(bgr + 3 * i, lab + 3 * i, t->gamma, t->cbrt, C[0], C[1], C[2], C[3], C[4], C[5], C[6], C[7], C[8]);
     }
 };
 
@@ -193,6 +201,24 @@ struct BgrToLab
 detail::initSlicCentres define them (64-bit integer arithmetic). */
 ESCRF_HD int gridCell(int p, int g, int n) { return (int)((long long)p * g / n); }
 ESCRF_HD int cellMiddle(int i, int g, int n) { return (int)(((long long)(2 * i + 1) * n) / (2 * g)); }
+
+/** The cells whose centres pixel p (in cell c of g along an axis of n pixels) is compared with:
+c - 1 and c before the middle of c, c and c + 1 from the middle on (clipped to the grid). So a
+pixel has the (up to) 2 x 2 centres whose initial positions surround it, and a centre competes
+for the pixels within S of its initial position, as in SLIC's 2S x 2S search window. */
+ESCRF_HD void candidateCells(int p, int c, int g, int n, int& first, int& last)
+{
+    if (p < cellMiddle(c, g, n))
+    {
+        first = c > 0 ? c - 1 : 0;
+        last = c;
+    }
+    else
+    {
+        first = c;
+        last = c + 1 < g ? c + 1 : g - 1;
+    }
+}
 
 //! Centre k = Lab and position of the middle pixel of its grid cell (row k of K x 5 floats).
 struct SlicInitCentre
@@ -211,9 +237,16 @@ struct SlicInitCentre
     }
 };
 
-/** Assignment: the nearest of the (up to) 3x3 centres around the pixel's grid cell,
-d = dc2 * invColor[k] + ds2 * invSpatial, lowest index on ties; the operations and their order
-are those of detail::slicAssignCpu. */
+//! Squared Lab distance of a pixel (p0, p1, p2) to centre c (L, a, b first), in this operation order.
+ESCRF_HD float slicColorDist2(float p0, float p1, float p2, const float* c)
+{
+    const float dl = subRn(p0, c[0]), da = subRn(p1, c[1]), db = subRn(p2, c[2]);
+    return addRn(addRn(mulRn(dl, dl), mulRn(da, da)), mulRn(db, db));
+}
+
+/** Assignment: the nearest of the (up to) 2x2 candidate centres of the pixel (candidateCells),
+d = dc2 * invColor[k] + ds2 * invSpatial, lowest index on ties. The CPU path
+(src/superpixels/slic_cpu_assign.cpp) computes the same operations in the same order with SIMD. */
 struct SlicAssign
 {
     const uint8_t* lab;
@@ -226,19 +259,18 @@ struct SlicAssign
     {
         const size_t idx = (size_t)y * W + x;
         const float p0 = lab[3 * idx], p1 = lab[3 * idx + 1], p2 = lab[3 * idx + 2];
-        const int cx = gridCell(x, gx, W), cy = gridCell(y, gy, H);
         float best = 3.402823466e+38f;
         int bestK = -1;
-        const int j0 = cy > 0 ? cy - 1 : 0, j1 = cy + 1 < gy ? cy + 1 : gy - 1;
-        const int i0 = cx > 0 ? cx - 1 : 0, i1 = cx + 1 < gx ? cx + 1 : gx - 1;
+        int i0, i1, j0, j1;
+        candidateCells(x, gridCell(x, gx, W), gx, W, i0, i1);
+        candidateCells(y, gridCell(y, gy, H), gy, H, j0, j1);
         for (int j = j0; j <= j1; j++)
             for (int i = i0; i <= i1; i++)
             {
                 const int k = j * gx + i;
                 const float* c = centres + 5 * k;
-                const float dl = subRn(p0, c[0]), da = subRn(p1, c[1]), db = subRn(p2, c[2]);
+                const float dc2 = slicColorDist2(p0, p1, p2, c);
                 const float dx = subRn((float)x, c[3]), dy = subRn((float)y, c[4]);
-                const float dc2 = addRn(addRn(mulRn(dl, dl), mulRn(da, da)), mulRn(db, db));
                 const float ds2 = addRn(mulRn(dx, dx), mulRn(dy, dy));
                 const float d = addRn(mulRn(dc2, invColor[k]), mulRn(ds2, invSpatial));
                 if (d < best)
@@ -302,8 +334,7 @@ struct SlicMaxColorDist
         const int k = labels[idx];
         const float* c = centres + 5 * k;
         const uint8_t* p = lab + 3 * idx;
-        const float dl = subRn((float)p[0], c[0]), da = subRn((float)p[1], c[1]), db = subRn((float)p[2], c[2]);
-        maxNonNegativeFloat(maxBits + k, addRn(addRn(mulRn(dl, dl), mulRn(da, da)), mulRn(db, db)));
+        maxNonNegativeFloat(maxBits + k, slicColorDist2(p[0], p[1], p[2], c));
     }
 };
 

@@ -57,8 +57,9 @@ void blurAndLab(B& be, const Mat& bgr, int blurKernel, typename B::template Buff
     const uint8_t* in = nullptr;
     if (blurKernel > 1 && !blurOnDevice(blurKernel))
     {
+        // A ROI is blurred as an image of its own, as the device blur does (not with its surroundings).
         Mat host;
-        GaussianBlur(bgr, host, Size(blurKernel, blurKernel), 0);
+        GaussianBlur(bgr.isSubmatrix() ? bgr.clone() : bgr, host, Size(blurKernel, blurKernel), 0);
         uploadMatTo<B, uint8_t>(be, host, src);
         in = src.get();
     }

@@ -2,8 +2,9 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// computeSuperpixels: parameter checks, the ximgproc SLIC path on the CPU, the dispatch to
-// the CUDA SLIC, and the canonical (raster order) renumbering shared by both paths.
+// computeSuperpixels: parameter checks, the ximgproc SLIC path, the dispatch to the module's
+// SLIC on the CPU (slic_cpu.cpp) or the GPU (src/cuda/slic_pipeline.cu), and the canonical (raster
+// order) renumbering shared by all paths.
 
 #include "precomp.hpp"
 #include "opencv2/ximgproc/slic.hpp"
@@ -15,7 +16,8 @@ namespace escrf {
 
 SuperpixelParams::SuperpixelParams()
     : algorithm(SUPERPIXEL_SLICO), numSuperpixels(600), ruler(10.f), iterations(10),
-      enforceConnectivity(true), minElementSize(25), blurKernel(3), device(SUPERPIXEL_DEVICE_CPU)
+      enforceConnectivity(true), minElementSize(25), blurKernel(3), device(SUPERPIXEL_DEVICE_CPU),
+      implementation(SUPERPIXEL_IMPL_ESCRF)
 {
 }
 
@@ -29,9 +31,16 @@ void checkSuperpixelParams(const SuperpixelParams& p, Size imageSize)
     if (p.device != SUPERPIXEL_DEVICE_CPU && p.device != SUPERPIXEL_DEVICE_CUDA)
         CV_Error_(Error::StsBadArg, ("computeSuperpixels: params.device = %d, expected SUPERPIXEL_DEVICE_CPU (0) "
                                      "or SUPERPIXEL_DEVICE_CUDA (1)", p.device));
-    if (p.device == SUPERPIXEL_DEVICE_CUDA && p.algorithm == SUPERPIXEL_MSLIC)
-        CV_Error(Error::StsNotImplemented, "computeSuperpixels: SUPERPIXEL_MSLIC is CPU only, "
-                                           "use SUPERPIXEL_SLIC or SUPERPIXEL_SLICO with SUPERPIXEL_DEVICE_CUDA");
+    if (p.implementation != SUPERPIXEL_IMPL_XIMGPROC && p.implementation != SUPERPIXEL_IMPL_ESCRF)
+        CV_Error_(Error::StsBadArg, ("computeSuperpixels: params.implementation = %d, expected "
+                                     "SUPERPIXEL_IMPL_XIMGPROC (0) or SUPERPIXEL_IMPL_ESCRF (1)", p.implementation));
+    if (p.implementation == SUPERPIXEL_IMPL_ESCRF && p.algorithm == SUPERPIXEL_MSLIC)
+        CV_Error(Error::StsNotImplemented, "computeSuperpixels: params.algorithm = SUPERPIXEL_MSLIC needs "
+                                           "params.implementation = SUPERPIXEL_IMPL_XIMGPROC (the module's SLIC "
+                                           "does SUPERPIXEL_SLIC and SUPERPIXEL_SLICO)");
+    if (p.implementation == SUPERPIXEL_IMPL_XIMGPROC && p.device == SUPERPIXEL_DEVICE_CUDA)
+        CV_Error(Error::StsNotImplemented, "computeSuperpixels: params.device = SUPERPIXEL_DEVICE_CUDA needs "
+                                           "params.implementation = SUPERPIXEL_IMPL_ESCRF (ximgproc runs on the CPU)");
     const int64 numPixels = (int64)imageSize.width * imageSize.height;
     if (p.numSuperpixels <= 0 || (int64)p.numSuperpixels >= numPixels)
         CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.numSuperpixels = %d, expected 0 < n < %lld "
@@ -81,8 +90,15 @@ int renumberLabelsRasterOrder(Mat& labels)
 
 } // namespace detail
 
-static void computeSuperpixelsCpu(const Mat& lab, Mat& labels, const SuperpixelParams& p)
+static void computeSuperpixelsXimgproc(const Mat& image, Mat& labels, const SuperpixelParams& p)
 {
+    Mat blurred;
+    if (p.blurKernel > 1)
+        GaussianBlur(image, blurred, Size(p.blurKernel, p.blurKernel), 0);
+    else
+        blurred = image;
+    Mat lab;
+    cvtColor(blurred, lab, COLOR_BGR2Lab);
     const int regionSize = detail::superpixelRegionSize(lab.size(), p.numSuperpixels);
     Ptr<ximgproc::SuperpixelSLIC> slic =
         ximgproc::createSuperpixelSLIC(lab, p.algorithm, regionSize, p.ruler);
@@ -94,37 +110,39 @@ static void computeSuperpixelsCpu(const Mat& lab, Mat& labels, const SuperpixelP
 
 int computeSuperpixels(InputArray _image, OutputArray _labels, const SuperpixelParams& params)
 {
-
     if (_image.empty())
         CV_Error(Error::StsBadArg, "computeSuperpixels: image is empty, expected a CV_8UC3 BGR image");
     if (_image.type() != CV_8UC3)
         CV_Error_(Error::StsBadArg, ("computeSuperpixels: image type is %s, expected CV_8UC3 (BGR)",
                                      typeToString(_image.type()).c_str()));
     Mat image = _image.getMat();
+    // A ROI is segmented as an image of its own: the blur must not read the pixels around it.
+    if (image.isSubmatrix())
+        image = image.clone();
     detail::checkSuperpixelParams(params, image.size());
 
     if (params.device == SUPERPIXEL_DEVICE_CUDA)
         detail::requireCudaDevice("computeSuperpixels: SUPERPIXEL_DEVICE_CUDA requested", "SUPERPIXEL_DEVICE_CPU");
 
     Mat labels;
-#ifdef HAVE_ESCRF_CUDA
-    if (params.device == SUPERPIXEL_DEVICE_CUDA)
-        cuda::computeSuperpixelLabels(image, labels, params);  // blur and Lab on the GPU too
-    else
-#endif
+    int M = 0;
+    if (params.implementation == SUPERPIXEL_IMPL_ESCRF && params.device == SUPERPIXEL_DEVICE_CPU)
     {
-        Mat blurred;
-        if (params.blurKernel > 1)
-            GaussianBlur(image, blurred, Size(params.blurKernel, params.blurKernel), 0);
-        else
-            blurred = image;
         Mat lab;
-        cvtColor(blurred, lab, COLOR_BGR2Lab);
-        computeSuperpixelsCpu(lab, labels, params);
+        detail::slicBlurLab(image, params.blurKernel, lab);
+        M = detail::runSlic(lab, labels, params);  // already in raster order
     }
-
-    const int M = detail::renumberLabelsRasterOrder(labels);
-    labels.copyTo(_labels);
+    else
+    {
+        if (params.implementation == SUPERPIXEL_IMPL_XIMGPROC)
+            computeSuperpixelsXimgproc(image, labels, params);
+#ifdef HAVE_ESCRF_CUDA
+        else
+            cuda::computeSuperpixelLabels(image, labels, params);  // blur and Lab on the GPU too
+#endif
+        M = detail::renumberLabelsRasterOrder(labels);
+    }
+    _labels.assign(labels);
     return M;
 }
 

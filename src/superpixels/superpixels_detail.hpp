@@ -8,7 +8,6 @@
 
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/superpixels.hpp"
-#include <functional>
 #include <vector>
 
 namespace cv {
@@ -36,33 +35,31 @@ struct SlicGrid
 
 CV_EXPORTS SlicGrid makeSlicGrid(Size imageSize, int regionSize);
 
-/** Initial centres: the Lab value and position of the pixel at the middle of each grid cell. */
+/** Initial centres of a CV_8UC3 continuous Lab image: the Lab value and position of the pixel
+at the middle of each grid cell (slicdev::SlicInitCentre). */
 CV_EXPORTS void initSlicCentres(const Mat& lab, const SlicGrid& grid, Mat& centres);
 
-/** SLIC assignment step, CPU reference: each pixel takes the nearest of the (up to) 3x3
-centres around its grid cell, distance dc2 * invColorScale[k] + ds2 * invSpatialScale
-(dc2, ds2: squared Lab and xy distances), lowest centre index on ties. lab is CV_8UC3 or
-CV_32FC3 (read as float), invColorScale has one float per centre. The arithmetic is plain
-float, in the order the CUDA kernel uses, so both give identical labels. */
+/** One SLIC assignment step on the CPU: each pixel of a CV_8UC3 Lab image takes the nearest of
+the (up to) 2x2 centres around it (slicdev::candidateCells), distance dc2 * invColorScale[k] + ds2 *
+invSpatialScale (dc2, ds2: squared Lab and xy distances), lowest centre index on ties; the
+float operations of the GPU kernel in its order, so both give identical labels. */
 CV_EXPORTS void slicAssignCpu(const Mat& lab, const Mat& centres, const SlicGrid& grid,
                               const std::vector<float>& invColorScale, float invSpatialScale,
                               Mat& labels);
 
-/** SLIC update step: centres = mean Lab and position of their pixels (centres without pixels
-keep their value); when maxColorDist2 is not null it receives, per centre, the largest
-squared Lab distance of its pixels to the new centre (SLICO's adaptive compactness). */
-CV_EXPORTS void slicUpdateCentres(const Mat& lab, const Mat& labels, Mat& centres,
-                                  std::vector<float>* maxColorDist2);
-
-//! The assignment step of runSlic: (lab, centres, grid, invColorScale, invSpatialScale, labels).
-typedef std::function<void(const Mat&, const Mat&, const SlicGrid&, const std::vector<float>&, float, Mat&)> SlicAssignFn;
-
-/** The module's SLIC / SLICO on a CV_8UC3 Lab image with a given assignment step (CPU
-reference or CUDA kernel): grid init, params.iterations x (assign, update), then
+/** The module's SLIC / SLICO of a CV_8UC3 continuous Lab image on the CPU
+(src/superpixels/slic_cpu.cpp): grid init, params.iterations x (assign, update), then
 connectivity enforcement when enabled. SLIC: d = dc2 + ds2 (ruler/S)^2; SLICO:
 d = dc2 / maxDc2[k] + ds2 / S^2 with maxDc2[k] the largest colour distance in superpixel k at
-the previous iteration (100 at the start), as in ximgproc. labels: CV_32SC1. */
-CV_EXPORTS void runSlic(const Mat& lab, Mat& labels, const SuperpixelParams& params, const SlicAssignFn& assign);
+the previous iteration (100 at the start), as in ximgproc. labels: CV_32SC1, renumbered in
+raster order; returns their number M. The labels equal those of the GPU pipeline
+(emulateGpuSlic, after renumbering) bit for bit and do not depend on the number of threads. */
+CV_EXPORTS int runSlic(const Mat& lab, Mat& labels, const SuperpixelParams& params);
+
+/** Blur (blurKernel as SuperpixelParams::blurKernel) and 8-bit Lab of a CV_8UC3 BGR image on
+the CPU: cv::GaussianBlur and the device's fixed-point Lab, so equal to emulateGpuBlurLab. A
+ROI is processed as an image of its own. */
+CV_EXPORTS void slicBlurLab(const Mat& bgr, int blurKernel, Mat& lab);
 
 //! Smallest piece that connectivity enforcement keeps: percent of the mean superpixel area.
 CV_EXPORTS int slicMinPieceSize(Size imageSize, int numCentres, int percent);

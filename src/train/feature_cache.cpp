@@ -134,9 +134,9 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
         e.image = image;
         e.labels = labels;
     }
-    // SLIC costs as much as the backbone: it is cached in the folder too, and when it has to be
-    // computed it runs on its own thread while the backbone runs (ximgproc's SLIC is mostly
-    // serial, the backbone uses the thread pool), which shortens a cold cache build.
+    // SLIC can cost as much as the backbone (ximgproc's): it is cached in the folder too, and when
+    // it has to be computed it runs on its own thread while the backbone runs, which shortens a
+    // cold cache build.
     String spFile;
     std::future<std::pair<Mat, int> > slic;
     if (superpixels_)
@@ -157,9 +157,11 @@ std::future<std::pair<Mat, int> > FeatureCache::startSuperpixels(Entry& e, bool 
     if (!folder_.empty())
     {
         const SuperpixelParams& q = spParams_;
+        // ximgproc's superpixels keep the key they had before the module had its own SLIC.
+        const String impl = q.implementation == SUPERPIXEL_IMPL_XIMGPROC ? String() : format("impl %d|", q.implementation);
         const String key = format("superpixels|%d|%d|%g|%d|%d|%d|%d|", q.algorithm, q.numSuperpixels, q.ruler,
                                   q.iterations, (int)q.enforceConnectivity, q.minElementSize, q.blurKernel) +
-                           what + (flip ? "|flip" : "|");
+                           impl + what + (flip ? "|flip" : "|");
         spFile = utils::fs::join(folder_, hashKey(key) + ".sp");
     }
     std::vector<Mat> stored;

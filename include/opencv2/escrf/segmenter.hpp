@@ -63,8 +63,9 @@ public:
     A CUDA target also moves the ES-CRF block and the head to the GPU when the module is built with
     CUDA, a device exists and the block has no CPU-only option (dense); otherwise, or if the GPU
     head cannot be created, they stay on the CPU, with one log line. The superpixels move only when
-    SuperpixelParams::device is SUPERPIXEL_DEVICE_CUDA (setSuperpixelParams): the default,
-    ximgproc's SLIC on the CPU, gives the superpixels the head was trained with. */
+    SuperpixelParams::device is SUPERPIXEL_DEVICE_CUDA (setSuperpixelParams): the default, the
+    CPU with the implementation stored in the head, gives the superpixels the head was trained
+    with (for a head trained with the module's SLIC the CUDA device gives the same ones). */
     CV_WRAP virtual void setPreferableBackend(int backend) = 0;
     CV_WRAP virtual void setPreferableTarget(int target) = 0;
 
