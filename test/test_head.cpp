@@ -445,11 +445,22 @@ TEST(Escrf_HeadFile, corrupt_truncated_and_mismatched_files_throw)
     std::remove(file.c_str());
 
     expectLoadError(good.substr(0, good.size() / 2), "head file");
-    expectLoadError(good.substr(0, good.find("weights:")), "missing key 'weights'");
-    std::string v2 = good;
-    v2.replace(v2.find("version: 1"), 10, "version: 7");
-    expectLoadError(v2, "version 7 is not supported");
-    std::string wrongClasses = good;
+    // A version 2 file ends with its checksum line: truncated or edited, it no longer matches.
+    expectLoadError(good.substr(0, good.find("weights:")), "checksum");
+    std::string edited = good;
+    edited.replace(edited.find("num_classes: 3"), 14, "num_classes: 4");
+    expectLoadError(edited, "checksum");
+    // The checks behind the checksum, on version 1 files (no checksum line, still read).
+    ASSERT_NE(std::string::npos, good.find("version: 2"));
+    const size_t checksumLine = good.rfind("# escrf-checksum");
+    ASSERT_NE(std::string::npos, checksumLine);
+    std::string v1 = good.substr(0, checksumLine);
+    v1.replace(v1.find("version: 2"), 10, "version: 1");
+    expectLoadError(v1.substr(0, v1.find("weights:")), "missing key 'weights'");
+    std::string v7 = v1;
+    v7.replace(v7.find("version: 1"), 10, "version: 7");
+    expectLoadError(v7, "version 7 is not supported");
+    std::string wrongClasses = v1;
     wrongClasses.replace(wrongClasses.find("num_classes: 3"), 14, "num_classes: 4");
     expectLoadError(wrongClasses, "cls.weight");
     expectLoadError("%YAML:1.0\n---\nsomething: 1\n", "not an escrf head file");
@@ -493,8 +504,17 @@ TEST(Escrf_HeadFile, save_is_atomic_and_reports_unwritable_paths)
     utils::fs::remove_all(dir);
 }
 
+// A saved head file as a version 1 file (no checksum line), which may be edited and still loads.
+std::string asVersion1(const std::string& text)
+{
+    std::string v1 = text.substr(0, text.rfind("# escrf-checksum"));
+    v1.replace(v1.find("version: 2"), 10, "version: 1");
+    return v1;
+}
+
 // The comparison variants' options have their own sections, written for their variant only: files
-// of the other variants are as before, and a variant's file without its section is refused.
+// of the other variants are as before, and a variant's file without its section is refused (edited
+// as version 1 files: a version 2 file's checksum refuses any edit first).
 TEST(Escrf_HeadFile, variant_options_sections)
 {
     const std::string file = tempPath(".yml");
@@ -505,6 +525,8 @@ TEST(Escrf_HeadFile, variant_options_sections)
     HeadFixture crf(HEAD_JOINT_CRF, 5, 2);
     crf.head->save(file);
     text = readText(file);
+    ASSERT_NE(std::string::npos, text.find("# escrf-checksum"));
+    text = asVersion1(text);
     EXPECT_NE(std::string::npos, text.find("joint_crf"));
     EXPECT_NE(std::string::npos, text.find("bilateral_srgb: 60."));
     const size_t at = text.find("joint_crf");
@@ -515,7 +537,7 @@ TEST(Escrf_HeadFile, variant_options_sections)
     badFactor.replace(badFactor.find("factor: 2", at), 9, "factor: 0");
     expectLoadError(badFactor, "config.jointCrf.factor");
     HeadFixture(HEAD_NONLOCAL, 5, 2).head->save(file);
-    std::string nl = readText(file);
+    std::string nl = asVersion1(readText(file));
     nl.replace(nl.find("embed_dim: 3", nl.find("nonlocal")), 12, "embed_dim: 2");
     expectLoadError(nl, "nonlocal.W_theta");   // the weights no longer fit the configuration
     std::remove(file.c_str());

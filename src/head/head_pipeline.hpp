@@ -400,7 +400,7 @@ private:
         Fstar_.allocate((size_t)D * N);
         if (hasBlock())
         {
-            checkHeadGuide(head_, headSize, guide, "HeadRunner");
+            checkHeadGuide(head_, guide, headSize, "HeadRunner");
             Fhost_.release();   // may share a caller's cache (backward()): never written into
             download(F_, D, N, Fhost_);
             Mat Fs;

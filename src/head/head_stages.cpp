@@ -42,37 +42,9 @@ HeadStage stageOf(const Head& head)
 
 } // namespace
 
-void checkHeadGuide(const Head& head, Size headSize, const EscrfGuide* guide, const char* who)
-{
-    if (!head.needsGuide())
-        return;
-    const char* needs = head.needsSuperpixels() ? "image and superpixels" : "image";
-    if (!guide)
-        CV_Error_(Error::StsBadArg, ("%s: the %s head needs the guide (%s)", who,
-                                     headVariantToString(head.config().variant).c_str(), needs));
-    if (guide->featureSize != headSize)
-        CV_Error_(Error::StsBadArg, ("%s: guide is %dx%d, head resolution is %dx%d", who, guide->featureSize.width,
-                                     guide->featureSize.height, headSize.width, headSize.height));
-    if (guide->image.rows != 3 || guide->image.cols != headSize.area() || guide->image.type() != CV_32FC1)
-        CV_Error_(Error::StsBadArg, ("%s: guide.image is %dx%d %s, expected 3 x %d CV_32F (prepareGuide)", who,
-                                     guide->image.rows, guide->image.cols, typeToString(guide->image.type()).c_str(),
-                                     headSize.area()));
-}
-
 void checkStageOptions(const HeadConfig& config)
 {
     const HeadVariantTraits& traits = headVariantTraits(config.variant);
-    if (traits.stage == STAGE_BLOCK)
-    {
-        const EscrfBlockParams& b = config.block;
-        block::checkWindow("HeadConfig::block", "window", b.window, b.dilation);
-        if (b.embedDim < 1 || b.posDim < 2 || b.posDim % 2)
-            CV_Error_(Error::StsBadArg, ("HeadConfig::block: expected embedDim >= 1 and an even posDim >= 2; got "
-                                         "embedDim %d, posDim %d", b.embedDim, b.posDim));
-    }
-    if (traits.superpixels && config.superpixels.numSuperpixels < 1)
-        CV_Error_(Error::StsBadArg, ("HeadConfig::superpixels.numSuperpixels: expected >= 1, got %d",
-                                     config.superpixels.numSuperpixels));
     if (traits.stage == STAGE_JOINT_CRF)
     {
         checkCrfRnnParams("Head::create", "config.jointCrf", crfRnnParams(config, true));

@@ -14,6 +14,7 @@
 #include "crf/crf_rnn.hpp"
 #include "head/head_cache.hpp"
 #include "head/head_parameters.hpp"
+#include "head/head_rows.hpp"
 
 namespace cv {
 namespace escrf {
@@ -24,12 +25,8 @@ namespace detail {
  * F the ReLU of Z (or Z), as Head::forward computes them. The inputs are checked. */
 void headFeatures(const Head& head, const std::vector<Mat>& inputs, Size headSize, Mat& Z, Mat& F);
 
-/** Checks that `guide` is what the head's variant reads at headSize (present when needsGuide(), of
- * that feature size, with an image for joint-crf); `who` prefixes the message. */
-void checkHeadGuide(const Head& head, Size headSize, const EscrfGuide* guide, const char* who);
-
-/** Checks the options of the variant's stage in config (block window and embeddings, superpixel
- * count, jointCrf, nonlocal), as Head::create needs them. */
+/** Checks the options of the comparison stages in config (jointCrf, nonlocal) for their variant, as
+ * Head::create needs them (detail::checkHeadConfig checks the block and superpixel options). */
 void checkStageOptions(const HeadConfig& config);
 
 /** The initial weights of the variant's stage (members of head), for `channels` features: the
