@@ -7,6 +7,8 @@
 #include "opencv2/escrf.hpp"
 #include "opencv2/core/utility.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
 static const char* keys =
@@ -18,7 +20,29 @@ static const char* keys =
     "{ max-images | 0      | evaluate only the first N images }"
     "{ crf        | false  | DenseCRF post-processing of the head's probabilities (vanilla-crf) }"
     "{ crf-iterations | -2 | joint-crf heads: mean-field steps at inference (-1: as in training; -2: as the head file says) }"
-    "{ superpixels-impl |  | superpixel implementation replacing the head's: ximgproc or escrf }";
+    "{ superpixels-impl |  | superpixel implementation replacing the head's: ximgproc or escrf }"
+    "{ scales     | 1      | multi-scale testing: comma-separated scales, e.g. 0.75,1,1.25 (Segmenter::setScales) }"
+    "{ flip       | false  | flip testing: also the horizontally flipped image at every scale (Segmenter::setFlip) }";
+
+// "0.75,1,1.25" -> {0.75, 1, 1.25}; the values are checked by Segmenter::setScales.
+static std::vector<double> parseScales(const std::string& text)
+{
+    std::vector<double> scales;
+    size_t begin = 0;
+    while (begin <= text.size())
+    {
+        const size_t end = std::min(text.find(',', begin), text.size());
+        const std::string token = text.substr(begin, end - begin);
+        char* stop = nullptr;
+        const double value = token.empty() ? 0 : std::strtod(token.c_str(), &stop);
+        if (token.empty() || *stop != '\0')
+            CV_Error(cv::Error::StsBadArg, "--scales must be comma-separated numbers such as 0.75,1,1.25, got '" +
+                                           text + "'");
+        scales.push_back(value);
+        begin = end + 1;
+    }
+    return scales;
+}
 
 int main(int argc, char** argv)
 {
@@ -37,6 +61,8 @@ int main(int argc, char** argv)
     const bool crf = parser.get<bool>("crf");
     const int crfIterations = parser.get<int>("crf-iterations");
     const std::string spImpl = parser.get<std::string>("superpixels-impl");
+    const std::string scales = parser.get<std::string>("scales");
+    const bool flip = parser.get<bool>("flip");
     if (!parser.check())
     {
         parser.printErrors();
@@ -62,6 +88,8 @@ int main(int argc, char** argv)
             sp.implementation = spImpl == "escrf" ? cv::escrf::SUPERPIXEL_IMPL_ESCRF : cv::escrf::SUPERPIXEL_IMPL_XIMGPROC;
             seg->setSuperpixelParams(sp);
         }
+        seg->setScales(parseScales(scales));
+        seg->setFlip(flip);
         const cv::escrf::BackboneDescription desc = backbone.empty() ? seg->head()->backbone()
                                                                      : cv::escrf::BackboneDescription::read(backbone);
         cv::TickMeter tm;

@@ -13,6 +13,7 @@
 #include "head/head_inputs.hpp"
 #include "head/head_variants.hpp"
 #include "core/cuda_device.hpp"
+#include "segmenter_scales.hpp"
 #include "superpixels/superpixel_task.hpp"
 
 namespace cv {
@@ -77,9 +78,9 @@ public:
         const int K = head_->config().numClasses;
         if (ltype == CV_8U && K > 256)
             CV_Error_(Error::StsBadArg, ("Segmenter::segment: %d classes do not fit CV_8U labels, use CV_32S", K));
-        if (crf_)
+        if (crf_ || detail::isTestTimeAugmented(scales_, flip_))
         {
-            // The argmax of the refined probabilities (K x H x W seen as K x (H*W)).
+            // The argmax of the refined or averaged probabilities (K x H x W seen as K x (H*W)).
             Mat P, out;
             predict(image, P);
             const Size sz(P.size[2], P.size[1]);
@@ -129,6 +130,39 @@ public:
     void predict(InputArray image, OutputArray probabilities) CV_OVERRIDE
     {
         times_.start();
+        Mat P;
+        if (detail::isTestTimeAugmented(scales_, flip_))   // a loop over the single-scale pass
+        {
+            const Mat img = image.getMat();
+            checkImage(img);
+            detail::averageOverScales(img, scales_, flip_, [this](const Mat& in, Mat& out) { probabilitiesAt(in, out); },
+                                      P);
+            times_.lap("multi-scale / flip average");
+        }
+        else
+            probabilitiesAt(image, P);
+        if (crf_)
+        {
+            denseCrf(image, P, P, crfParams_);
+            times_.lap("DenseCRF");
+        }
+        P.copyTo(probabilities);
+        times_.stop();
+    }
+
+    void setScales(const std::vector<double>& scales) CV_OVERRIDE
+    {
+        detail::checkTestScales("Segmenter::setScales", scales);
+        checkScalesAndProcessingSize("Segmenter::setScales", scales, processingSize_);
+        scales_ = scales;
+    }
+    std::vector<double> getScales() const CV_OVERRIDE { return scales_; }
+    void setFlip(bool enable) CV_OVERRIDE { flip_ = enable; }
+    bool getFlip() const CV_OVERRIDE { return flip_; }
+
+    // The single-scale probabilities of predict() (before DenseCRF): K x H x W.
+    void probabilitiesAt(InputArray image, Mat& P)
+    {
         Size size;
         bool resizeBack = false;
         const Mat work = prepareWork(image, size, resizeBack);
@@ -153,14 +187,7 @@ public:
         reduce(e, sum, 0, REDUCE_SUM);
         e /= repeat(sum, K, 1);
         const int sz[] = { K, size.height, size.width };
-        Mat P(3, sz, CV_32F, e.ptr<float>());
-        if (crf_)
-        {
-            denseCrf(image, P, P, crfParams_);
-            times_.lap("DenseCRF");
-        }
-        P.copyTo(probabilities);
-        times_.stop();
+        P = e.reshape(1, 3, sz);   // shares (and keeps) e's buffer
     }
 
     double getPerfProfile(std::vector<String>& stages, std::vector<double>& milliseconds) const CV_OVERRIDE
@@ -232,6 +259,7 @@ public:
                                size.height % alignment()))
             CV_Error_(Error::StsBadArg, ("Segmenter::setProcessingSize: expected a positive size, multiple of %d, got %dx%d",
                                          alignment(), size.width, size.height));
+        checkScalesAndProcessingSize("Segmenter::setProcessingSize", scales_, size);
         processingSize_ = size;
     }
 
@@ -240,6 +268,24 @@ public:
     Ptr<Head> head() const CV_OVERRIDE { return head_; }
 
 private:
+    // A fixed processing size would resize every scale of multi-scale testing back to one size.
+    static void checkScalesAndProcessingSize(const char* caller, const std::vector<double>& scales, Size processing)
+    {
+        if (!processing.empty() && !(scales.size() == 1 && scales[0] == 1.0))
+            CV_Error_(Error::StsBadArg, ("%s: scales other than {1} (setScales) and a processing size (%dx%d, "
+                                         "setProcessingSize) exclude each other: the processing size would undo "
+                                         "the scales", caller, processing.width, processing.height));
+    }
+
+    static void checkImage(const Mat& image)
+    {
+        if (image.empty())
+            CV_Error(Error::StsBadArg, "Segmenter: image is empty");
+        if (image.type() != CV_8UC3)
+            CV_Error_(Error::StsBadArg, ("Segmenter: image must be CV_8UC3 BGR, got type %d (%s)",
+                                         image.type(), typeToString(image.type()).c_str()));
+    }
+
     // Both the backbone and the head stride must divide the processed size.
     int alignment() const { return detail::sizeAlignment(desc_.sizeMultiple, head_->config().stride); }
 
@@ -333,11 +379,7 @@ private:
     Mat prepareWork(InputArray input, Size& size, bool& resizeBack)
     {
         Mat image = input.getMat();
-        if (image.empty())
-            CV_Error(Error::StsBadArg, "Segmenter: image is empty");
-        if (image.type() != CV_8UC3)
-            CV_Error_(Error::StsBadArg, ("Segmenter: image must be CV_8UC3 BGR, got type %d (%s)",
-                                         image.type(), typeToString(image.type()).c_str()));
+        checkImage(image);
         size = image.size();
         Size target = processingSize_;
         int interpolation = INTER_LINEAR;
@@ -399,6 +441,8 @@ private:
     Ptr<detail::HeadRunner> runner_;   // set when the head runs on the CUDA device
     bool crf_ = false;                 // DenseCRF post-processing (setDenseCrf)
     DenseCrfParams crfParams_;
+    std::vector<double> scales_{ 1.0 };   // multi-scale testing (setScales)
+    bool flip_ = false;                   // flip testing (setFlip)
     int maxArea_ = 2048 * 1024;        // setMaxProcessingArea
 
     // What one image needs, kept between images: a stream of images of one size allocates nothing

@@ -103,7 +103,8 @@ public:
     CV_WRAP virtual void setDenseCrf(bool enable, const DenseCrfParams& params = DenseCrfParams()) = 0;
 
     /** @brief Processes every image at this size (a multiple of the backbone's size multiple)
-    instead of its own size; Size() restores the default. */
+    instead of its own size; Size() restores the default. Cannot be combined with scales other
+    than 1 (setScales), which it would undo. */
     CV_WRAP virtual void setProcessingSize(Size size) = 0;
 
     /** @brief Largest number of pixels processed at the image's own size (default 2048 * 1024).
@@ -121,6 +122,27 @@ public:
     "superpixels (own thread, overlapped)" and is not part of the total.
     @return the wall time of the whole call in milliseconds. */
     CV_WRAP virtual double getPerfProfile(CV_OUT std::vector<String>& stages, CV_OUT std::vector<double>& milliseconds) const = 0;
+
+    /** @brief Multi-scale testing: predict() and segment() run the single-scale pipeline once per
+    scale, on the image resized (bilinear) to round(scale * width) x round(scale * height), with
+    superpixels computed on each resized image (same count as at scale 1, so they cover the same
+    content), and average the class probabilities after resizing them back to the image size
+    (bilinear); the labels are the argmax of that average and DenseCRF (setDenseCrf) refines the
+    average. Each scale costs one pass (about scale^2 of a single-scale pass).
+    @param scales e.g. {0.75, 1, 1.25}; not empty, each finite and in (0, 4]. The default {1} is
+    single-scale testing. Scales other than 1 need the image's own processing size (no
+    setProcessingSize); a scaled image beyond the maximum processing area is reduced as any image
+    is (setMaxProcessingArea). getPerfProfile() lists the stages of every pass. */
+    CV_WRAP virtual void setScales(const std::vector<double>& scales) = 0;
+    //! The scales of multi-scale testing (setScales); {1} by default.
+    CV_WRAP virtual std::vector<double> getScales() const = 0;
+
+    /** @brief Flip testing: with enable, every scale (setScales) also runs on the horizontally
+    flipped image, its probabilities are flipped back and enter the average (twice the passes).
+    Off by default. */
+    CV_WRAP virtual void setFlip(bool enable) = 0;
+    //! Whether flip testing is on (setFlip).
+    CV_WRAP virtual bool getFlip() const = 0;
 
     //! Class names and RGB colours from the backbone description.
     CV_WRAP virtual std::vector<String> classNames() const = 0;
