@@ -102,7 +102,9 @@ public:
                                         int backend = dnn::DNN_BACKEND_DEFAULT,
                                         int target = dnn::DNN_TARGET_CPU);
 
+    //! Backend of the network(s) (cv::dnn::Backend); nets created later use it too.
     CV_WRAP virtual void setPreferableBackend(int backend) = 0;
+    //! Target of the network(s) (cv::dnn::Target); nets created later use it too.
     CV_WRAP virtual void setPreferableTarget(int target) = 0;
 
     /** @brief The network input of one image: a 1 x 3 x H x W CV_32F blob holding
@@ -129,7 +131,9 @@ public:
     @param labels output CV_32SC1 map of the logits' size. */
     CV_WRAP virtual void predict(const Mat& image, CV_OUT Mat& labels) = 0;
 
+    //! Number of classes the backbone predicts (the description's classes).
     CV_WRAP virtual int numClasses() const = 0;
+    //! The description the backbone was created from.
     CV_WRAP virtual BackboneDescription description() const = 0;
 
     /** @brief A fresh copy of the network, read from the model file, with the backend and target.

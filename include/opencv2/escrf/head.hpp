@@ -96,6 +96,7 @@ public:
     a temporary file in the same folder, then a rename. */
     CV_WRAP void save(const String& filename) const;
 
+    //! Architecture of the head (variant, inputs, dimensions, block options).
     CV_WRAP const HeadConfig& config() const { return config_; }
     //! Backbone the head was trained on (its model path may be overridden by the user).
     CV_WRAP const BackboneDescription& backbone() const { return backbone_; }
@@ -130,17 +131,21 @@ public:
     Fusion weights appear only with block.learnableFusion, and only for the terms the variant
     keeps (configured non-zero); parameters of parts the variant does not use are absent. */
     std::vector<Mat> parameters();
+    //! Names of parameters(), in the same order (the names of the head file's entries).
     std::vector<String> parameterNames() const;
     //! Zero tensors shaped like parameters().
     std::vector<Mat> zeroGradients() const;
 
-    //! Per-input projection (D x C_l) and shared bias (D x 1); empty when config().projection == 0.
+    //! Per-input projection (D x C_l); empty when config().projection == 0.
     CV_PROP_RW std::vector<Mat> projectionWeights;
+    //! Bias of the projection shared by the inputs (D x 1); empty when config().projection == 0.
     CV_PROP_RW Mat projectionBias;
     //! Block weights (unused by the baseline variant).
     EscrfBlockWeights blockWeights;
-    //! Classifier K x D and bias K x 1.
-    CV_PROP_RW Mat classifierWeights, classifierBias;
+    //! Classifier weights, K x D.
+    CV_PROP_RW Mat classifierWeights;
+    //! Classifier bias, K x 1.
+    CV_PROP_RW Mat classifierBias;
 
     Head() {}
 private:
