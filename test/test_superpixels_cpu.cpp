@@ -10,6 +10,7 @@
 #include "test_precomp.hpp"
 #include "superpixels/slic_device_math.hpp"
 #include "superpixels/superpixels_detail.hpp"
+#include "superpixels/slic_emulation.hpp"
 #include "opencv2/escrf/head.hpp"
 #include <fstream>
 #include <functional>
