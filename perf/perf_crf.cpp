@@ -45,7 +45,7 @@ Mat smoothProbabilities(int K, Size size, uint64 seed)
     for (int k = 0; k < K; k++)
     {
         Mat row = planar.row(k);
-        divide(row, sum, row);
+        cv::divide(row, sum, row);
     }
     return prob;
 }

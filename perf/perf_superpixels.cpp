@@ -101,7 +101,7 @@ void Superpixels::runOn(const std::vector<Mat>& frames)
                 p.minElementSize / 100.f, cv::getNumThreads(), 1, out.ptr<uint16_t>());
         }
         double maxLabel = 0;  // of the last frame: fast-slic's labels are contiguous
-        minMaxIdx(out, nullptr, &maxLabel);
+        cv::minMaxIdx(out, nullptr, &maxLabel);
         superpixels = maxLabel + 1;
         calls = 1;
     }
