@@ -10,46 +10,19 @@
 #include "head/bilinear.hpp"
 #include "head/head_cache.hpp"
 #include "head/head_parameters.hpp"
+#include "superpixels/superpixels_detail.hpp"
+#include "head/head_rows.hpp"
 
 namespace cv {
 namespace escrf {
 
 namespace {
 
-// A 1 x C x h x w blob (or a C x N matrix) as a continuous C x (h*w) CV_32F header.
-Mat planar(const Mat& blob, int channels, Size& size, const String& name)
-{
-    if (blob.empty())
-        CV_Error_(Error::StsBadArg, ("Head: input '%s' is empty", name.c_str()));
-    if (blob.type() != CV_32F || !blob.isContinuous())
-        CV_Error_(Error::StsBadArg, ("Head: input '%s' must be a continuous CV_32F blob", name.c_str()));
-    if (blob.dims != 4 || blob.size[0] != 1 || blob.size[1] != channels)
-        CV_Error_(Error::StsBadArg, ("Head: input '%s' must be a 1 x %d x h x w blob, got dims=%d channels=%d",
-                                     name.c_str(), channels, blob.dims, blob.dims >= 2 ? blob.size[1] : -1));
-    size = Size(blob.size[3], blob.size[2]);
-    return Mat(channels, size.area(), CV_32F, (void*)blob.ptr<float>());
-}
-
 // Kaiming-uniform bound of a 1x1 convolution with fanIn inputs, as PyTorch initialises it.
 void kaimingUniform(Mat& w, int fanIn, RNG& rng)
 {
     const float bound = 1.f / std::sqrt((float)fanIn);
     rng.fill(w, RNG::UNIFORM, -bound, bound);
-}
-
-// m.row(r) += bias(r) for a D x N matrix and a D x 1 bias, without a D x N temporary.
-void addRowBias(Mat& m, const Mat& bias)
-{
-    CV_Assert(m.type() == CV_32F && bias.type() == CV_32F && bias.total() == (size_t)m.rows);
-    parallel_for_(Range(0, m.rows), [&](const Range& r) {
-        for (int d = r.start; d < r.end; d++)
-        {
-            float* row = m.ptr<float>(d);
-            const float b = bias.at<float>(d);
-            for (int i = 0; i < m.cols; i++)
-                row[i] += b;
-        }
-    });
 }
 
 } // namespace
@@ -81,35 +54,57 @@ HeadConfig::HeadConfig()
 {
 }
 
-Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputChannels, uint64 seed)
+namespace detail {
+
+void checkHeadConfig(const HeadConfig& config, const std::vector<int>& inputChannels, const String& who)
 {
+    const char* w = who.c_str();
     headVariantToString(config.variant); // validates
-    if (config.inputs.empty())
-        CV_Error(Error::StsBadArg, "HeadConfig::inputs: expected at least one backbone output name");
+    if (config.inputs.empty() || (int)config.inputs.size() > kMaxHeadInputs)
+        CV_Error_(Error::StsOutOfRange, ("%s: config.inputs names %d backbone outputs, expected 1..%d (kMaxHeadInputs)",
+                                         w, (int)config.inputs.size(), (int)kMaxHeadInputs));
     if (inputChannels.size() != config.inputs.size())
-        CV_Error_(Error::StsBadArg, ("Head::create: inputChannels has %d entries, config.inputs has %d",
+        CV_Error_(Error::StsBadArg, ("%s: inputChannels has %d entries, config.inputs has %d", w,
                                      (int)inputChannels.size(), (int)config.inputs.size()));
+    int64 sumChannels = 0;
     for (size_t i = 0; i < inputChannels.size(); i++)
-        if (inputChannels[i] <= 0)
-            CV_Error_(Error::StsBadArg, ("Head::create: input '%s' has %d channels, expected > 0",
-                                         config.inputs[i].c_str(), inputChannels[i]));
-    if (config.stride < 1)
-        CV_Error_(Error::StsBadArg, ("HeadConfig::stride: expected >= 1, got %d", config.stride));
-    if (config.projection < 0)
-        CV_Error_(Error::StsBadArg, ("HeadConfig::projection: expected >= 0, got %d", config.projection));
-    if (config.numClasses < 1)
-        CV_Error_(Error::StsBadArg, ("HeadConfig::numClasses: expected >= 1, got %d", config.numClasses));
+    {
+        if (inputChannels[i] <= 0 || inputChannels[i] > kMaxInputChannels)
+            CV_Error_(Error::StsOutOfRange, ("%s: input '%s' has %d channels, expected 1..%d (kMaxInputChannels)", w,
+                                             config.inputs[i].c_str(), inputChannels[i], (int)kMaxInputChannels));
+        sumChannels += inputChannels[i];
+    }
+    if (config.stride < 1 || config.stride > kMaxHeadStride)
+        CV_Error_(Error::StsOutOfRange, ("%s: config.stride = %d, expected 1..%d (kMaxHeadStride)", w, config.stride,
+                                         (int)kMaxHeadStride));
+    if (config.projection < 0 || config.projection > kMaxProjection)
+        CV_Error_(Error::StsOutOfRange, ("%s: config.projection = %d, expected 0 (none) .. %d (kMaxProjection)", w,
+                                         config.projection, (int)kMaxProjection));
+    if (config.projection == 0 && sumChannels > kMaxProjection)
+        CV_Error_(Error::StsOutOfRange, ("%s: without a projection the %lld input channels are the features, "
+                                         "expected at most %d (kMaxProjection)", w, (long long)sumChannels,
+                                         (int)kMaxProjection));
+    if (config.numClasses < 1 || config.numClasses > kMaxClasses)
+        CV_Error_(Error::StsOutOfRange, ("%s: config.numClasses = %d, expected 1..%d (kMaxClasses)", w,
+                                         config.numClasses, (int)kMaxClasses));
     if (config.variant != HEAD_BASELINE)
     {
-        const EscrfBlockParams& b = config.block;
-        block::checkWindow("HeadConfig::block", "window", b.window, b.dilation);
-        if (b.embedDim < 1 || b.posDim < 2 || b.posDim % 2)
-            CV_Error_(Error::StsBadArg, ("HeadConfig::block: expected embedDim >= 1 and an even posDim >= 2; got "
-                                         "embedDim %d, posDim %d", b.embedDim, b.posDim));
-        if (config.superpixels.numSuperpixels < 1)
-            CV_Error_(Error::StsBadArg, ("HeadConfig::superpixels.numSuperpixels: expected >= 1, got %d",
-                                         config.superpixels.numSuperpixels));
+        block::checkParams(who + ": config.block", config.block);
+        checkSuperpixelParams(config.superpixels, Size());
     }
+    int64 total = 0;
+    for (const ParameterShape& s : headParameterShapes(config, inputChannels))
+        total += (int64)s.rows * s.cols;
+    if (total > kMaxHeadParameters)
+        CV_Error_(Error::StsOutOfRange, ("%s: this configuration has %lld parameters, at most %d (kMaxHeadParameters)",
+                                         w, (long long)total, (int)kMaxHeadParameters));
+}
+
+} // namespace detail
+
+Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputChannels, uint64 seed)
+{
+    detail::checkHeadConfig(config, inputChannels, "Head::create");
 
     Ptr<Head> head = makePtr<Head>();
     head->config_ = config;
@@ -162,58 +157,39 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
                                      (int)config_.inputs.size(), config_.inputs[0].c_str(), (int)inputs.size()));
     if (headSize.empty())
         CV_Error(Error::StsBadArg, "Head::forward: headSize must not be empty");
-    const int D = featureChannels();
-    const int N = headSize.area();
+    const int D = featureChannels(), K = config_.numClasses;
+    const int N = headSize.area(), w = headSize.width;
+    detail::HeadProjection projection;
+    projection.prepare(*this, inputs, headSize);
+    detail::checkHeadGuide(*this, guide, headSize, "Head::forward");
 
-    Mat Z(D, N, CV_32F, Scalar(0));
-    int row = 0;
-    for (size_t l = 0; l < inputs.size(); l++)
-    {
-        // Fresh headers per input: a same-size resize shares its source, which must never be
-        // written by the next input's resize.
-        Mat tmp, resized;
-        Size sz;
-        Mat X = planar(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
-        if (config_.projection > 0)
+    // The stages of head_rows.hpp over the whole map, keeping what backward() reads.
+    Mat Z(D, N, CV_32F);
+    Mat F = config_.projection > 0 && config_.projectionRelu ? Mat(D, N, CV_32F) : Z;
+    const int bands = std::max(1, std::min(headSize.height, N / 4096));
+    parallel_for_(Range(0, bands), [&](const Range& r) {
+        std::vector<float> scratch;
+        for (int b = r.start; b < r.end; b++)
         {
-            // Project first, at the input's own resolution: it commutes with the resize.
-            gemm(projectionWeights[l], X, 1.0, noArray(), 0.0, tmp);
-            detail::resizeBilinear(tmp, sz, headSize, resized);
-            Z += resized;
+            const int y0 = headSize.height * b / bands, y1 = headSize.height * (b + 1) / bands;
+            projection.rows(y0, y1, Z.ptr<float>() + (size_t)y0 * w, F.ptr<float>() + (size_t)y0 * w, N, scratch);
         }
-        else
-        {
-            Mat dst = Z.rowRange(row, row + X.rows);
-            detail::resizeBilinear(X, sz, headSize, resized);
-            resized.copyTo(dst);
-            row += X.rows;
-        }
-    }
-    Mat F;
-    if (config_.projection > 0)
-    {
-        addRowBias(Z, projectionBias);
-        F = config_.projectionRelu ? max(Z, 0.f) : Z;
-    }
-    else
-        F = Z;
+    });
 
     Mat Fstar = F;
     Ptr<detail::HeadCacheState> saved;
     if (cache)
         saved = makePtr<detail::HeadCacheState>();
     if (config_.variant != HEAD_BASELINE)
-    {
-        if (!guide)
-            CV_Error(Error::StsBadArg, "Head::forward: this head variant needs the guide (image and superpixels)");
-        if (guide->featureSize != headSize)
-            CV_Error_(Error::StsBadArg, ("Head::forward: guide is %dx%d, head resolution is %dx%d",
-                                         guide->featureSize.width, guide->featureSize.height,
-                                         headSize.width, headSize.height));
         escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, saved ? &saved->block : nullptr);
-    }
-    gemm(classifierWeights, Fstar, 1.0, noArray(), 0.0, logits);
-    addRowBias(logits, classifierBias);
+    logits.create(K, N, CV_32F);
+    const Mat Fs = Fstar;
+    detail::Conv1x1 classifier;
+    classifier.set(classifierWeights, classifierBias);
+    parallel_for_(Range(0, bands), [&](const Range& r) {
+        const int i0 = (int)((int64)N * r.start / bands), i1 = (int)((int64)N * r.end / bands);
+        classifier.cells(Fs.ptr<float>() + i0, N, i1 - i0, logits.ptr<float>() + i0, N, false);
+    });
 
     if (cache)
     {
@@ -276,7 +252,7 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
         for (size_t l = 0; l < inputs.size(); l++)
         {
             Size sz;
-            Mat X = planar(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
+            Mat X = detail::headInputPlanes(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
             detail::resizeBilinearAdjoint(dZ, sz, headSize, dP);
             gemm(dP, X, 1.0, g.projectionWeights[l], 1.0, g.projectionWeights[l], GEMM_2_T);
         }
