@@ -17,8 +17,10 @@ cmake -S "$root/samples/consumer" -B "$work/cmake-consumer" -DCMAKE_PREFIX_PATH=
       -DCMAKE_BUILD_TYPE=Release >"$work/configure.log" || { cat "$work/configure.log"; exit 1; }
 cmake --build "$work/cmake-consumer" >"$work/build.log" || { cat "$work/build.log"; exit 1; }
 # The program must run against the installed library, not the build tree's.
-ldd "$work/cmake-consumer/escrf_consumer" | grep -q "$prefix/.*libopencv_escrf" || {
-    echo "escrf package: the CMake consumer does not link the installed libopencv_escrf"; ldd "$work/cmake-consumer/escrf_consumer"; exit 1; }
+# (ldd's output is kept first: with pipefail, grep -q closing the pipe early would fail ldd.)
+libs="$(ldd "$work/cmake-consumer/escrf_consumer")"
+grep -q "$prefix/.*libopencv_escrf" <<<"$libs" || {
+    echo "escrf package: the CMake consumer does not link the installed libopencv_escrf"; echo "$libs"; exit 1; }
 "$work/cmake-consumer/escrf_consumer"
 
 # pkg-config consumer: the same source, flags from escrf.pc (which requires opencv4.pc).
