@@ -6,65 +6,64 @@
 // images (a loop, as the trainer does). tools/bench_block_torch.py runs these next to a
 // PyTorch implementation of the same semantics and prints the ratios.
 //
-// Arguments: B, C, h, w, mode (0 window k=3 d=2, 1 dense with softmax, 2 dense plain, 3 window softmax,
-// 4 window softmax with the Gaussian kernel).
-// ESCRF_PERF_THREADS in the environment sets cv::setNumThreads.
+// Parameters: (B, C, h, w, mode), mode 0 window k=3 d=2, 1 dense with softmax, 2 dense plain,
+// 3 window softmax, 4 window softmax with the Gaussian kernel. Counter peak_rss_growth_MiB: the
+// peak resident set growth of the timed loop. ESCRF_PERF_THREADS sets cv::setNumThreads.
 
-#include <benchmark/benchmark.h>
-#include "perf_common.hpp"
+#include "perf_precomp.hpp"
 
-namespace {
+namespace opencv_test { namespace {
 
-using namespace cv;
-using namespace cv::escrf;
-using namespace escrf_perf;
+typedef std::tuple<int, int, int, int, int> BlockCase;  // B, C, h, w, mode
+typedef perf::TestBaseWithParam<BlockCase> Block;
 
-void BM_BlockForward(benchmark::State& state)
+const auto blockCases = ::testing::Values(
+    BlockCase(2, 256, 128, 128, 0),  // main case: reference window k=3 d=2, E=32
+    BlockCase(2, 12, 180, 240, 0),   // ESPNet scale
+    BlockCase(2, 64, 180, 240, 0),
+    BlockCase(1, 64, 64, 64, 1),     // dense, softmax (streamed)
+    BlockCase(1, 64, 64, 64, 2),     // dense, plain (linear)
+    BlockCase(1, 16, 360, 480, 3),   // the CamVid head: full resolution, D = 16, softmax kernel
+    BlockCase(1, 16, 360, 480, 4));  // the same with the Gaussian kernel
+
+Batch makeBatchOf(const BlockCase& c)
 {
-    setThreads();
-    Batch b = makeBatch((int)state.range(0), (int)state.range(1), (int)state.range(2), (int)state.range(3),
-                        (int)state.range(4));
-    const double before = resetPeak();
-    Mat out;
-    for (auto _ : state)
-        for (size_t n = 0; n < b.F.size(); n++)
-            escrfBlockForward(b.params, b.weights, b.guides[n], b.F[n], out);
-    state.counters["peak_rss_growth_MiB"] = peakRssMiB() - before;
+    return makeBatch(std::get<0>(c), std::get<1>(c), std::get<2>(c), std::get<3>(c), std::get<4>(c));
 }
 
-void BM_BlockForwardBackward(benchmark::State& state)
+PERF_TEST_P(Block, forward, blockCases)
 {
     setThreads();
-    Batch b = makeBatch((int)state.range(0), (int)state.range(1), (int)state.range(2), (int)state.range(3),
-                        (int)state.range(4));
+    Batch b = makeBatchOf(GetParam());
+    const double before = resetPeak();
+    Mat out;
+    TEST_CYCLE()
+    {
+        for (size_t n = 0; n < b.F.size(); n++)
+            escrfBlockForward(b.params, b.weights, b.guides[n], b.F[n], out);
+    }
+    reportCounter("peak_rss_growth_MiB", peakRssMiB() - before);
+    SANITY_CHECK_NOTHING();
+}
+
+PERF_TEST_P(Block, forwardBackward, blockCases)
+{
+    setThreads();
+    Batch b = makeBatchOf(GetParam());
     const double before = resetPeak();
     Mat out, dF;
     EscrfBlockCache cache;
     EscrfBlockWeights grads = b.weights.zerosLike();
-    for (auto _ : state)
+    TEST_CYCLE()
+    {
         for (size_t n = 0; n < b.F.size(); n++)
         {
             escrfBlockForward(b.params, b.weights, b.guides[n], b.F[n], out, &cache);
             escrfBlockBackward(b.params, b.weights, b.guides[n], b.F[n], cache, b.dOut[n], dF, grads);
         }
-    state.counters["peak_rss_growth_MiB"] = peakRssMiB() - before;
+    }
+    reportCounter("peak_rss_growth_MiB", peakRssMiB() - before);
+    SANITY_CHECK_NOTHING();
 }
 
-void blockArgs(benchmark::internal::Benchmark* bm)
-{
-    bm->ArgNames({"B", "C", "h", "w", "mode"});
-    bm->Args({2, 256, 128, 128, 0});   // main case: reference window k=3 d=2, E=32
-    bm->Args({2, 12, 180, 240, 0});    // ESPNet scale
-    bm->Args({2, 64, 180, 240, 0});
-    bm->Args({1, 64, 64, 64, 1});      // dense, softmax (streamed)
-    bm->Args({1, 64, 64, 64, 2});      // dense, plain (linear)
-    bm->Args({1, 16, 360, 480, 3});    // the CamVid head: full resolution, D = 16, softmax kernel
-    bm->Args({1, 16, 360, 480, 4});    // the same with the Gaussian kernel
-    bm->Unit(benchmark::kMillisecond);
-    bm->UseRealTime();
-}
-
-BENCHMARK(BM_BlockForward)->Apply(blockArgs);
-BENCHMARK(BM_BlockForwardBackward)->Apply(blockArgs);
-
-} // namespace
+}} // namespace opencv_test::<anonymous>

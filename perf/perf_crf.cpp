@@ -14,16 +14,11 @@
 // each region). Side by side with Kraehenbuehl's implementation on a CamVid frame:
 // doc/performance.md, DenseCRF.
 //
-// Arguments: K, width, height. ESCRF_PERF_THREADS sets cv::setNumThreads.
+// Parameters: (K, width, height). ESCRF_PERF_THREADS sets cv::setNumThreads.
 
-#include <benchmark/benchmark.h>
-#include "perf_common.hpp"
-#include "opencv2/escrf/crf.hpp"
+#include "perf_precomp.hpp"
 
-namespace {
-
-using namespace cv;
-using namespace escrf_perf;
+namespace opencv_test { namespace {
 
 //! K x H x W probabilities: softmax over K smooth random logit planes (std about 1.5).
 Mat smoothProbabilities(int K, Size size, uint64 seed)
@@ -50,32 +45,28 @@ Mat smoothProbabilities(int K, Size size, uint64 seed)
     for (int k = 0; k < K; k++)
     {
         Mat row = planar.row(k);
-        divide(row, sum, row);
+        cv::divide(row, sum, row);
     }
     return prob;
 }
 
-void BM_DenseCrf(benchmark::State& state)
+typedef std::tuple<int, int, int> CrfCase;  // K, width, height
+typedef perf::TestBaseWithParam<CrfCase> DenseCrf;
+
+PERF_TEST_P(DenseCrf, refine, ::testing::Values(CrfCase(11, 480, 360), CrfCase(12, 480, 360)))
 {
     setThreads();
-    const int K = (int)state.range(0);
-    const Size size((int)state.range(1), (int)state.range(2));
+    const int K = std::get<0>(GetParam());
+    const Size size(std::get<1>(GetParam()), std::get<2>(GetParam()));
     Mat frame;
     GaussianBlur(makeStreetFrame(size), frame, Size(), 1.0);
     const Mat prob = smoothProbabilities(K, size, 7);
     Mat refined;
     cv::escrf::denseCrf(frame, prob, refined);  // the output buffer exists before the timed loop
     const double before = resetPeak();
-    for (auto _ : state)
-        cv::escrf::denseCrf(frame, prob, refined);
-    state.counters["peak_rss_growth_MiB"] = peakRssMiB() - before;
+    TEST_CYCLE() cv::escrf::denseCrf(frame, prob, refined);
+    reportCounter("peak_rss_growth_MiB", peakRssMiB() - before);
+    SANITY_CHECK_NOTHING();
 }
 
-BENCHMARK(BM_DenseCrf)
-    ->ArgNames({ "K", "w", "h" })
-    ->Args({ 11, 480, 360 })
-    ->Args({ 12, 480, 360 })
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-
-} // namespace
+}} // namespace opencv_test::<anonymous>

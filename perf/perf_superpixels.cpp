@@ -10,27 +10,22 @@
 // connectivity and renumbering; for fast-slic its own Lab conversion, iterations and
 // connectivity (the BGR -> RGB swap it needs is done before the timed loop).
 //
-// Arguments: impl (0 ximgproc, 1 escrf, 2 fast-slic), width, height, superpixels, algorithm
-// (100 SLIC with ruler 5, 101 SLICO); 10 iterations. BM_Superpixels runs on the synthetic street
-// frame of perf_common.hpp, BM_SuperpixelsCamVid cycles through the first 10 CamVid val images
-// (480x360; needs ESCRF_SHARED_DIR or ../shared, otherwise it reports an error).
-// ESCRF_PERF_THREADS sets cv::setNumThreads (and fast-slic's OpenMP thread count);
-// ESCRF_PERF_FASTSLIC names the peer's shared library (else impl 2 reports an error).
-// Run with --benchmark_enable_random_interleaving=true --benchmark_repetitions=N so that the
+// Parameters: (impl, width, height, superpixels, algorithm), impl 0 ximgproc, 1 escrf,
+// 2 fast-slic; algorithm 100 SLIC with ruler 5, 101 SLICO; 10 iterations. Superpixels.street
+// runs on the synthetic street frame of perf_common.hpp, Superpixels.camvid cycles through the
+// first 10 CamVid val images (480x360; needs ESCRF_SHARED_DIR or ../shared, skipped otherwise).
+// Counters: superpixels (mean count), threads. ESCRF_PERF_THREADS sets cv::setNumThreads (and
+// fast-slic's OpenMP thread count); ESCRF_PERF_FASTSLIC names the peer's shared library (else
+// the fast-slic cases are skipped). In the standalone build run with
+// --benchmark_enable_random_interleaving=true --benchmark_repetitions=N so that the
 // implementations alternate and see the same load.
 
-#include <benchmark/benchmark.h>
-#include "perf_common.hpp"
-#include "opencv2/escrf/superpixels.hpp"
+#include "perf_precomp.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include <dlfcn.h>
 #include <fstream>
 
-namespace {
-
-using namespace cv;
-using namespace cv::escrf;
-using namespace escrf_perf;
+namespace opencv_test { namespace {
 
 enum { kXimgproc = 0, kEscrf = 1, kFastSlic = 2 };
 
@@ -48,12 +43,14 @@ FastSlicRun fastSlic()
     return fn;
 }
 
-SuperpixelParams paramsOf(const benchmark::State& state)
+typedef std::tuple<int, int, int, int, int> SuperpixelCase;  // impl, width, height, superpixels, algorithm
+
+SuperpixelParams paramsOf(const SuperpixelCase& c)
 {
     SuperpixelParams p;
-    p.implementation = state.range(0) == kXimgproc ? SUPERPIXEL_IMPL_XIMGPROC : SUPERPIXEL_IMPL_ESCRF;
-    p.numSuperpixels = (int)state.range(3);
-    p.algorithm = (int)state.range(4);
+    p.implementation = std::get<0>(c) == kXimgproc ? SUPERPIXEL_IMPL_XIMGPROC : SUPERPIXEL_IMPL_ESCRF;
+    p.numSuperpixels = std::get<3>(c);
+    p.algorithm = std::get<4>(c);
     p.ruler = p.algorithm == SUPERPIXEL_SLIC ? 5.f : 10.f;
     p.iterations = 10;
     return p;
@@ -71,84 +68,85 @@ std::vector<Mat> camvidFrames()
     return frames;
 }
 
-//! Times the implementation of state.range(0) on the frames, one frame per iteration in turn.
-void runOn(benchmark::State& state, const std::vector<Mat>& frames)
+class Superpixels : public perf::TestBaseWithParam<SuperpixelCase>
 {
+protected:
+    void runOn(const std::vector<Mat>& frames);
+};
+
+//! Times the implementation of the case on the frames, one frame per iteration in turn.
+void Superpixels::runOn(const std::vector<Mat>& frames)
+{
+    const SuperpixelCase& c = GetParam();
     setThreads();
-    const SuperpixelParams p = paramsOf(state);
+    const SuperpixelParams p = paramsOf(c);
     Mat labels;
     double superpixels = 0, calls = 0;
     size_t i = 0;
-    if (state.range(0) == kFastSlic)
+    if (std::get<0>(c) == kFastSlic)
     {
         const FastSlicRun run = fastSlic();
         if (!run)
-            return state.SkipWithError("fast-slic peer not loaded (set ESCRF_PERF_FASTSLIC to its shim library)");
+            throw SkipTestException("fast-slic peer not loaded (set ESCRF_PERF_FASTSLIC to its shim library)");
         std::vector<Mat> rgb(frames.size());
         for (size_t f = 0; f < frames.size(); f++)
             cvtColor(frames[f], rgb[f], COLOR_BGR2RGB);
         Mat1w out(frames[0].size());
         // fast-slic's defaults (row subsampling stride 3, Manhattan distances) with the
         // module's superpixel count, compactness and minimum piece size.
-        for (auto _ : state)
+        TEST_CYCLE()
         {
             const Mat& f = rgb[i++ % rgb.size()];
             run(f.ptr<uint8_t>(), f.rows, f.cols, p.numSuperpixels, p.ruler, p.iterations, 3,
                 p.minElementSize / 100.f, cv::getNumThreads(), 1, out.ptr<uint16_t>());
         }
         double maxLabel = 0;  // of the last frame: fast-slic's labels are contiguous
-        minMaxIdx(out, nullptr, &maxLabel);
+        cv::minMaxIdx(out, nullptr, &maxLabel);
         superpixels = maxLabel + 1;
         calls = 1;
     }
     else
     {
-        for (auto _ : state)
+        TEST_CYCLE()
         {
             superpixels += computeSuperpixels(frames[i++ % frames.size()], labels, p);
             calls++;
         }
     }
-    state.counters["superpixels"] = superpixels / std::max(1.0, calls);
-    state.counters["threads"] = cv::getNumThreads();
+    reportCounter("superpixels", superpixels / std::max(1.0, calls));
+    reportCounter("threads", cv::getNumThreads());
 }
 
-void BM_Superpixels(benchmark::State& state)
+//! Each implementation on the shipped CamVid head's settings, at 1080p, and with the paper's
+//! 600 SLICO superpixels.
+std::vector<SuperpixelCase> streetCases()
 {
-    runOn(state, { makeStreetFrame(Size((int)state.range(1), (int)state.range(2))) });
+    std::vector<SuperpixelCase> cases;
+    for (int impl : { kXimgproc, kEscrf, kFastSlic })
+    {
+        cases.emplace_back(impl, 480, 360, 2500, (int)SUPERPIXEL_SLIC);
+        cases.emplace_back(impl, 1920, 1080, 2000, (int)SUPERPIXEL_SLIC);
+        cases.emplace_back(impl, 480, 360, 600, (int)SUPERPIXEL_SLICO);
+    }
+    return cases;
 }
 
-void BM_SuperpixelsCamVid(benchmark::State& state)
+PERF_TEST_P(Superpixels, street, ::testing::ValuesIn(streetCases()))
+{
+    runOn({ makeStreetFrame(Size(std::get<1>(GetParam()), std::get<2>(GetParam()))) });
+    SANITY_CHECK_NOTHING();
+}
+
+PERF_TEST_P(Superpixels, camvid, ::testing::Values(
+    SuperpixelCase(kXimgproc, 480, 360, 2500, SUPERPIXEL_SLIC),
+    SuperpixelCase(kEscrf, 480, 360, 2500, SUPERPIXEL_SLIC),
+    SuperpixelCase(kFastSlic, 480, 360, 2500, SUPERPIXEL_SLIC)))
 {
     static const std::vector<Mat> frames = camvidFrames();
     if (frames.empty() || frames[0].empty())
-        return state.SkipWithError("no CamVid val images (set ESCRF_SHARED_DIR)");
-    runOn(state, frames);
+        throw SkipTestException("no CamVid val images (set ESCRF_SHARED_DIR)");
+    runOn(frames);
+    SANITY_CHECK_NOTHING();
 }
 
-void syntheticArgs(benchmark::internal::Benchmark* bm)
-{
-    bm->ArgNames({"impl", "w", "h", "n", "algo"});
-    for (int impl : { kXimgproc, kEscrf, kFastSlic })
-    {
-        bm->Args({impl, 480, 360, 2500, SUPERPIXEL_SLIC});    // the shipped CamVid head's settings
-        bm->Args({impl, 1920, 1080, 2000, SUPERPIXEL_SLIC});
-        bm->Args({impl, 480, 360, 600, SUPERPIXEL_SLICO});
-    }
-    bm->Unit(benchmark::kMillisecond);
-    bm->UseRealTime();
-}
-
-void camvidArgs(benchmark::internal::Benchmark* bm)
-{
-    bm->ArgNames({"impl", "w", "h", "n", "algo"});
-    for (int impl : { kXimgproc, kEscrf, kFastSlic })
-        bm->Args({impl, 480, 360, 2500, SUPERPIXEL_SLIC});
-    bm->Unit(benchmark::kMillisecond);
-    bm->UseRealTime();
-}
-
-BENCHMARK(BM_Superpixels)->Apply(syntheticArgs);
-BENCHMARK(BM_SuperpixelsCamVid)->Apply(camvidArgs);
-
-} // namespace
+}} // namespace opencv_test::<anonymous>

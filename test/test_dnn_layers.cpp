@@ -12,6 +12,7 @@
 #include "head/head_inputs.hpp"
 #include "dnn/dnn_layers.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -203,6 +204,44 @@ TEST(Escrf_DnnLayers, onnx_block_model_matches_the_block)
     Mat expected = directBlock(p, w, F, I, S);
     EXPECT_LE(relDiff(out, expected), 1e-5);
     EXPECT_GT(relDiff(out, F), 1e-3) << "the block must change the features";
+}
+
+// A model exported from PyTorch by tools/escrf_torch.py (one ESCRF node with a parity
+// fixture's weights) gives the fixture's output in cv::dnn. The script writes the file and runs
+// this test with ESCRF_TORCH_ONNX (the model) and ESCRF_TORCH_ONNX_FIXTURE (the fixture); CTest's
+// Escrf_TorchExport.parity does so. Run alone, without those variables, it skips.
+TEST(Escrf_DnnLayers, torch_exported_onnx)
+{
+    const char* model = std::getenv("ESCRF_TORCH_ONNX");
+    const char* fixture = std::getenv("ESCRF_TORCH_ONNX_FIXTURE");
+    if (!model || !fixture)
+        GTEST_SKIP() << "run by tools/escrf_torch.py --check-parity (ESCRF_TORCH_ONNX, ESCRF_TORCH_ONNX_FIXTURE)";
+    FileStorage fs(fixture, FileStorage::READ);
+    ASSERT_TRUE(fs.isOpened()) << fixture;
+    const int C = (int)fs["C"], h = (int)fs["h"], w = (int)fs["w"], H = (int)fs["H"], W = (int)fs["W"];
+    Mat F, I, S, expected;
+    fs["F"] >> F;
+    fs["I"] >> I;
+    fs["S"] >> S;
+    fs["out"] >> expected;
+
+    registerLayers();
+    Net net = dnn::readNetFromONNX(model);
+    net.setPreferableBackend(dnn::DNN_BACKEND_OPENCV);
+    int escrfLayers = 0;
+    for (const String& name : net.getLayerNames())
+        escrfLayers += net.getLayer(net.getLayerId(name))->type == "escrf.ESCRF";
+    ASSERT_EQ(1, escrfLayers) << "the exported graph must hold one escrf::ESCRF node";
+
+    const int fShape[] = { 1, C, h, w };
+    Mat Sf;
+    S.convertTo(Sf, CV_32F);
+    net.setInput(F.reshape(1, 4, fShape), "F");
+    net.setInput(dnn::blobFromImage(I), "I");  // H x W x 3 RGB -> 1 x 3 x H x W, no swap
+    net.setInput(Sf.reshape(1, std::vector<int>{ 1, 1, H, W }), "S");
+    const Mat out = net.forward();
+    ASSERT_EQ(shapeOf(out), std::vector<int>(fShape, fShape + 4));
+    EXPECT_LE(relDiff(out.reshape(1, C), expected), 1e-4);
 }
 
 TEST(Escrf_DnnLayers, onnx_input_names_are_read_from_the_file)

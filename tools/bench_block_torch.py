@@ -10,8 +10,9 @@ PyTorch user writes them: 1x1 convolutions for the embeddings and the compatibil
 F.unfold for the k x k dilated window, scatter_add for the superpixel means, and for the dense
 option the N x N score matrix (softmax attention when normalised). Forward is timed under
 torch.no_grad(); forward+backward runs autograd on sum(out * dOut) with F and the weights
-requiring gradients. The C++ side is the Google Benchmark binary built from perf/ (forward
-without cache; forward with cache + backward), run by this script so that both numbers come
+requiring gradients (the block is tools/escrf_torch.py's). The C++ side is the standalone perf
+binary built from perf/ on Google Benchmark (the Block.forward case without cache, the
+Block.forwardBackward case with cache + backward), run by this script so that both numbers come
 from the same run on the same machine with the same thread count.
 
 Usage (Debian's torch: /usr/bin/python3):
@@ -27,12 +28,16 @@ F/out/dOut/dF (the module's CUDA block takes host Mats); the PyTorch inputs stay
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 
 import torch
 import torch.nn.functional as tF
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import escrf_torch  # noqa: E402 (the one PyTorch block, next to this script)
 
 # (name, B, C, h, w, mode): mode 0 window k=3 d=2, 1 dense softmax, 2 dense plain. E = P = 32.
 CASES = [
@@ -52,16 +57,7 @@ ALPHA_S, ALPHA_P = 0.1, 0.2
 
 
 def position_encoding(h, w):
-    k = torch.arange(P // 2, dtype=torch.float64)
-    f = torch.exp(-2 * k * torch.log(torch.tensor(10000.0, dtype=torch.float64)) / P)
-
-    def axis(n):
-        ang = torch.arange(n, dtype=torch.float64)[:, None] * f[None]
-        pe = torch.stack([torch.sin(ang), torch.cos(ang)], 2).reshape(n, P)  # sin at 2k, cos at 2k+1
-        return pe.t()  # P x n
-
-    px, py = axis(w), axis(h)
-    return torch.cat([px[:, None, :].expand(P, h, w), py[:, :, None].expand(P, h, w)], 0).float()
+    return escrf_torch.position_encoding(h, w, P, torch.float32)
 
 
 def make_inputs(B, C, h, w, grad, device="cpu"):
@@ -86,30 +82,10 @@ def make_inputs(B, C, h, w, grad, device="cpu"):
 
 
 def block(F, Ig, PE, labels, M, W_img, W_pos, w_comp, mode):
-    B, C, h, w = F.shape
-    N = h * w
+    """The PyTorch block of tools/escrf_torch.py on inputs prepared at feature resolution."""
     e = torch.cat([tF.conv2d(Ig, W_img), tF.conv2d(PE, W_pos)], 1)  # B, 2E, h, w
-    mu = torch.sigmoid(tF.conv2d(F, w_comp))                         # B, 1, h, w
-    G = F * mu
-    if mode == 0:
-        pad = DIL * (K // 2)
-        eu = tF.unfold(e, K, dilation=DIL, padding=pad).view(B, 2 * E, K * K, N)
-        Gu = tF.unfold(G, K, dilation=DIL, padding=pad).view(B, C, K * K, N)
-        s = (e.view(B, 2 * E, 1, N) * eu).sum(1)                     # B, k*k, N
-        Fp = (Gu * s.unsqueeze(1)).sum(2)
-    else:
-        ef = e.view(B, 2 * E, N)
-        s = ef.transpose(1, 2) @ ef                                  # B, N, N
-        if mode == 1:
-            s = torch.softmax(s / (2 * E) ** 0.5, dim=2)
-        Fp = G.view(B, C, N) @ s.transpose(1, 2)
-    Ff = F.view(B, C, N)
-    idx = labels[:, None, :].expand(B, C, N)
-    sums = torch.zeros(B, C, M, dtype=F.dtype, device=F.device).scatter_add(2, idx, Ff)
-    count = torch.zeros(B, 1, M, dtype=F.dtype, device=F.device).scatter_add(
-        2, labels[:, None, :], torch.ones(B, 1, N, device=F.device))
-    Fs = torch.gather(sums / count.clamp(min=1), 2, idx)
-    return (Ff + ALPHA_S * Fs + ALPHA_P * Fp).view(B, C, h, w)
+    return escrf_torch.block_messages(F, e, labels, M, w_comp, K, DIL, ALPHA_S, ALPHA_P,
+                                      normalize=mode == 1, dense=mode != 0)
 
 
 def status_kib(key):
@@ -172,7 +148,7 @@ def torch_peak_mib(case, backward, threads):
     return float(subprocess.check_output(cmd).decode().strip())
 
 
-def run_ours(perf_bin, threads, min_time, bench_filter="^BM_Block(Forward|ForwardBackward)/"):
+def run_ours(perf_bin, threads, min_time, bench_filter="^Block_(forward|forwardBackward)/"):
     """Best real time in ms of each benchmark matching bench_filter, as {name: (ms,)}; a benchmark
     that reported an error (e.g. "no CUDA device") maps to (None, message)."""
     env = dict(os.environ, ESCRF_PERF_THREADS=str(threads))
@@ -196,18 +172,19 @@ def ours_peak_mib(perf_bin, threads, case, backward):
     """Peak RSS growth of our pass, measured in a fresh process (one benchmark only)."""
     env = dict(os.environ, ESCRF_PERF_THREADS=str(threads))
     name = ours_key(case, backward)
-    out = subprocess.check_output([perf_bin, "--benchmark_filter=^%s$" % name, "--benchmark_format=json",
+    out = subprocess.check_output([perf_bin, "--benchmark_filter=^%s$" % re.escape(name), "--benchmark_format=json",
                                    "--benchmark_min_time=0.01"], env=env)
     return max(b.get("peak_rss_growth_MiB", 0.0) for b in json.loads(out)["benchmarks"])
 
 
 def ours_key(case, backward, device="cpu"):
     _, B, C, h, w, mode = case
-    if device == "cuda":
+    if device == "cuda":  # perf/perf_cuda.cpp, a Google Benchmark program
         fn = "BM_BlockCudaForwardBackwardWithCopies" if backward else "BM_BlockCudaForwardWithCopies"
-    else:
-        fn = "BM_BlockForwardBackward" if backward else "BM_BlockForward"
-    return "%s/B:%d/C:%d/h:%d/w:%d/mode:%d/real_time" % (fn, B, C, h, w, mode)
+        return "%s/B:%d/C:%d/h:%d/w:%d/mode:%d/real_time" % (fn, B, C, h, w, mode)
+    # perf/perf_block.cpp: ts perf cases, named "<fixture>_<case>/(<parameters>)" on Google Benchmark
+    fn = "Block_forwardBackward" if backward else "Block_forward"
+    return "%s/(%d,%d,%d,%d,%d)/real_time" % (fn, B, C, h, w, mode)
 
 
 def main():

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the escrf module and its Python bindings (cv2.escrf) INSIDE an OpenCV 4.6 source tree,
 # then runs the C++ accuracy tests, the Python tests (misc/python/test, through OpenCV's own
-# runner modules/python/test/test.py) and the Python sample samples/escrf_segment.py once.
+# runner modules/python/test/test.py), the Python sample samples/escrf_segment.py once, and the
+# perf program once per case through OpenCV's modules/ts/misc/run.py --check.
 #
 # Usage: tools/build_in_opencv_tree.sh [work_dir]
 #   work_dir (sources, build, logs) defaults to ./opencv-intree-build, or to
@@ -170,6 +171,17 @@ fi
 log "running samples/escrf_segment.py ${sample_args[*]}"
 "$PYTHON" "$REPO/samples/escrf_segment.py" "${sample_args[@]}" \
     --output "$out/labels.png" --overlay "$out/overlay.png" || failed+=("Python sample")
+
+# --- 9. the perf program through OpenCV's run.py, one sample per case (--check): every case
+# runs; timings are for doc/performance.md's commands, not for this check
+if [ -x "$BUILD/bin/opencv_perf_escrf" ]; then
+  log "running opencv_perf_escrf through modules/ts/misc/run.py --check (XML in $WORK/perf_check)"
+  tt=$(date +%s)
+  mkdir -p "$WORK/perf_check"
+  "$PYTHON" "$SRC/modules/ts/misc/run.py" -t escrf --check -w "$WORK/perf_check" "$BUILD" ||
+    failed+=("perf check")
+  log "perf check took $(( $(date +%s) - tt )) s"
+fi
 
 log "done in $(( $(date +%s) - t0 )) s"
 if [ ${#failed[@]} -gt 0 ]; then

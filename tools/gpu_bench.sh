@@ -88,7 +88,7 @@ bench()
 {
     PYTHONUNBUFFERED=1 "$PYTHON" tools/bench_block_torch.py --device cuda \
         --perf-bin "$CARRY/bin/opencv_perf_escrf" | tee "$LOGS/block_torch_cuda.txt"
-    "$CARRY/bin/opencv_perf_escrf" --benchmark_filter='^BM_(Superpixels|Slic)' \
+    "$CARRY/bin/opencv_perf_escrf" --benchmark_filter='^(BM_(Superpixels|Slic)|Superpixels_)' \
         --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
         --benchmark_out="$LOGS/superpixels.json" --benchmark_out_format=json | tee "$LOGS/superpixels.txt"
 }

@@ -106,7 +106,9 @@ public:
                                         int backend = dnn::DNN_BACKEND_DEFAULT,
                                         int target = dnn::DNN_TARGET_CPU);
 
+    //! Backend of the network(s) (cv::dnn::Backend); nets created later use it too.
     CV_WRAP virtual void setPreferableBackend(int backend) = 0;
+    //! Target of the network(s) (cv::dnn::Target); nets created later use it too.
     CV_WRAP virtual void setPreferableTarget(int target) = 0;
 
     /** @brief The network input of one image: a 1 x 3 x H x W CV_32F blob holding
@@ -146,7 +148,9 @@ public:
     2504x2504 segfault in OpenCV 4.6; see doc/reliability.md). Nothing is run to answer. */
     CV_WRAP virtual bool supportsInputSize(Size size) const = 0;
 
+    //! Number of classes the backbone predicts (the description's classes).
     CV_WRAP virtual int numClasses() const = 0;
+    //! The description the backbone was created from.
     CV_WRAP virtual BackboneDescription description() const = 0;
 
     /** @brief A fresh copy of the network, read from the model file, with the backend and target.

@@ -56,7 +56,8 @@ struct CV_EXPORTS EscrfBlockWeights
     Mat W_img;   //!< E x 3, appearance embedding (1x1 conv, RGB in [0,1])
     Mat W_pos;   //!< E x 2P, position embedding
     Mat w_comp;  //!< 1 x C, reference feature compatibility
-    Mat a, b;    //!< 1 x C each, pair compatibility (used when pairCompatibility)
+    Mat a;       //!< 1 x C, pair compatibility of the first cell (used when pairCompatibility)
+    Mat b;       //!< 1 x C, pair compatibility of the second cell (used when pairCompatibility)
     double c = 0;      //!< pair compatibility bias
     double alphaS = 0; //!< fusion weight of the superpixel prior
     double alphaP = 0; //!< fusion weight of the pairwise message
@@ -87,6 +88,7 @@ struct CV_EXPORTS EscrfGuide
 @param featureSize w x h of the features, at most H x W.
 @param params block options (P, softSuperpixels).
 @param guide output, with the depth given (CV_32F or CV_64F).
+@param depth CV_32F or CV_64F, the depth of the guide's matrices (the block's precision).
 */
 CV_EXPORTS void prepareGuide(InputArray image, InputArray superpixels, int numSuperpixels,
                              Size featureSize, const EscrfBlockParams& params, EscrfGuide& guide,
@@ -95,7 +97,8 @@ CV_EXPORTS void prepareGuide(InputArray image, InputArray superpixels, int numSu
 namespace detail {
 
 /** @brief Holder of a state that only the module's sources define: the caches between a forward
-and a backward pass. Copies share the state; a new forward pass gives its cache a new one. */
+and a backward pass. Copies share the state; a new forward pass gives its cache a new one.
+@ingroup escrf_block */
 template <class State>
 class OpaqueState
 {
@@ -144,6 +147,9 @@ CV_EXPORTS void escrfBlockForward(const EscrfBlockParams& params, const EscrfBlo
                                   EscrfBlockCache* cache = nullptr);
 
 /** @brief Backward pass: gradients of sum(out .* dOut).
+@param params, weights, guide, F as given to escrfBlockForward.
+@param cache filled by escrfBlockForward.
+@param dOut C x N gradient with respect to out.
 @param dF output C x N, the gradient with respect to F.
 @param grads the gradients of the weights are ADDED to it (so a batch accumulates); must have
 the shapes of weights (use weights.zerosLike()). The alphaS/alphaP gradients, sum(Fs .* dOut) and

@@ -63,8 +63,11 @@ public:
     //! Reads the list (see readDatasetList, files are checked).
     CV_WRAP explicit Dataset(const String& listFile);
 
+    //! Number of samples in the list.
     CV_WRAP int size() const { return (int)samples_.size(); }
+    //! Whether the list has no sample.
     CV_WRAP bool empty() const { return samples_.empty(); }
+    //! The list file the data set was read from.
     CV_WRAP String listFile() const { return listFile_; }
     //! Sample i, 0 <= i < size().
     CV_WRAP DatasetSample sample(int i) const;

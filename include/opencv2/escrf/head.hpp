@@ -148,6 +148,7 @@ public:
     such as /dev/full, a fifo) is refused with a cv::Exception and left alone. */
     CV_WRAP void save(const String& filename) const;
 
+    //! Architecture of the head (variant, inputs, dimensions, block options).
     CV_WRAP const HeadConfig& config() const { return config_; }
     //! Backbone the head was trained on (its model path may be overridden by the user).
     CV_WRAP const BackboneDescription& backbone() const { return backbone_; }
@@ -158,7 +159,7 @@ public:
     //! Feature channels entering the block and the classifier.
     CV_WRAP int featureChannels() const;
     /** @brief Whether forward() needs a guide: the ES-CRF variants (image, positions and superpixels)
-    and joint-crf (EscrfGuide::featureSize and ::image only, see needsSuperpixels()). */
+    and joint-crf (EscrfGuide::featureSize and EscrfGuide::image only, see needsSuperpixels()). */
     CV_WRAP bool needsGuide() const;
     //! Whether the guide needs superpixels (the ES-CRF block variants only).
     CV_WRAP bool needsSuperpixels() const;
@@ -189,22 +190,35 @@ public:
     Fusion weights appear only with block.learnableFusion, and only for the terms the variant
     keeps (configured non-zero); parameters of parts the variant does not use are absent. */
     std::vector<Mat> parameters();
+    //! Names of parameters(), in the same order (the names of the head file's entries).
     std::vector<String> parameterNames() const;
     //! Zero tensors shaped like parameters().
     std::vector<Mat> zeroGradients() const;
 
-    //! Per-input projection (D x C_l) and shared bias (D x 1); empty when config().projection == 0.
+    //! Per-input projection (D x C_l); empty when config().projection == 0.
     CV_PROP_RW std::vector<Mat> projectionWeights;
+    //! Bias of the projection shared by the inputs (D x 1); empty when config().projection == 0.
     CV_PROP_RW Mat projectionBias;
     //! Block weights (unused by the baseline variant).
     EscrfBlockWeights blockWeights;
-    //! Classifier K x D and bias K x 1.
-    CV_PROP_RW Mat classifierWeights, classifierBias;
-    /** joint-crf weights (HEAD_JOINT_CRF only): per-class weights of the bilateral and the spatial
-    message (1 x K each) and the label compatibility mu(l, l') (K x K). */
-    CV_PROP_RW Mat crfBilateral, crfSpatial, crfCompat;
-    //! nonlocal weights (HEAD_NONLOCAL only): theta, phi, g embeddings (E x D each) and output W_out (D x E).
-    CV_PROP_RW Mat nonlocalTheta, nonlocalPhi, nonlocalG, nonlocalOut;
+    //! Classifier weights, K x D.
+    CV_PROP_RW Mat classifierWeights;
+    //! Classifier bias, K x 1.
+    CV_PROP_RW Mat classifierBias;
+    //! joint-crf weights (HEAD_JOINT_CRF only): per-class weight of the bilateral message, 1 x K.
+    CV_PROP_RW Mat crfBilateral;
+    //! joint-crf weights (HEAD_JOINT_CRF only): per-class weight of the spatial message, 1 x K.
+    CV_PROP_RW Mat crfSpatial;
+    //! joint-crf weights (HEAD_JOINT_CRF only): the label compatibility mu(l, l'), K x K.
+    CV_PROP_RW Mat crfCompat;
+    //! nonlocal weights (HEAD_NONLOCAL only): the theta embedding, E x D.
+    CV_PROP_RW Mat nonlocalTheta;
+    //! nonlocal weights (HEAD_NONLOCAL only): the phi embedding, E x D.
+    CV_PROP_RW Mat nonlocalPhi;
+    //! nonlocal weights (HEAD_NONLOCAL only): the g embedding, E x D.
+    CV_PROP_RW Mat nonlocalG;
+    //! nonlocal weights (HEAD_NONLOCAL only): the output projection W_out, D x E.
+    CV_PROP_RW Mat nonlocalOut;
 
     /** @brief Sets the joint-crf's inference steps (JointCrfOptions::inferenceIterations, >= 0, or -1
     for the training value): what Segmenter and validation run; saved with the head. */
@@ -231,7 +245,11 @@ struct CV_EXPORTS HeadKernelMaps
     normalised as the head's options say (softmax over G(i), exp, or the raw score); `weight` is the
     final pairwise weight psi(i, j) = mu(i, j) K(i, j) of the message. For nonlocal, `weight` is the
     attention softmax_j(theta_i . phi_j) over all cells and the other two are empty. */
-    Mat appearance, position, weight;
+    Mat appearance;
+    //! The position half of the kernel (see appearance).
+    Mat position;
+    //! The final pairwise weight (see appearance).
+    Mat weight;
 };
 
 /** @brief Explains the pairwise stage of a head at one pixel of an image.

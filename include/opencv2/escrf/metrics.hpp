@@ -51,6 +51,7 @@ public:
 
     //! Copies are independent accumulators (the counts are cloned, never shared).
     SegmentationMetrics(const SegmentationMetrics& other);
+    //! Copies the counts (cloned) of other.
     SegmentationMetrics& operator=(const SegmentationMetrics& other);
 
     /** @brief Adds one image.
@@ -73,7 +74,9 @@ public:
     //! Clears the counts.
     CV_WRAP void reset();
 
+    //! K, the number of classes.
     CV_WRAP int numClasses() const { return numClasses_; }
+    //! The ground-truth label that is not scored (-1 for none).
     CV_WRAP int ignoreLabel() const { return ignoreLabel_; }
     //! Number of images added since construction or reset().
     CV_WRAP int numImages() const { return numImages_; }

@@ -57,6 +57,10 @@ seg->segment(cv::imread("street.png"), labels);
 @{
 */
 
+/** @brief Segments images end to end: backbone, superpixels, ES-CRF head, optional DenseCRF.
+
+Created from a head file (or a Head and a BackboneDescription) with create(); segment() gives
+a label map at the image size, predict() the class probabilities. */
 class CV_EXPORTS_W Segmenter
 {
 public:
@@ -90,10 +94,12 @@ public:
     CPU with the implementation stored in the head, gives the superpixels the head was trained
     with (for a head trained with the module's SLIC the CUDA device gives the same ones). */
     CV_WRAP virtual void setPreferableBackend(int backend) = 0;
+    //! Target of the backbone network (cv::dnn::Target); see setPreferableBackend() for what moves with it.
     CV_WRAP virtual void setPreferableTarget(int target) = 0;
 
     //! Superpixels used for the guide (defaults to those the head was trained with).
     CV_WRAP virtual void setSuperpixelParams(const SuperpixelParams& params) = 0;
+    //! The superpixel parameters in use.
     CV_WRAP virtual SuperpixelParams getSuperpixelParams() const = 0;
 
     /** @brief DenseCRF post-processing of the head's probabilities (the spec's `vanilla-crf`
@@ -144,8 +150,9 @@ public:
     //! Whether flip testing is on (setFlip).
     CV_WRAP virtual bool getFlip() const = 0;
 
-    //! Class names and RGB colours from the backbone description.
+    //! Class names from the backbone description, one per class id.
     CV_WRAP virtual std::vector<String> classNames() const = 0;
+    //! Class colours (RGB) from the backbone description, one per class id.
     CV_WRAP virtual std::vector<Vec3b> classColors() const = 0;
 
     //! The head in use.

@@ -41,12 +41,14 @@ is the one written to the output file.
 @{
 */
 
+//! Solver of HeadTrainer (TrainParams::optimizer).
 enum TrainOptimizer
 {
     OPTIMIZER_SGD = 0,  //!< SGD with (heavy-ball) momentum and L2 weight decay
     OPTIMIZER_ADAMW = 1 //!< AdamW (decoupled weight decay)
 };
 
+//! Learning-rate schedule after the warm-up (TrainParams::schedule).
 enum LearningRateSchedule
 {
     LR_CONSTANT = 0, //!< constant after warm-up
@@ -54,6 +56,7 @@ enum LearningRateSchedule
     LR_COSINE = 2    //!< lr * (1 + cos(pi t/T)) / 2 after warm-up
 };
 
+//! Per-class weights of the cross-entropy (TrainParams::classWeighting).
 enum ClassWeighting
 {
     CLASS_WEIGHTS_NONE = 0, //!< every class counts the same
@@ -117,6 +120,10 @@ struct CV_EXPORTS_W_SIMPLE TrainEpochStats
     CV_PROP_RW double valPixelAccuracy; //!< percent; -1 when not validated this epoch
 };
 
+/** @brief Trains a head on the cached features of a frozen backbone (see escrf_train).
+
+Create it with create(), then call train() with list files of labelled images; history()
+returns the per-epoch losses and validation scores that the curves plot. */
 class CV_EXPORTS_W HeadTrainer
 {
 public:
@@ -134,6 +141,7 @@ public:
     `outputFile`.ckpt while running (removed at the end).
     @param trainList list file of training images and labels.
     @param valList list file of validation images ("" = no validation).
+    @param outputFile the head file to write (see Head::save()).
     @return the best head. */
     CV_WRAP virtual Ptr<Head> train(const String& trainList, const String& valList, const String& outputFile) = 0;
 
