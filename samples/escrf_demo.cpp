@@ -123,10 +123,16 @@ int main(int argc, char** argv)
 
         Ptr<Segmenter> seg = Segmenter::create(head, backbone);
         Mat labels, overlay;
-        TickMeter tm;
+        TickMeter first, tm;
+        first.start();
+        seg->segment(image, labels);   // the first call also loads the network
+        first.stop();
         tm.start();
-        seg->segment(image, labels);
+        seg->segment(image, labels);   // the time of every further image of this size
         tm.stop();
+        std::vector<String> stages;
+        std::vector<double> stageMs;
+        seg->getPerfProfile(stages, stageMs);
         drawSegmentationOverlay(image, labels, seg->classColors(), overlay);
         if (!imwrite(output, overlay))
             CV_Error(Error::StsError, "cannot write '" + output + "'");
@@ -134,7 +140,11 @@ int main(int argc, char** argv)
             CV_Error(Error::StsError, "cannot write '" + labelsFile + "'");
         std::cout << "segmented " << input << " (" << image.cols << "x" << image.rows << ") with the "
                   << headVariantToString(seg->head()->config().variant) << " head " << head << " in "
-                  << format("%.1f ms", tm.getTimeMilli()) << "; overlay written to " << output << std::endl;
+                  << format("%.1f ms per image", tm.getTimeMilli()) << format(" (first call, loading the network: %.1f ms)",
+                                                                               first.getTimeMilli())
+                  << "; overlay written to " << output << std::endl;
+        for (size_t i = 0; i < stages.size(); i++)
+            std::cout << format("  %8.1f ms  ", stageMs[i]) << stages[i] << std::endl;
         if (!val.empty())
         {
             const BackboneDescription desc = BackboneDescription::read(backbone);

@@ -11,6 +11,7 @@
 #include "superpixels/slic_device_math.hpp"
 #include "superpixels/slic_emulation.hpp"
 #include "superpixels/superpixels_detail.hpp"
+#include "superpixels/slic_emulation.hpp"
 #include "opencv2/escrf/head.hpp"
 #include <fstream>
 #include <functional>

@@ -48,8 +48,8 @@ enum CacheBackend
 //! The CPU driver's tensors (pairwise term only; empty otherwise).
 struct CpuCacheTensors
 {
-    Mat FpT;        //!< N x C message, transposed
-    Mat aux;        //!< the message kernel's per-pair or streaming state
+    Mat Fp;         //!< C x N message
+    Mat aux;        //!< the message kernel's per-pair (window: N x 2K) or streaming (dense) state
     Mat eT;         //!< N x 2E embeddings
     Mat u, v, muJ;  //!< compatibility logits (u: pair only) and sigmoid(v) (reference only)
 };

@@ -3,12 +3,14 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // Forward and backward drivers of the ES-CRF block: argument checks, the order of the
-// pieces (embedding, compatibility, message, prior, fusion) and the cache between passes.
+// pieces (embedding, compatibility, message, prior, fusion) and the cache between passes. The
+// forward pass runs the rows of block_rows.hpp, which the head's inference path shares.
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
 #include "block_cache.hpp"
 #include "block_compat.hpp"
+#include "block_rows.hpp"
 
 namespace cv {
 namespace escrf {
@@ -27,61 +29,7 @@ bool overlaps(const Mat& a, const Mat& b)
     return !a.empty() && !b.empty() && a.datastart < b.dataend && b.datastart < a.dataend;
 }
 
-Mat asDepth(const Mat& m, int depth)
-{
-    if (m.depth() == depth)
-        return m;
-    Mat out;
-    m.convertTo(out, depth);
-    return out;
-}
-
-// |e_j|^2 / 2 per cell (the Gaussian kernel's score needs it; cheap to recompute in backward).
-template <typename T>
-Mat halfSquaredNorms(const EscrfBlockParams& p, const Mat& eT)
-{
-    if (!p.gaussianKernel)
-        return Mat();
-    Mat hn(1, eT.rows, eT.type());
-    for (int j = 0; j < eT.rows; j++)
-        hn.at<T>(j) = T(0.5) * dotN(eT.ptr<T>(j), eT.ptr<T>(j), eT.cols);
-    return hn;
-}
-
-template <typename T>
-MessageInput<T> messageInput(const EscrfBlockParams& p, int h, int w, int C, int E, const Mat& FT,
-                             const Mat& eT, const Mat& halfNorm, const Mat& u, const Mat& v, const Mat& muJ,
-                             double c)
-{
-    MessageInput<T> in;
-    in.h = h; in.w = w; in.C = C; in.D = 2 * E;
-    in.FT = FT.ptr<T>();
-    in.eT = eT.ptr<T>();
-    in.u = u.empty() ? nullptr : u.ptr<T>();
-    in.v = v.ptr<T>();
-    in.muJ = muJ.empty() ? nullptr : muJ.ptr<T>();
-    in.c = (T)c;
-    in.pair = p.pairCompatibility;
-    in.normalize = p.normalize;
-    in.gaussian = p.gaussianKernel;
-    in.halfNorm = halfNorm.empty() ? nullptr : halfNorm.ptr<T>();
-    in.invTau = (T)(1.0 / std::sqrt(2.0 * E));
-    in.window = p.window;
-    in.dilation = p.dilation;
-    return in;
-}
-
-template <typename T>
-void sigmoidRow(const Mat& v, Mat& mu)
-{
-    mu.create(v.size(), v.type());
-    const T* z = v.ptr<T>();
-    T* m = mu.ptr<T>();
-    for (int j = 0; j < (int)v.total(); j++)
-        m[j] = sigmoidT(z[j]);
-}
-
-// result += alpha * (X P): the superpixel prior of X (P symmetric: F in forward, dOut in backward).
+// result += alpha * (X P): the superpixel prior of dOut in the backward pass (P symmetric).
 Mat addPrior(const EscrfBlockParams& p, const EscrfGuide& g, const Mat& X, double alpha, Mat& result)
 {
     Mat PX;
@@ -90,57 +38,33 @@ Mat addPrior(const EscrfBlockParams& p, const EscrfGuide& g, const Mat& X, doubl
     return PX;
 }
 
-// The pairwise message of F, transposed (t.FpT), with what its backward pass needs in t.
-template <typename T>
-void pairwiseForward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
-                     CpuCacheTensors& t)
-{
-    const int C = F.rows, depth = F.depth(), E = w.W_img.rows;
-    Mat FT;
-    transposeFast(F, FT);
-    computeEmbedding(w.W_img, w.W_pos, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, t.eT);
-    if (p.pairCompatibility)
-    {
-        compatLogits(w.a, F, t.u);
-        compatLogits(w.b, F, t.v);
-    }
-    else
-    {
-        compatLogits(w.w_comp, F, t.v);
-        sigmoidRow<T>(t.v, t.muJ);
-    }
-    const Mat halfNorm = halfSquaredNorms<T>(p, t.eT);
-    MessageInput<T> in = messageInput<T>(p, g.featureSize.height, g.featureSize.width, C, E, FT, t.eT, halfNorm,
-                                         t.u, t.v, t.muJ, w.c);
-    if (p.dense)
-        denseForward(in, t.FpT, t.aux);
-    else
-        windowForward(in, t.FpT, t.aux);
-}
-
+// F* = F + a_s Fs + a_p Fp row by row (block_rows.hpp); with a cache, the rows also keep the
+// message and its pairs, and the embeddings are computed for the backward pass.
 template <typename T>
 void forwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
               const Plan& plan, Mat& out, EscrfBlockCache* cache)
 {
-    // Writes into the caller's buffer when it does not alias F (saves a fresh allocation).
+    const GuideView view = guideView(g, p, F.depth());
+    CpuCacheTensors t;
+    CpuCacheTensors* keep = cache ? &t : nullptr;
+    BlockRows<T> rows;
+    prepareBlockRows<T>(p, w, view, F, plan, rows, keep);
+    // Rows read neighbouring rows of F: the output goes to the caller's buffer only when it does not alias F.
     Mat result;
     if (overlaps(out, F))
-        result = F.clone();
+        result.create(F.size(), F.type());
     else
     {
-        F.copyTo(out);
+        out.create(F.size(), F.type());
         result = out;
     }
-    if (plan.prior)
-        addPrior(p, g, F, plan.alphaS, result);
-    CpuCacheTensors t;
-    if (plan.pairwise)
-    {
-        pairwiseForward<T>(p, w, g, F, t);
-        Mat Fp;
-        transposeFast(t.FpT, Fp);
-        scaleAdd(Fp, plan.alphaP, result, result);
-    }
+    const int h = view.size.height, w0 = view.size.width;
+    const size_t N = F.cols;
+    parallel_for_(Range(0, h), [&](const Range& r) {
+        std::vector<T> scratch(rows.scratchSize());
+        for (int y = r.start; y < r.end; y++)
+            blockForwardRow(rows, y, result.ptr<T>() + (size_t)y * w0, N, keep, scratch.data());
+    }, std::max(1.0, std::min((double)h, (double)N * (F.rows + 16) / 65536.0)));
     out = result;
     if (cache)
     {
@@ -157,7 +81,7 @@ template <typename T>
 void pairwiseBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
                       const CpuCacheTensors& t, const Mat& dOutT, double alphaP, Mat& grad, EscrfBlockWeights& grads)
 {
-    const int C = F.rows, depth = F.depth(), E = w.W_img.rows;
+    const int C = F.rows, E = w.W_img.rows;
     Mat FT, gT;
     transposeFast(F, FT);
     gT = dOutT * alphaP;
@@ -166,7 +90,11 @@ void pairwiseBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, con
                                          t.u, t.v, t.muJ, w.c);
     MessageGrad mg;
     if (p.dense)
-        denseBackward(in, t.FpT, t.aux, gT, mg);
+    {
+        Mat FpT;
+        transposeFast(t.Fp, FpT);
+        denseBackward(in, FpT, t.aux, gT, mg);
+    }
     else
         windowBackward(in, t.aux, gT, mg);
     // Direct message term, then compatibility: dz_ij summed over i (dv) and over j (du).
@@ -181,8 +109,7 @@ void pairwiseBackward(const EscrfBlockParams& p, const EscrfBlockWeights& w, con
     }
     else
         compatLogitsBackward(w.w_comp, F, mg.dv, grad, grads.w_comp);
-    embeddingBackward(mg.deT, asDepth(g.image, depth), asDepth(g.position, depth), g.featureSize, grads.W_img,
-                      grads.W_pos);
+    embeddingBackward(mg.deT, guideView(g, p, F.depth()), grads.W_img, grads.W_pos);
 }
 
 template <typename T>
@@ -204,12 +131,14 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
     }
     if (plan.pairwise)
     {
-        CV_Assert(t.FpT.rows == F.cols && t.FpT.cols == F.rows && t.FpT.depth() == F.depth());
-        Mat dOutT;
-        transposeFast(dOut, dOutT);
-        grads.alphaP += t.FpT.dot(dOutT);
+        CV_Assert(t.Fp.size() == F.size() && t.Fp.depth() == F.depth());
+        grads.alphaP += t.Fp.dot(dOut);
         if (plan.alphaP != 0)
+        {
+            Mat dOutT;
+            transposeFast(dOut, dOutT);
             pairwiseBackward<T>(p, w, g, F, t, dOutT, plan.alphaP, grad, grads);
+        }
     }
     dF = grad;
 }

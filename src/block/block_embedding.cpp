@@ -2,11 +2,13 @@
 // It is subject to the license terms in the LICENSE file found in the top-level directory
 // of this distribution and at http://opencv.org/license.html.
 
-// Embedding e_i = concat(W_img Ig_i, W_pos PE_i) (two 1x1 convolutions without bias), stored
-// cell-major (N x 2E) for the message kernels, and its weight gradients.
+// Embedding e_i = concat(W_img Ig_i, W_pos PE_i) (two 1x1 convolutions without bias): stored
+// cell-major (N x 2E) for the backward and dense kernels, in the factored form of the window
+// scores (WindowScores) for the windowed forward pass, and its weight gradients.
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
+#include "core/simd_rows.hpp"
 
 namespace cv {
 namespace escrf {
@@ -41,16 +43,46 @@ static void separablePosition(const Mat& position, Size fs, Mat& pex, Mat& pey)
         position(Range(P, 2 * P), Range(y * w, y * w + 1)).copyTo(pey.col(y));
 }
 
-template <typename T>
-static void positionEmbedding(const Mat& W_pos, const Mat& position, Size fs, Mat& eT, int col0)
+static Mat asDepth(const Mat& m, int depth)
 {
-    const int E = W_pos.rows, P = W_pos.cols / 2, w = fs.width;
-    Mat pex, pey, A, B;
-    separablePosition(position, fs, pex, pey);
-    gemm(W_pos.colRange(0, P), pex, 1.0, noArray(), 0.0, A);   // E x w
-    gemm(W_pos.colRange(P, 2 * P), pey, 1.0, noArray(), 0.0, B); // E x h
+    if (m.empty() || m.depth() == depth)
+        return m;
+    Mat out;
+    m.convertTo(out, depth);
+    return out;
+}
+
+GuideView guideView(const EscrfGuide& g, const EscrfBlockParams& p, int depth)
+{
+    GuideView v;
+    v.size = g.featureSize;
+    v.image = asDepth(g.image, depth);
+    // Read only when it has the layout prepareGuide gives it (checkInputs requires it when the
+    // pairwise term runs, the only user).
+    if (!g.position.empty() && g.position.rows % 2 == 0 && g.position.cols == g.featureSize.area())
+        separablePosition(asDepth(g.position, depth), g.featureSize, v.posX, v.posY);
+    v.cellLabels = g.cellLabels;
+    v.soft = p.softSuperpixels ? &g.soft : nullptr;
+    v.numSuperpixels = g.numSuperpixels;
+    return v;
+}
+
+void positionFactors(const Mat& W_pos, const GuideView& g, Mat& A, Mat& B)
+{
+    const int P = W_pos.cols / 2;
+    CV_Assert(g.posX.rows == P && g.posY.rows == P && g.posX.cols == g.size.width && g.posY.cols == g.size.height);
+    gemm(W_pos.colRange(0, P), g.posX, 1.0, noArray(), 0.0, A);       // E x w
+    gemm(W_pos.colRange(P, 2 * P), g.posY, 1.0, noArray(), 0.0, B);   // E x h
+}
+
+template <typename T>
+static void positionEmbedding(const Mat& W_pos, const GuideView& g, Mat& eT, int col0)
+{
+    const int E = W_pos.rows, w = g.size.width;
+    Mat A, B;
+    positionFactors(W_pos, g, A, B);
     Mat At = A.t(), Bt = B.t();                                   // w x E, h x E
-    parallel_for_(Range(0, fs.height), [&](const Range& r) {
+    parallel_for_(Range(0, g.size.height), [&](const Range& r) {
         for (int y = r.start; y < r.end; y++)
         {
             const T* b = Bt.ptr<T>(y);
@@ -65,22 +97,114 @@ static void positionEmbedding(const Mat& W_pos, const Mat& position, Size fs, Ma
     });
 }
 
-void computeEmbedding(const Mat& W_img, const Mat& W_pos, const Mat& image, const Mat& position,
-                      Size featureSize, Mat& eT)
+void computeEmbedding(const Mat& W_img, const Mat& W_pos, const GuideView& g, Mat& eT)
 {
-    const int E = W_img.rows, N = image.cols;
+    const int E = W_img.rows, N = g.image.cols;
     eT.create(N, 2 * E, W_img.type());
     if (W_img.depth() == CV_32F)
     {
-        project<float>(W_img, image, eT, 0);
-        positionEmbedding<float>(W_pos, position, featureSize, eT, E);
+        project<float>(W_img, g.image, eT, 0);
+        positionEmbedding<float>(W_pos, g, eT, E);
     }
     else
     {
-        project<double>(W_img, image, eT, 0);
-        positionEmbedding<double>(W_pos, position, featureSize, eT, E);
+        project<double>(W_img, g.image, eT, 0);
+        positionEmbedding<double>(W_pos, g, eT, E);
     }
 }
+
+// ---------------------------------------------------------------- factored window scores
+
+// R (3 x 3) with R^T R = W^T W, so that (R g_i) . (R g_j) = (W g_i) . (W g_j) for any g: from the
+// eigen-decomposition W^T W = V diag(l) V^T, R = diag(sqrt(l)) V^T (in double).
+static Mat imageFactor(const Mat& W_img, int depth)
+{
+    Mat W, G, l, V;
+    W_img.convertTo(W, CV_64F);
+    G = W.t() * W;
+    eigen(G, l, V);   // rows of V are the eigenvectors
+    Mat R(3, 3, CV_64F);
+    for (int k = 0; k < 3; k++)
+        R.row(k) = V.row(k) * std::sqrt(std::max(0.0, l.at<double>(k)));
+    Mat out;
+    R.convertTo(out, depth);
+    return out;
+}
+
+// table(o, t) = f(a_t, a_t') over the E rows of a (E x n), t' = t + step[o] in [0, n); 0 elsewhere.
+template <typename T>
+static void axisTable(const Mat& a, const std::vector<int>& step, bool gaussian, Mat& table)
+{
+    const int E = a.rows, n = a.cols, K = (int)step.size();
+    table = Mat::zeros(K, n, a.type());
+    for (int o = 0; o < K; o++)
+    {
+        T* row = table.ptr<T>(o);
+        for (int t = std::max(0, -step[o]); t < std::min(n, n - step[o]); t++)
+        {
+            T acc = 0;
+            for (int e = 0; e < E; e++)
+            {
+                const T p = a.at<T>(e, t), q = a.at<T>(e, t + step[o]);
+                acc += gaussian ? (p - q) * (p - q) : p * q;
+            }
+            row[t] = acc;
+        }
+    }
+}
+
+template <typename T>
+void buildWindowScores(const EscrfBlockParams& p, const Mat& W_img, const Mat& W_pos, const GuideView& g,
+                       WindowScores<T>& s)
+{
+    const int depth = DataType<T>::depth, w = g.size.width, h = g.size.height, N = w * h;
+    s.w = w;
+    s.h = h;
+    s.offsets = WindowOffsets(p.window, p.dilation);
+    s.gaussian = p.gaussianKernel;
+    const Mat R = imageFactor(W_img, depth);
+    s.image.create(3, N, depth);
+    Mat A, B;
+    positionFactors(W_pos, g, A, B);
+    axisTable<T>(A, s.offsets.dx, s.gaussian, s.alongX);
+    axisTable<T>(B, s.offsets.dy, s.gaussian, s.alongY);
+    s.cross.create(h, w, depth);
+    const int E = A.rows;
+    parallel_for_(Range(0, h), [&](const Range& r) {
+        for (int y = r.start; y < r.end; y++)
+        {
+            // gR of the row, and A_x . B_y along it.
+            for (int k = 0; k < 3; k++)
+            {
+                T* out = s.image.template ptr<T>(k) + (size_t)y * w;
+                const T* rk = R.ptr<T>(k);
+                const T *g0 = g.image.ptr<T>(0) + (size_t)y * w, *g1 = g.image.ptr<T>(1) + (size_t)y * w,
+                        *g2 = g.image.ptr<T>(2) + (size_t)y * w;
+                simd::forRange<T>(0, w, [&](auto tag, int x) {
+                    store(tag, out + x, load(tag, g0 + x) * simd::all(tag, rk[0]) + load(tag, g1 + x) * simd::all(tag, rk[1]) +
+                                        load(tag, g2 + x) * simd::all(tag, rk[2]));
+                });
+            }
+            T* ab = s.cross.template ptr<T>(y);
+            std::fill(ab, ab + w, T(0));
+            for (int e = 0; e < E; e++)
+            {
+                const T b = B.at<T>(e, y);
+                const T* a = A.ptr<T>(e);
+                simd::forRange<T>(0, w, [&](auto tag, int x) {
+                    store(tag, ab + x, load(tag, a + x) * simd::all(tag, b) + load(tag, ab + x));
+                });
+            }
+        }
+    }, std::max(1.0, (double)N * E / 262144.0));
+}
+
+template void buildWindowScores<float>(const EscrfBlockParams&, const Mat&, const Mat&, const GuideView&,
+                                       WindowScores<float>&);
+template void buildWindowScores<double>(const EscrfBlockParams&, const Mat&, const Mat&, const GuideView&,
+                                        WindowScores<double>&);
+
+// ---------------------------------------------------------------- gradients
 
 // dW[e][p] += sum_i deT[i][col0 + e] X[p][i]. Each chunk of cells accumulates on its own and
 // the chunks are summed in order, so the result does not depend on thread scheduling (a fixed
@@ -118,9 +242,9 @@ static void projectBackward(const Mat& deT, int col0, const Mat& X, Mat& dW)
 // dW_pos[:, :P] += dA pe_x^T and dW_pos[:, P:] += dB pe_y^T. One pass over deT in row order:
 // fixed bands of rows keep their own dA, summed in band order (deterministic).
 template <typename T>
-static void positionBackward(const Mat& deT, int col0, const Mat& position, Size fs, Mat& dW_pos)
+static void positionBackward(const Mat& deT, int col0, const GuideView& g, Mat& dW_pos)
 {
-    const int E = dW_pos.rows, w = fs.width, h = fs.height;
+    const int E = dW_pos.rows, w = g.size.width, h = g.size.height;
     const int bands = std::max(1, std::min(8, h));
     std::vector<Mat> dAparts(bands);
     Mat dB = Mat::zeros(h, E, CV_64F);
@@ -153,9 +277,8 @@ static void positionBackward(const Mat& deT, int col0, const Mat& position, Size
     for (const Mat& part : dAparts)
         dA += part;
     Mat pex, pey, gx, gy;
-    separablePosition(position, fs, pex, pey);
-    pex.convertTo(pex, CV_64F);
-    pey.convertTo(pey, CV_64F);
+    g.posX.convertTo(pex, CV_64F);
+    g.posY.convertTo(pey, CV_64F);
     gemm(dA, pex, 1.0, noArray(), 0.0, gx, GEMM_1_T | GEMM_2_T); // E x P
     gemm(dB, pey, 1.0, noArray(), 0.0, gy, GEMM_1_T | GEMM_2_T);
     Mat add;
@@ -164,19 +287,18 @@ static void positionBackward(const Mat& deT, int col0, const Mat& position, Size
     dW_pos += add;
 }
 
-void embeddingBackward(const Mat& deT, const Mat& image, const Mat& position, Size featureSize,
-                       Mat& dW_img, Mat& dW_pos)
+void embeddingBackward(const Mat& deT, const GuideView& g, Mat& dW_img, Mat& dW_pos)
 {
     const int E = dW_img.rows;
     if (deT.depth() == CV_32F)
     {
-        projectBackward<float>(deT, 0, image, dW_img);
-        positionBackward<float>(deT, E, position, featureSize, dW_pos);
+        projectBackward<float>(deT, 0, g.image, dW_img);
+        positionBackward<float>(deT, E, g, dW_pos);
     }
     else
     {
-        projectBackward<double>(deT, 0, image, dW_img);
-        positionBackward<double>(deT, E, position, featureSize, dW_pos);
+        projectBackward<double>(deT, 0, g.image, dW_img);
+        positionBackward<double>(deT, E, g, dW_pos);
     }
 }
 

@@ -3,54 +3,65 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // Per-image guide of the ES-CRF block: the RGB image and the cosine position encoding at
-// feature resolution, and the superpixel of each cell. Independent of the weights.
+// feature resolution, and the superpixel of each cell. Independent of the weights. The block's
+// kernels read it as a GuideView (the position as its two 1-D tables), which the head's
+// inference path makes directly, in buffers it keeps between images; prepareGuide makes the
+// public EscrfGuide from the same view.
 
 #include "precomp.hpp"
+#include "block/block_kernels.hpp"
 
 namespace cv {
 namespace escrf {
 
 // Spec step 2: for k in 0..P/2-1, f_k = exp(-2k ln(10000) / P), channel 2k = sin(x f_k),
 // channel 2k+1 = cos(x f_k). Rows [0, P) encode x, rows [P, 2P) encode y (the parity
-// fixtures confirm this layout).
-// The encoding is separable: each x row repeats one w-long pattern and each y row is constant
-// along x, so only P (w + h) sines and cosines are evaluated, not 2 P N.
+// fixtures confirm this layout). The encoding is separable: the x rows depend on x only and the
+// y rows on y only, so its definition is the two tables posX (P x w) and posY (P x h); only
+// prepareGuide expands them to 2P x N planes (P (w + h) sines and cosines, not 2 P N).
 template <typename T>
-static void positionEncodingT(Size fs, int P, Mat& position)
+static void positionTablesT(Size fs, int P, Mat& posX, Mat& posY)
 {
-    const int w = fs.width, h = fs.height;
-    position.create(2 * P, w * h, DataType<T>::depth);
-    std::vector<T> px(w), py(h);
+    posX.create(P, fs.width, DataType<T>::depth);
+    posY.create(P, fs.height, DataType<T>::depth);
     for (int k = 0; k < P / 2; k++)
     {
         const double f = std::exp(-2.0 * k * std::log(10000.0) / P);
-        for (int c = 0; c < 2; c++) // c = 0: sin, c = 1: cos
+        for (int x = 0; x < fs.width; x++)
         {
-            for (int x = 0; x < w; x++)
-                px[x] = (T)(c == 0 ? std::sin(x * f) : std::cos(x * f));
-            for (int y = 0; y < h; y++)
-                py[y] = (T)(c == 0 ? std::sin(y * f) : std::cos(y * f));
-            T* rx = position.ptr<T>(2 * k + c);
-            T* ry = position.ptr<T>(P + 2 * k + c);
-            for (int y = 0; y < h; y++)
-            {
-                std::copy(px.begin(), px.end(), rx + (size_t)y * w);
-                std::fill(ry + (size_t)y * w, ry + (size_t)(y + 1) * w, py[y]);
-            }
+            posX.at<T>(2 * k, x) = (T)std::sin(x * f);
+            posX.at<T>(2 * k + 1, x) = (T)std::cos(x * f);
+        }
+        for (int y = 0; y < fs.height; y++)
+        {
+            posY.at<T>(2 * k, y) = (T)std::sin(y * f);
+            posY.at<T>(2 * k + 1, y) = (T)std::cos(y * f);
         }
     }
 }
 
-static void positionEncoding(Size fs, int P, int depth, Mat& position)
+// The 2P x N planes of EscrfGuide::position from the tables.
+template <typename T>
+static void expandPosition(const Mat& posX, const Mat& posY, Mat& position)
 {
-    if (depth == CV_64F)
-        positionEncodingT<double>(fs, P, position);
-    else
-        positionEncodingT<float>(fs, P, position);
+    const int P = posX.rows, w = posX.cols, h = posY.cols;
+    position.create(2 * P, w * h, DataType<T>::depth);
+    for (int k = 0; k < P; k++)
+    {
+        T* rx = position.ptr<T>(k);
+        T* ry = position.ptr<T>(P + k);
+        for (int y = 0; y < h; y++)
+        {
+            std::copy(posX.ptr<T>(k), posX.ptr<T>(k) + w, rx + (size_t)y * w);
+            std::fill(ry + (size_t)y * w, ry + (size_t)(y + 1) * w, posY.at<T>(k, y));
+        }
+    }
 }
 
-void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels, Size featureSize,
-                  const EscrfBlockParams& params, EscrfGuide& guide, int depth)
+namespace block {
+
+void prepareGuideView(InputArray _image, InputArray _superpixels, int numSuperpixels, Size featureSize,
+                      const EscrfBlockParams& params, int depth, GuideBuffers& b, GuideView& view)
 {
     if (depth != CV_32F && depth != CV_64F)
         CV_Error_(Error::StsBadArg, ("prepareGuide: depth = %d, expected CV_32F or CV_64F", depth));
@@ -83,32 +94,77 @@ void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels
     Mat rgb;
     if (_image.type() == CV_8UC3)
     {
-        Mat tmp;
-        cvtColor(_image, tmp, COLOR_BGR2RGB);
-        tmp.convertTo(rgb, CV_32F, 1.0 / 255);
+        cvtColor(_image, b.bgr, COLOR_BGR2RGB);
+        b.bgr.convertTo(b.rgb, CV_32F, 1.0 / 255);
+        rgb = b.rgb;
     }
     else
         rgb = _image.getMat();
 
     const int N = featureSize.area();
+    view = GuideView();
+    view.size = featureSize;
+    view.numSuperpixels = numSuperpixels;
+
+    // Spec step 1: bilinear with half-pixel centres is exactly cv::resize INTER_LINEAR.
+    resize(rgb, b.small, featureSize, 0, 0, INTER_LINEAR);
+    b.image.create(3, N, depth);
+    Mat small = b.small.isContinuous() ? b.small : b.small.clone();
+    if (depth == CV_32F)
+    {
+        Mat planes[3] = { b.image.row(0).reshape(1, featureSize.height), b.image.row(1).reshape(1, featureSize.height),
+                          b.image.row(2).reshape(1, featureSize.height) };
+        split(small, planes);
+    }
+    else
+    {
+        Mat planar;
+        transpose(small.reshape(1, N), planar);   // N x 3 -> 3 x N
+        planar.convertTo(b.image, depth);
+    }
+    view.image = b.image;
+
+    if (depth == CV_64F)
+        positionTablesT<double>(featureSize, params.posDim, b.posX, b.posY);
+    else
+        positionTablesT<float>(featureSize, params.posDim, b.posX, b.posY);
+    view.posX = b.posX;
+    view.posY = b.posY;
+
+    // Nearest cell labels; at the image size they are the labels themselves.
+    if (featureSize == imgSize && S.isContinuous())
+        view.cellLabels = S.reshape(1, 1);
+    else
+    {
+        downsampleLabelsNearest(S, featureSize, b.cells);
+        view.cellLabels = b.cells.reshape(1, 1);
+    }
+    if (params.softSuperpixels)
+    {
+        computeSoftAssignment(S, numSuperpixels, featureSize, b.soft);
+        view.soft = &b.soft;
+    }
+}
+
+} // namespace block
+
+void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels, Size featureSize,
+                  const EscrfBlockParams& params, EscrfGuide& guide, int depth)
+{
+    block::GuideBuffers b;
+    block::GuideView view;
+    block::prepareGuideView(_image, _superpixels, numSuperpixels, featureSize, params, depth, b, view);
     guide = EscrfGuide();
     guide.featureSize = featureSize;
     guide.numSuperpixels = numSuperpixels;
-
-    // Spec step 1: bilinear with half-pixel centres is exactly cv::resize INTER_LINEAR.
-    Mat small;
-    resize(rgb, small, featureSize, 0, 0, INTER_LINEAR);
-    Mat planar;
-    transpose(small.reshape(1, N), planar);   // N x 3 -> 3 x N
-    planar.convertTo(guide.image, depth);
-
-    positionEncoding(featureSize, params.posDim, depth, guide.position);
-
-    Mat cells;
-    downsampleLabelsNearest(S, featureSize, cells);
-    guide.cellLabels = cells.reshape(1, 1).clone();
+    guide.image = b.image;
+    if (depth == CV_64F)
+        expandPosition<double>(b.posX, b.posY, guide.position);
+    else
+        expandPosition<float>(b.posX, b.posY, guide.position);
+    guide.cellLabels = view.cellLabels.clone();   // may be the caller's labels
     if (params.softSuperpixels)
-        computeSoftAssignment(S, numSuperpixels, featureSize, guide.soft);
+        guide.soft = b.soft;
 }
 
 }} // namespace cv::escrf

@@ -83,10 +83,9 @@ void checkRow(const Backend& be, const char* name, const Mat& m, int C, int dept
                                      m.rows, m.cols, typeToString(m.type()).c_str(), C));
 }
 
-void checkPairwise(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
-                   const Mat& F)
+void checkPairwiseWeights(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWeights& w, int C, int depth)
 {
-    const int N = F.cols, C = F.rows, depth = F.depth(), E = w.W_img.rows;
+    const int E = w.W_img.rows;
     if (w.W_img.cols != 3 || E != p.embedDim || E <= 0 || w.W_img.type() != CV_MAKETYPE(depth, 1))
         CV_Error_(Error::StsBadArg, ("%s: weights.W_img is %dx%d %s, expected embedDim x 3 = %dx3 of the depth of F",
                                      be.who, w.W_img.rows, w.W_img.cols, typeToString(w.W_img.type()).c_str(),
@@ -95,13 +94,6 @@ void checkPairwise(const Backend& be, const EscrfBlockParams& p, const EscrfBloc
         CV_Error_(Error::StsBadArg, ("%s: weights.W_pos is %dx%d %s, expected embedDim x 2*posDim = %dx%d of the "
                                      "depth of F", be.who, w.W_pos.rows, w.W_pos.cols,
                                      typeToString(w.W_pos.type()).c_str(), E, 2 * p.posDim));
-    auto guideOk = [](const Mat& m, int rows, int cols) {
-        return m.rows == rows && m.cols == cols && m.channels() == 1 && (m.depth() == CV_32F || m.depth() == CV_64F);
-    };
-    if (!guideOk(g.image, 3, N) || !guideOk(g.position, 2 * p.posDim, N))
-        CV_Error_(Error::StsBadArg, ("%s: guide has image %dx%d and position %dx%d, expected 3x%d and %dx%d CV_32F "
-                                     "or CV_64F (prepare it with the same params and feature size)", be.who,
-                                     g.image.rows, g.image.cols, g.position.rows, g.position.cols, N, 2 * p.posDim, N));
     if (p.pairCompatibility)
     {
         checkRow(be, "a", w.a, C, depth);
@@ -112,6 +104,20 @@ void checkPairwise(const Backend& be, const EscrfBlockParams& p, const EscrfBloc
     if (p.dense && !be.dense)
         CV_Error_(Error::StsNotImplemented, ("%s: dense is CPU-only in this build (use cv::escrf::escrfBlockForward / "
                                              "escrfBlockBackward, or params.dense = false)", be.who));
+}
+
+void checkPairwise(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
+                   const Mat& F)
+{
+    checkPairwiseWeights(be, p, w, F.rows, F.depth());
+    const int N = F.cols;
+    auto guideOk = [](const Mat& m, int rows, int cols) {
+        return m.rows == rows && m.cols == cols && m.channels() == 1 && (m.depth() == CV_32F || m.depth() == CV_64F);
+    };
+    if (!guideOk(g.image, 3, N) || !guideOk(g.position, 2 * p.posDim, N))
+        CV_Error_(Error::StsBadArg, ("%s: guide has image %dx%d and position %dx%d, expected 3x%d and %dx%d CV_32F "
+                                     "or CV_64F (prepare it with the same params and feature size)", be.who,
+                                     g.image.rows, g.image.cols, g.position.rows, g.position.cols, N, 2 * p.posDim, N));
 }
 
 } // namespace
@@ -147,6 +153,14 @@ void checkInputs(const Backend& be, const EscrfBlockParams& p, const EscrfBlockW
         checkPrior(be, p, g, F.cols);
     if (plan.pairwise)
         checkPairwise(be, p, w, g, F);
+}
+
+void checkWeights(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWeights& w, int C, int depth,
+                  const Plan& plan)
+{
+    checkWindow(be.who, "window", p.window, p.dilation);
+    if (plan.pairwise)
+        checkPairwiseWeights(be, p, w, C, depth);
 }
 
 void checkOutputGradient(const Backend& be, const Mat& F, const Mat& dOut)

@@ -87,6 +87,11 @@ void checkParams(const String& who, const EscrfBlockParams& p, const char* windo
 void checkInputs(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
                  const Mat& F, const Plan& plan);
 
+// The weights (and window) of a block call on C channels of depth `depth`, without a guide: for
+// callers that make the guide themselves (the head's inference path).
+void checkWeights(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWeights& w, int C, int depth,
+                  const Plan& plan);
+
 // dOut of a backward pass has the shape and type of F.
 void checkOutputGradient(const Backend& be, const Mat& F, const Mat& dOut);
 

@@ -13,74 +13,95 @@ namespace cv {
 namespace escrf {
 namespace block {
 
+// means(c, s) = sum_i A[i,s] X[c][i] / sum_i A[i,s] (0 for an empty superpixel), in double, each
+// channel summed in cell order.
 template <typename T>
-static void hardPrior(const Mat& X, const int* label, int M, Mat& Y)
+static void meansT(const Mat& X, const int* label, int M, const SoftAssignment* soft, Mat& means)
 {
     const int C = X.rows, N = X.cols;
-    std::vector<double> count(M, 0.0);
+    std::vector<double> mass(M, 0.0);
     for (int i = 0; i < N; i++)
-        count[label[i]] += 1;
+    {
+        if (!soft)
+            mass[label[i]] += 1;
+        else
+            for (int k = soft->offsets[i]; k < soft->offsets[i + 1]; k++)
+                mass[soft->superpixel[k]] += soft->weight[k];
+    }
+    means.create(C, M, CV_64F);
     parallel_for_(Range(0, C), [&](const Range& r) {
-        std::vector<double> sum(M);
         for (int c = r.start; c < r.end; c++)
         {
             const T* x = X.ptr<T>(c);
-            T* y = Y.ptr<T>(c);
-            std::fill(sum.begin(), sum.end(), 0.0);
-            for (int i = 0; i < N; i++)
-                sum[label[i]] += x[i];
+            double* sum = means.ptr<double>(c);
+            std::fill(sum, sum + M, 0.0);
+            if (!soft)
+                for (int i = 0; i < N; i++)
+                    sum[label[i]] += x[i];
+            else
+                for (int i = 0; i < N; i++)
+                    for (int k = soft->offsets[i]; k < soft->offsets[i + 1]; k++)
+                        sum[soft->superpixel[k]] += soft->weight[k] * (double)x[i];
             for (int s = 0; s < M; s++)
-                sum[s] = count[s] > 0 ? sum[s] / count[s] : 0.0;
-            for (int i = 0; i < N; i++)
-                y[i] = (T)sum[label[i]];
+                sum[s] = mass[s] > 0 ? sum[s] / mass[s] : 0.0;
         }
     });
 }
 
-template <typename T>
-static void softPrior(const Mat& X, const SoftAssignment& A, Mat& Y)
+void superpixelMeans(const Mat& X, const Mat& cellLabels, int numSuperpixels, const SoftAssignment* soft,
+                     Mat& means)
 {
-    const int C = X.rows, N = X.cols, M = A.numSuperpixels;
-    std::vector<double> mass(M, 0.0);
-    for (int i = 0; i < N; i++)
-        for (int k = A.offsets[i]; k < A.offsets[i + 1]; k++)
-            mass[A.superpixel[k]] += A.weight[k];
-    parallel_for_(Range(0, C), [&](const Range& r) {
-        std::vector<double> sum(M);
-        for (int c = r.start; c < r.end; c++)
+    const int* label = soft ? nullptr : cellLabels.ptr<int>();
+    const int M = soft ? soft->numSuperpixels : numSuperpixels;
+    if (X.depth() == CV_32F)
+        meansT<float>(X, label, M, soft, means);
+    else
+        meansT<double>(X, label, M, soft, means);
+}
+
+template <typename T>
+void priorCells(const Mat& means, const int* label, const SoftAssignment* soft, int i0, int i1, bool accumulate,
+                T alpha, T* Y, size_t stride)
+{
+    for (int c = 0; c < means.rows; c++)
+    {
+        const double* m = means.ptr<double>(c);
+        T* y = Y + c * stride - i0;
+        for (int i = i0; i < i1; i++)
         {
-            const T* x = X.ptr<T>(c);
-            T* y = Y.ptr<T>(c);
-            std::fill(sum.begin(), sum.end(), 0.0);
-            for (int i = 0; i < N; i++)
-                for (int k = A.offsets[i]; k < A.offsets[i + 1]; k++)
-                    sum[A.superpixel[k]] += A.weight[k] * (double)x[i];
-            for (int s = 0; s < M; s++)
-                sum[s] = mass[s] > 0 ? sum[s] / mass[s] : 0.0;
-            for (int i = 0; i < N; i++)
+            T p;
+            if (!soft)
+                p = (T)m[label[i]];
+            else
             {
                 double v = 0;
-                for (int k = A.offsets[i]; k < A.offsets[i + 1]; k++)
-                    v += A.weight[k] * sum[A.superpixel[k]];
-                y[i] = (T)v;
+                for (int k = soft->offsets[i]; k < soft->offsets[i + 1]; k++)
+                    v += soft->weight[k] * m[soft->superpixel[k]];
+                p = (T)v;
             }
+            y[i] = accumulate ? p * alpha + y[i] : p;
         }
-    });
+    }
 }
+
+template void priorCells<float>(const Mat&, const int*, const SoftAssignment*, int, int, bool, float, float*, size_t);
+template void priorCells<double>(const Mat&, const int*, const SoftAssignment*, int, int, bool, double, double*,
+                                 size_t);
 
 void superpixelPrior(const Mat& X, const Mat& cellLabels, int numSuperpixels,
                      const SoftAssignment* soft, Mat& Y)
 {
+    Mat means;
+    superpixelMeans(X, cellLabels, numSuperpixels, soft, means);
     Y.create(X.size(), X.type());
-    if (soft)
-    {
-        if (X.depth() == CV_32F) softPrior<float>(X, *soft, Y);
-        else softPrior<double>(X, *soft, Y);
-        return;
-    }
-    const int* label = cellLabels.ptr<int>();
-    if (X.depth() == CV_32F) hardPrior<float>(X, label, numSuperpixels, Y);
-    else hardPrior<double>(X, label, numSuperpixels, Y);
+    const int N = X.cols;
+    const int* label = soft ? nullptr : cellLabels.ptr<int>();
+    parallel_for_(Range(0, N), [&](const Range& r) {
+        if (X.depth() == CV_32F)
+            priorCells<float>(means, label, soft, r.start, r.end, false, 0.f, Y.ptr<float>() + r.start, N);
+        else
+            priorCells<double>(means, label, soft, r.start, r.end, false, 0.0, Y.ptr<double>() + r.start, N);
+    }, std::max(1.0, (double)N * X.rows / 65536.0));
 }
 
 }}} // namespace cv::escrf::block

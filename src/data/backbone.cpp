@@ -89,10 +89,11 @@ public:
         net.setInput(blobFromImage(image));
         std::vector<Mat> outs;
         net.forward(outs, outputNames);
-        // The net's output blobs are reused by the next forward: give the caller its own copies.
+        // The net's output blobs are reused by the next forward: give the caller its own copies
+        // (in the caller's Mats when they already have the size, so a steady caller allocates nothing).
         outputs.resize(outs.size());
         for (size_t i = 0; i < outs.size(); i++)
-            outputs[i] = outs[i].clone();
+            outs[i].copyTo(outputs[i]);
     }
 
     void predict(const Mat& image, Mat& labels) CV_OVERRIDE

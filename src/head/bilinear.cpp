@@ -4,6 +4,7 @@
 
 #include "precomp.hpp"
 #include "head/bilinear.hpp"
+#include "core/simd_rows.hpp"
 
 namespace cv {
 namespace escrf {
@@ -77,6 +78,44 @@ void adjointT(const Mat& dDst, Size srcSize, Size dstSize, Mat& dSrc)
 
 } // namespace
 
+template <typename T>
+void resizePlaneRows(const T* src, Size srcSize, const LinearTaps& tx, const LinearTaps& ty, int y0, int y1, T* dst,
+                     bool accumulate, std::vector<T>& scratch)
+{
+    CV_Assert(0 <= y0 && y0 < y1 && y1 <= (int)ty.i0.size() && (int)tx.i0.size() > 0);
+    const int width = (int)tx.i0.size();
+    const int s0 = ty.i0[y0], s1 = ty.i1[y1 - 1];   // the source rows read (the taps never decrease)
+    scratch.resize((size_t)(s1 - s0 + 1) * width);
+    for (int s = s0; s <= s1; s++)
+    {
+        const T* in = src + (size_t)s * srcSize.width;
+        T* h = scratch.data() + (size_t)(s - s0) * width;
+        for (int x = 0; x < width; x++)
+            h[x] = in[tx.i0[x]] * (T)tx.w0[x] + in[tx.i1[x]] * (T)tx.w1[x];
+    }
+    for (int y = y0; y < y1; y++)
+    {
+        const T* h0 = scratch.data() + (size_t)(ty.i0[y] - s0) * width;
+        const T* h1 = scratch.data() + (size_t)(ty.i1[y] - s0) * width;
+        const T a0 = (T)ty.w0[y], a1 = (T)ty.w1[y];
+        T* out = dst + (size_t)(y - y0) * width;
+        if (accumulate)
+            simd::forRange<T>(0, width, [&](auto tag, int x) {
+                store(tag, out + x, load(tag, h0 + x) * simd::all(tag, a0) + load(tag, h1 + x) * simd::all(tag, a1) +
+                                    load(tag, out + x));
+            });
+        else
+            simd::forRange<T>(0, width, [&](auto tag, int x) {
+                store(tag, out + x, load(tag, h0 + x) * simd::all(tag, a0) + load(tag, h1 + x) * simd::all(tag, a1));
+            });
+    }
+}
+
+template void resizePlaneRows<float>(const float*, Size, const LinearTaps&, const LinearTaps&, int, int, float*, bool,
+                                     std::vector<float>&);
+template void resizePlaneRows<double>(const double*, Size, const LinearTaps&, const LinearTaps&, int, int, double*,
+                                      bool, std::vector<double>&);
+
 void resizeBilinear(const Mat& src, Size srcSize, Size dstSize, Mat& dst)
 {
     checkPlanar(src, srcSize, "resizeBilinear: src");
@@ -89,14 +128,23 @@ void resizeBilinear(const Mat& src, Size srcSize, Size dstSize, Mat& dst)
     }
     if (dst.data == src.data)
         dst.release(); // never write into the input
-    const int type = src.type();
-    dst.create(channels, dstSize.area(), type);
-    parallel_for_(Range(0, channels), [&](const Range& r) {
-        for (int c = r.start; c < r.end; c++)
+    dst.create(channels, dstSize.area(), src.type());
+    const LinearTaps tx(srcSize.width, dstSize.width), ty(srcSize.height, dstSize.height);
+    // Tasks of (channel, band of rows), so that few channels still use every thread.
+    const int bands = std::max(1, std::min(dstSize.height, (int)std::ceil(16.0 / channels)));
+    parallel_for_(Range(0, channels * bands), [&](const Range& r) {
+        std::vector<float> f32;
+        std::vector<double> f64;
+        for (int t = r.start; t < r.end; t++)
         {
-            Mat s(srcSize, type, (void*)src.ptr(c));
-            Mat d(dstSize, type, dst.ptr(c));
-            resize(s, d, dstSize, 0, 0, INTER_LINEAR);
+            const int c = t / bands, b = t % bands;
+            const int y0 = dstSize.height * b / bands, y1 = dstSize.height * (b + 1) / bands;
+            if (src.depth() == CV_32F)
+                resizePlaneRows(src.ptr<float>(c), srcSize, tx, ty, y0, y1, dst.ptr<float>(c) + (size_t)y0 * dstSize.width,
+                                false, f32);
+            else
+                resizePlaneRows(src.ptr<double>(c), srcSize, tx, ty, y0, y1,
+                                dst.ptr<double>(c) + (size_t)y0 * dstSize.width, false, f64);
         }
     });
 }

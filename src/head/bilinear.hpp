@@ -9,6 +9,7 @@
 #define OPENCV_ESCRF_HEAD_BILINEAR_HPP
 
 #include "opencv2/core.hpp"
+#include <vector>
 
 namespace cv {
 namespace escrf {
@@ -23,6 +24,15 @@ struct LinearTaps
     std::vector<float> w0, w1;
     LinearTaps(int srcLen, int dstLen);
 };
+
+/** Rows [y0, y1) of the bilinear resize of one plane: src (srcSize, row-major) to a plane of
+width tx's length, written to dst (row y at dst + (y - y0) * width) or added to it (accumulate).
+Each source row the rows read is interpolated along x once, into scratch (grown as needed).
+dst = (h0 w0y + h1 w1y) [+ dst], h = s[i0x] w0x + s[i1x] w1x: the arithmetic of cv::resize's
+INTER_LINEAR. Every bilinear resize of the module's CPU code goes through it. */
+template <typename T>
+void resizePlaneRows(const T* src, Size srcSize, const LinearTaps& tx, const LinearTaps& ty, int y0, int y1, T* dst,
+                     bool accumulate, std::vector<T>& scratch);
 
 //! dst (C x dstSize.area()) = resize of each row of src (C x srcSize.area()). When the sizes
 //! are equal, dst shares src's data (and likewise for the adjoint).

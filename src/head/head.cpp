@@ -11,46 +11,18 @@
 #include "head/head_cache.hpp"
 #include "head/head_parameters.hpp"
 #include "superpixels/superpixels_detail.hpp"
+#include "head/head_rows.hpp"
 
 namespace cv {
 namespace escrf {
 
 namespace {
 
-// A 1 x C x h x w blob (or a C x N matrix) as a continuous C x (h*w) CV_32F header.
-Mat planar(const Mat& blob, int channels, Size& size, const String& name)
-{
-    if (blob.empty())
-        CV_Error_(Error::StsBadArg, ("Head: input '%s' is empty", name.c_str()));
-    if (blob.type() != CV_32F || !blob.isContinuous())
-        CV_Error_(Error::StsBadArg, ("Head: input '%s' must be a continuous CV_32F blob", name.c_str()));
-    if (blob.dims != 4 || blob.size[0] != 1 || blob.size[1] != channels)
-        CV_Error_(Error::StsBadArg, ("Head: input '%s' must be a 1 x %d x h x w blob, got dims=%d channels=%d",
-                                     name.c_str(), channels, blob.dims, blob.dims >= 2 ? blob.size[1] : -1));
-    size = Size(blob.size[3], blob.size[2]);
-    return Mat(channels, size.area(), CV_32F, (void*)blob.ptr<float>());
-}
-
 // Kaiming-uniform bound of a 1x1 convolution with fanIn inputs, as PyTorch initialises it.
 void kaimingUniform(Mat& w, int fanIn, RNG& rng)
 {
     const float bound = 1.f / std::sqrt((float)fanIn);
     rng.fill(w, RNG::UNIFORM, -bound, bound);
-}
-
-// m.row(r) += bias(r) for a D x N matrix and a D x 1 bias, without a D x N temporary.
-void addRowBias(Mat& m, const Mat& bias)
-{
-    CV_Assert(m.type() == CV_32F && bias.type() == CV_32F && bias.total() == (size_t)m.rows);
-    parallel_for_(Range(0, m.rows), [&](const Range& r) {
-        for (int d = r.start; d < r.end; d++)
-        {
-            float* row = m.ptr<float>(d);
-            const float b = bias.at<float>(d);
-            for (int i = 0; i < m.cols; i++)
-                row[i] += b;
-        }
-    });
 }
 
 } // namespace
@@ -185,58 +157,39 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
                                      (int)config_.inputs.size(), config_.inputs[0].c_str(), (int)inputs.size()));
     if (headSize.empty())
         CV_Error(Error::StsBadArg, "Head::forward: headSize must not be empty");
-    const int D = featureChannels();
-    const int N = headSize.area();
+    const int D = featureChannels(), K = config_.numClasses;
+    const int N = headSize.area(), w = headSize.width;
+    detail::HeadProjection projection;
+    projection.prepare(*this, inputs, headSize);
+    detail::checkHeadGuide(*this, guide, headSize, "Head::forward");
 
-    Mat Z(D, N, CV_32F, Scalar(0));
-    int row = 0;
-    for (size_t l = 0; l < inputs.size(); l++)
-    {
-        // Fresh headers per input: a same-size resize shares its source, which must never be
-        // written by the next input's resize.
-        Mat tmp, resized;
-        Size sz;
-        Mat X = planar(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
-        if (config_.projection > 0)
+    // The stages of head_rows.hpp over the whole map, keeping what backward() reads.
+    Mat Z(D, N, CV_32F);
+    Mat F = config_.projection > 0 && config_.projectionRelu ? Mat(D, N, CV_32F) : Z;
+    const int bands = std::max(1, std::min(headSize.height, N / 4096));
+    parallel_for_(Range(0, bands), [&](const Range& r) {
+        std::vector<float> scratch;
+        for (int b = r.start; b < r.end; b++)
         {
-            // Project first, at the input's own resolution: it commutes with the resize.
-            gemm(projectionWeights[l], X, 1.0, noArray(), 0.0, tmp);
-            detail::resizeBilinear(tmp, sz, headSize, resized);
-            Z += resized;
+            const int y0 = headSize.height * b / bands, y1 = headSize.height * (b + 1) / bands;
+            projection.rows(y0, y1, Z.ptr<float>() + (size_t)y0 * w, F.ptr<float>() + (size_t)y0 * w, N, scratch);
         }
-        else
-        {
-            Mat dst = Z.rowRange(row, row + X.rows);
-            detail::resizeBilinear(X, sz, headSize, resized);
-            resized.copyTo(dst);
-            row += X.rows;
-        }
-    }
-    Mat F;
-    if (config_.projection > 0)
-    {
-        addRowBias(Z, projectionBias);
-        F = config_.projectionRelu ? max(Z, 0.f) : Z;
-    }
-    else
-        F = Z;
+    });
 
     Mat Fstar = F;
     Ptr<detail::HeadCacheState> saved;
     if (cache)
         saved = makePtr<detail::HeadCacheState>();
     if (config_.variant != HEAD_BASELINE)
-    {
-        if (!guide)
-            CV_Error(Error::StsBadArg, "Head::forward: this head variant needs the guide (image and superpixels)");
-        if (guide->featureSize != headSize)
-            CV_Error_(Error::StsBadArg, ("Head::forward: guide is %dx%d, head resolution is %dx%d",
-                                         guide->featureSize.width, guide->featureSize.height,
-                                         headSize.width, headSize.height));
         escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, saved ? &saved->block : nullptr);
-    }
-    gemm(classifierWeights, Fstar, 1.0, noArray(), 0.0, logits);
-    addRowBias(logits, classifierBias);
+    logits.create(K, N, CV_32F);
+    const Mat Fs = Fstar;
+    detail::Conv1x1 classifier;
+    classifier.set(classifierWeights, classifierBias);
+    parallel_for_(Range(0, bands), [&](const Range& r) {
+        const int i0 = (int)((int64)N * r.start / bands), i1 = (int)((int64)N * r.end / bands);
+        classifier.cells(Fs.ptr<float>() + i0, N, i1 - i0, logits.ptr<float>() + i0, N, false);
+    });
 
     if (cache)
     {
@@ -299,7 +252,7 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
         for (size_t l = 0; l < inputs.size(); l++)
         {
             Size sz;
-            Mat X = planar(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
+            Mat X = detail::headInputPlanes(inputs[l], inputChannels_[l], sz, config_.inputs[l]);
             detail::resizeBilinearAdjoint(dZ, sz, headSize, dP);
             gemm(dP, X, 1.0, g.projectionWeights[l], 1.0, g.projectionWeights[l], GEMM_2_T);
         }

@@ -31,16 +31,27 @@ void computeHeadInputs(Backbone& backbone, const Mat& bgr8, const std::vector<St
                        std::vector<Mat>& inputs)
 {
     std::vector<String> outputs;
-    for (const String& n : names)
-        if (n != ESCRF_HEAD_INPUT_GUIDE)
-            outputs.push_back(n);
-    std::vector<Mat> blobs;
+    std::vector<size_t> slots;   // where each backbone output goes in inputs
+    inputs.resize(names.size());
+    for (size_t i = 0; i < names.size(); i++)
+        if (names[i] != ESCRF_HEAD_INPUT_GUIDE)
+        {
+            outputs.push_back(names[i]);
+            slots.push_back(i);
+        }
     if (!outputs.empty())
+    {
+        // The outputs are copied into inputs' own Mats, reused when they have the size already.
+        std::vector<Mat> blobs(outputs.size());
+        for (size_t k = 0; k < slots.size(); k++)
+            blobs[k] = inputs[slots[k]];
         backbone.forward(bgr8, outputs, blobs);
-    inputs.clear();
-    size_t next = 0;
-    for (const String& n : names)
-        inputs.push_back(n == ESCRF_HEAD_INPUT_GUIDE ? guideBlob(bgr8) : blobs[next++]);
+        for (size_t k = 0; k < slots.size(); k++)
+            inputs[slots[k]] = blobs[k];
+    }
+    for (size_t i = 0; i < names.size(); i++)
+        if (names[i] == ESCRF_HEAD_INPUT_GUIDE)
+            inputs[i] = guideBlob(bgr8);
 }
 
 }}} // namespace cv::escrf::detail

@@ -15,7 +15,8 @@ namespace detail {
 /** The tensors a head reads, in the order of `names`: backbone outputs, except the name
  * ESCRF_HEAD_INPUT_GUIDE ("guide"), which is the image itself as a 1 x 3 x H x W RGB blob in [0,1]
  * (the block's guide image, at full resolution). The backbone runs only when some name is
- * not "guide". */
+ * not "guide". The Mats already in `inputs` are reused when they have the output's size: a
+ * caller that keeps the vector between images of one size allocates nothing for them. */
 void computeHeadInputs(Backbone& backbone, const Mat& bgr8, const std::vector<String>& names,
                        std::vector<Mat>& inputs);
 

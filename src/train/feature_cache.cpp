@@ -3,7 +3,6 @@
 // of this distribution and at http://opencv.org/license.html.
 
 #include "precomp.hpp"
-#include <future>
 #include "train/feature_cache.hpp"
 #include "head/head_inputs.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
@@ -136,12 +135,16 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
     // it has to be computed it runs on its own thread while the backbone runs, which shortens a
     // cold cache build.
     String spFile;
-    std::future<std::pair<Mat, int> > slic;
+    SuperpixelTask slic;
     if (superpixels_)
-        slic = startSuperpixels(e, flip, what, spFile);
+        startSuperpixels(e, flip, what, spFile, slic);
     keepFeatures(e, computeFeatures(e, flip, what), what);
-    if (slic.valid())
-        finishSuperpixels(e, slic.get(), spFile);   // get() rethrows what computeSuperpixels threw
+    if (slic.running())
+    {
+        Mat sp;
+        const int M = slic.get(sp);   // rethrows what computeSuperpixels threw
+        finishSuperpixels(e, sp, M, spFile);
+    }
     double maxLabel = 0;
     minMaxLoc(e.labels, nullptr, &maxLabel);
     if (maxLabel <= 255)
@@ -149,8 +152,7 @@ void FeatureCache::add(const Mat& image, const Mat& labels, bool flip, const Str
     entries_.push_back(e);
 }
 
-std::future<std::pair<Mat, int> > FeatureCache::startSuperpixels(Entry& e, bool flip, const String& what,
-                                                                 String& spFile) const
+void FeatureCache::startSuperpixels(Entry& e, bool flip, const String& what, String& spFile, SuperpixelTask& task) const
 {
     if (!folder_.empty())
     {
@@ -168,21 +170,14 @@ std::future<std::pair<Mat, int> > FeatureCache::startSuperpixels(Entry& e, bool 
     {
         e.superpixels = stored[0];
         e.numSuperpixels = stored[1].at<int>(0);
-        return std::future<std::pair<Mat, int> >();
+        return;
     }
-    const Mat image = e.image;
-    const SuperpixelParams params = spParams_;
-    return std::async(std::launch::async, [image, params]() {
-        Mat sp;
-        const int M = computeSuperpixels(image, sp, params);
-        return std::make_pair(sp, M);
-    });
+    task.start(e.image, spParams_);
 }
 
-void FeatureCache::finishSuperpixels(Entry& e, const std::pair<Mat, int>& result, const String& spFile) const
+void FeatureCache::finishSuperpixels(Entry& e, const Mat& sp, int M, const String& spFile) const
 {
-    const Mat& sp = result.first;
-    e.numSuperpixels = result.second;
+    e.numSuperpixels = M;
     // 16 bits are enough for the superpixel counts in use and halve the cache.
     if (e.numSuperpixels <= 65535)
         sp.convertTo(e.superpixels, CV_16U);

@@ -8,8 +8,7 @@
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/backbone.hpp"
 #include "opencv2/escrf/superpixels.hpp"
-#include <future>
-#include <utility>
+#include "superpixels/superpixel_task.hpp"
 
 namespace cv {
 namespace escrf {
@@ -52,8 +51,8 @@ private:
         int numSuperpixels = 0;
     };
     // The steps of add().
-    std::future<std::pair<Mat, int> > startSuperpixels(Entry& e, bool flip, const String& what, String& spFile) const;
-    void finishSuperpixels(Entry& e, const std::pair<Mat, int>& result, const String& spFile) const;
+    void startSuperpixels(Entry& e, bool flip, const String& what, String& spFile, SuperpixelTask& task) const;
+    void finishSuperpixels(Entry& e, const Mat& sp, int M, const String& spFile) const;
     std::vector<Mat> computeFeatures(Entry& e, bool flip, const String& what) const;
     void keepFeatures(Entry& e, const std::vector<Mat>& half, const String& what);
 

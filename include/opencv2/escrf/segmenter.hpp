@@ -28,7 +28,26 @@ On a small processed image the number of superpixels is reduced to at most one p
 (the head's SuperpixelParams::numSuperpixels applies to every image of more than 4 times as many
 pixels). With
 setProcessingSize() the image is resized to a fixed size instead (e.g. the size the head
-was trained at) and the scores are resized back bilinearly.
+was trained at) and the scores are resized back bilinearly. An image larger than the maximum
+processing area (setMaxProcessingArea(), 2048 x 1024 pixels by default) is processed at the
+largest aligned size of its aspect ratio within that area (reduced with INTER_AREA) and its
+scores are resized back bilinearly, streamed into the label map; so is an image within the area
+whose padded size the backbone cannot run (Backbone::supportsInputSize, e.g. OpenCV 4.6's
+Deconvolution overflow at 4096 x 512 with ESPNet), at the largest size it can.
+
+On the CPU the superpixels are computed on their own thread while the backbone runs, and the
+head runs fused by rows (projection, then block, classifier and argmax row by row), keeping only
+what it reads again; its buffers belong to the Segmenter and keep their size between images, so
+a stream of images of one size allocates nothing large after the first. A Segmenter is
+therefore not thread-safe: use one per thread.
+
+Memory: segment() on the CPU holds, besides the caller's image and the label map, the backbone's
+blobs and about 110 bytes per processed pixel for the head and the superpixels at stride 1 (the
+features F, the guide image, the labels, the backbone outputs it reads); with the default
+maximum processing area the peak resident memory of a whole process segmenting with the
+ESPNet CamVid head stays under 2 GB for any image size (measured: doc/performance.md), plus
+1 byte per output pixel (CV_8U labels). predict() returns K floats per pixel by contract, so it
+is not bounded that way.
 
 @code
 cv::Ptr<cv::escrf::Segmenter> seg = cv::escrf::Segmenter::create("camvid_escrf.yml");
@@ -86,6 +105,22 @@ public:
     /** @brief Processes every image at this size (a multiple of the backbone's size multiple)
     instead of its own size; Size() restores the default. */
     CV_WRAP virtual void setProcessingSize(Size size) = 0;
+
+    /** @brief Largest number of pixels processed at the image's own size (default 2048 * 1024).
+    Without a processing size, a larger image is reduced to the largest size of its aspect ratio
+    within this area (a multiple of the size alignment), and its scores are resized back. This bounds
+    the memory of segment() whatever the image size; 0 removes the bound. */
+    CV_WRAP virtual void setMaxProcessingArea(int pixels) = 0;
+    //! The maximum processing area (setMaxProcessingArea).
+    CV_WRAP virtual int getMaxProcessingArea() const = 0;
+
+    /** @brief Time of each stage of the last segment() or predict() call (stage names and
+    milliseconds, in the order they ended; e.g. "backbone", "superpixels (rest of the wait)",
+    "head: projection + resize + sum + bias + ReLU", "head: block rows + classifier + argmax").
+    The superpixels run on their own thread during the backbone: their own duration is listed as
+    "superpixels (own thread, overlapped)" and is not part of the total.
+    @return the wall time of the whole call in milliseconds. */
+    CV_WRAP virtual double getPerfProfile(CV_OUT std::vector<String>& stages, CV_OUT std::vector<double>& milliseconds) const = 0;
 
     //! Class names and RGB colours from the backbone description.
     CV_WRAP virtual std::vector<String> classNames() const = 0;
