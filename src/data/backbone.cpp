@@ -200,7 +200,7 @@ private:
      * its column buffer at the int offset (c*kh*kw + y*kw + x) * h_in*w_in for every output element
      * (c, y, x). Past INT_MAX that is a signed overflow (undefined behaviour): with espnet_camvid
      * 4096x512, 2048x2048 and 2504x2504 segfault in Col2ImInvoker, while 4096x424 (offset 2.16e9)
-     * happens to run and 4096x416 (2.07e9) and 1920x1080 (2.14e9) are within the limit. Sizes past
+     * happens to run and 4096x416 (2.12e9) and 1920x1080 (2.14e9) are within the limit. Sizes past
      * it are refused. The largest offset of every Deconvolution layer of the net, from the layer
      * shapes for this input size (nothing is run). */
     struct DeconvolutionOffset

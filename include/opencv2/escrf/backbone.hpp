@@ -143,7 +143,7 @@ public:
     a size where that offset passes INT_MAX overflows it (undefined behaviour; the layer then reads
     outside its buffer: a segfault, or wrong values), so such sizes are refused before the net
     sees them. For the ESPNet CamVid backbone (final 2x2 Deconvolution to 12 channels at full
-    resolution) the condition is (44 + 2(H-1) + W-1) * (H/2 * W/2) <= INT_MAX: 1920x1080 and
+    resolution) the condition is (48 + 2(H-1) + W-1) * (H/2 * W/2) <= INT_MAX: 1920x1080 and
     4096x416 run, 4096x424, 2048x2048 and 3840x2160 are refused (4096x512, 2048x2048 and
     2504x2504 segfault in OpenCV 4.6; see doc/reliability.md). Nothing is run to answer. */
     CV_WRAP virtual bool supportsInputSize(Size size) const = 0;
