@@ -267,7 +267,7 @@ private:
         const Size headSize(work.cols / head_->config().stride, work.rows / head_->config().stride);
         EscrfGuide guide;
         if (head_->needsGuide())
-            superpixelTask_.start(work, superpixels_);   // superpixels as the CPU path
+            startSuperpixels(work);   // superpixels as the CPU path
         detail::computeHeadInputs(*backbone_, work, head_->config().inputs, features_);
         times_.lap("backbone");
         if (head_->needsGuide())
@@ -284,6 +284,15 @@ private:
         times_.lap("head on the device");
     }
 
+    /* Starts the superpixels of the processed image on their own thread. A small image gets fewer
+    superpixels: at most one per kMinSuperpixelArea pixels. */
+    void startSuperpixels(const Mat& work)
+    {
+        SuperpixelParams sp = superpixels_;
+        sp.numSuperpixels = std::max(1, std::min(sp.numSuperpixels, (int)(work.total() / kMinSuperpixelArea)));
+        superpixelTask_.start(work, sp);
+    }
+
     /* The CPU head up to its last pass: the superpixels start on their own thread, the backbone
     runs meanwhile, then pass 1 of the inference path (the projection), then the guide at the head
     resolution. Returns the head resolution. */
@@ -292,7 +301,7 @@ private:
         const Size headSize(work.cols / head_->config().stride, work.rows / head_->config().stride);
         const bool guide = head_->needsGuide();
         if (guide)
-            superpixelTask_.start(work, superpixels_);
+            startSuperpixels(work);
         detail::computeHeadInputs(*backbone_, work, head_->config().inputs, features_);
         times_.lap("backbone");
         inference_.project(*head_, features_, headSize);
@@ -325,7 +334,8 @@ private:
         size = image.size();
         Size target = processingSize_;
         int interpolation = INTER_LINEAR;
-        if (target.empty() && maxArea_ > 0 && (int64)size.width * size.height > maxArea_)
+        if (target.empty() && maxArea_ > 0 &&
+            ((int64)size.width * size.height > maxArea_ || !backbone_->supportsInputSize(alignedSize(size))))
         {
             target = boundedSize(size);
             interpolation = INTER_AREA;   // a reduction: average, do not alias
@@ -343,19 +353,36 @@ private:
                 times_.lap("preprocessing (pad or resize)");
                 return image;   // (work_ never shares the caller's image: it is written into)
             }
-            copyMakeBorder(image, work_, 0, padY, 0, padX, BORDER_REFLECT_101);
+            // BORDER_ISOLATED: a ROI is padded from its own pixels, as its clone would be.
+            copyMakeBorder(image, work_, 0, padY, 0, padX, BORDER_REFLECT_101 | BORDER_ISOLATED);
         }
         times_.lap("preprocessing (pad or resize)");
         return work_;
     }
 
-    // The largest size of the aspect ratio of `size`, multiple of the alignment, within maxArea_ pixels.
+    Size alignedSize(Size size) const
+    {
+        const int a = alignment();
+        return Size((size.width + a - 1) / a * a, (size.height + a - 1) / a * a);
+    }
+
+    /* The largest size of the aspect ratio of `size`, multiple of the alignment, within maxArea_
+    pixels and one the backbone can run (OpenCV 4.6's Deconvolution overflows on some sizes within
+    the area, e.g. 4096x512 with ESPNet: Backbone::supportsInputSize). */
     Size boundedSize(Size size) const
     {
         const int a = alignment();
-        const double scale = std::sqrt((double)maxArea_ / ((double)size.width * size.height));
-        return Size(std::max(a, (int)(size.width * scale) / a * a), std::max(a, (int)(size.height * scale) / a * a));
+        double scale = std::min(1.0, std::sqrt((double)maxArea_ / ((double)size.width * size.height)));
+        for (;;)
+        {
+            const Size t(std::max(a, (int)(size.width * scale) / a * a), std::max(a, (int)(size.height * scale) / a * a));
+            if (backbone_->supportsInputSize(t) || (t.width == a && t.height == a))
+                return t;   // (the smallest size, if refused, is refused by the backbone with its reason)
+            scale *= 0.95;
+        }
     }
+
+    enum { kMinSuperpixelArea = 4 };
 
     Ptr<Head> head_;
     BackboneDescription desc_;

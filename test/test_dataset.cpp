@@ -82,7 +82,7 @@ TEST(Escrf_Dataset, list_errors_name_the_file_and_line)
     ASSERT_TRUE(imwrite(d.file("lab/a.png"), Mat(2, 2, CV_8U, Scalar::all(0))));
 
     expectThrowContaining([&] { readDatasetList(d.file("nothing.txt")); }, { "nothing.txt" });
-    expectThrowContaining([&] { readDatasetList(d.path); }, { "cannot open" });
+    expectThrowContaining([&] { readDatasetList(d.path); }, { "not a regular file" });
 
     d.write("bad.txt", "img/a.png lab/a.png\n\nimg/a.png\n");
     expectThrowContaining([&] { readDatasetList(d.file("bad.txt")); }, { "bad.txt:3", "two paths" });

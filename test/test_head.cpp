@@ -288,11 +288,22 @@ TEST(Escrf_HeadFile, corrupt_truncated_and_mismatched_files_throw)
     std::remove(file.c_str());
 
     expectLoadError(good.substr(0, good.size() / 2), "head file");
-    expectLoadError(good.substr(0, good.find("weights:")), "missing key 'weights'");
-    std::string v2 = good;
-    v2.replace(v2.find("version: 1"), 10, "version: 7");
-    expectLoadError(v2, "version 7 is not supported");
-    std::string wrongClasses = good;
+    // A version 2 file ends with its checksum line: truncated or edited, it no longer matches.
+    expectLoadError(good.substr(0, good.find("weights:")), "checksum");
+    std::string edited = good;
+    edited.replace(edited.find("num_classes: 3"), 14, "num_classes: 4");
+    expectLoadError(edited, "checksum");
+    // The checks behind the checksum, on version 1 files (no checksum line, still read).
+    ASSERT_NE(std::string::npos, good.find("version: 2"));
+    const size_t checksumLine = good.rfind("# escrf-checksum");
+    ASSERT_NE(std::string::npos, checksumLine);
+    std::string v1 = good.substr(0, checksumLine);
+    v1.replace(v1.find("version: 2"), 10, "version: 1");
+    expectLoadError(v1.substr(0, v1.find("weights:")), "missing key 'weights'");
+    std::string v7 = v1;
+    v7.replace(v7.find("version: 1"), 10, "version: 7");
+    expectLoadError(v7, "version 7 is not supported");
+    std::string wrongClasses = v1;
     wrongClasses.replace(wrongClasses.find("num_classes: 3"), 14, "num_classes: 4");
     expectLoadError(wrongClasses, "cls.weight");
     expectLoadError("%YAML:1.0\n---\nsomething: 1\n", "not an escrf head file");

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the module needs to build and test (idempotent, quiet).
-# Runs apt-get only when something is missing.
+# Runs apt-get only when something is missing. With the argument "sanitizers" it also installs
+# Clang 14 and its runtimes (AddressSanitizer, UndefinedBehaviorSanitizer, libFuzzer) for the
+# sanitized build and the fuzzers of .ci/run and tools/fuzz.sh.
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config libopencv-dev libopencv-contrib-dev libgtest-dev libbenchmark-dev)
+if [ "${1:-}" = sanitizers ]; then
+  pkgs+=(clang-14 libclang-rt-14-dev)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,6 +5,7 @@
 // Default options and weight initialisation of the ES-CRF block.
 
 #include "precomp.hpp"
+#include "block/block_plan.hpp"
 
 namespace cv {
 namespace escrf {
@@ -33,9 +34,7 @@ EscrfBlockWeights EscrfBlockWeights::create(const EscrfBlockParams& params, int 
     CV_Assert(depth == CV_32F || depth == CV_64F);
     if (channels <= 0)
         CV_Error_(Error::StsBadArg, ("EscrfBlockWeights::create: channels = %d, expected > 0", channels));
-    if (params.embedDim <= 0 || params.posDim <= 0 || params.posDim % 2 != 0)
-        CV_Error_(Error::StsBadArg, ("EscrfBlockWeights::create: embedDim = %d, posDim = %d, expected "
-                                     "embedDim > 0 and an even posDim > 0", params.embedDim, params.posDim));
+    block::checkParams("EscrfBlockWeights::create", params);
     EscrfBlockWeights w;
     w.W_img = uniformInit(params.embedDim, 3, 3, rng, depth);
     w.W_pos = uniformInit(params.embedDim, 2 * params.posDim, 2 * params.posDim, rng, depth);

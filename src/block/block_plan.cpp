@@ -124,16 +124,31 @@ void checkPairwise(const Backend& be, const EscrfBlockParams& p, const EscrfBloc
 
 void checkWindow(const String& who, const char* windowName, int window, int dilation)
 {
-    if (window < 1 || window % 2 == 0 || dilation < 1)
-        CV_Error_(Error::StsBadArg, ("%s: %s = %d, dilation = %d, expected an odd %s >= 1 and dilation >= 1",
-                                     who.c_str(), windowName, window, dilation, windowName));
+    if (window < 1 || window > kMaxWindow || window % 2 == 0 || dilation < 1 || dilation > kMaxDilation)
+        CV_Error_(Error::StsOutOfRange, ("%s: %s = %d, dilation = %d, expected an odd %s in [1, %d] (kMaxWindow) "
+                                         "and a dilation in [1, %d] (kMaxDilation)", who.c_str(), windowName, window,
+                                         dilation, windowName, (int)kMaxWindow, (int)kMaxDilation));
+}
+
+void checkParams(const String& who, const EscrfBlockParams& p, const char* windowName)
+{
+    checkWindow(who, windowName, p.window, p.dilation);
+    if (p.embedDim < 1 || p.embedDim > kMaxEmbedDim)
+        CV_Error_(Error::StsOutOfRange, ("%s: embedDim = %d, expected 1..%d (kMaxEmbedDim)", who.c_str(), p.embedDim,
+                                         (int)kMaxEmbedDim));
+    if (p.posDim < 2 || p.posDim > kMaxPosDim || p.posDim % 2 != 0)
+        CV_Error_(Error::StsOutOfRange, ("%s: posDim = %d, expected an even value in [2, %d] (kMaxPosDim)", who.c_str(),
+                                         p.posDim, (int)kMaxPosDim));
+    if (!std::isfinite(p.alphaS) || !std::isfinite(p.alphaP))
+        CV_Error_(Error::StsOutOfRange, ("%s: alphaS = %g, alphaP = %g, expected finite fusion weights", who.c_str(),
+                                         (double)p.alphaS, (double)p.alphaP));
 }
 
 void checkInputs(const Backend& be, const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g,
                  const Mat& F, const Plan& plan)
 {
     checkF(be, g, F);
-    checkWindow(be.who, "window", p.window, p.dilation);
+    checkParams(be.who, p);
     if (plan.prior)
         checkPrior(be, p, g, F.cols);
     if (plan.pairwise)

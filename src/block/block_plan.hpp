@@ -56,10 +56,29 @@ struct Backend
     bool intElementCount;   // C x N must fit an int (device indexing)
 };
 
+// The largest option values the block accepts. Head files and ONNX attributes carry these
+// options, so they are bounded before anything is allocated or indexed with them: the window
+// offsets hold window^2 entries, a neighbour's coordinate is y + dy * dilation (|dy| <= window/2),
+// and the embedding weights are embedDim x 3 and embedDim x 2 posDim. The maxima are far above
+// any useful value (the reference uses windows of 3 to 7, dilations of 1 to 4 and dimensions of
+// 32 to 64) and keep every such product far inside int.
+enum BlockLimits
+{
+    kMaxWindow = 31,      //!< 961 neighbours per cell
+    kMaxDilation = 64,
+    kMaxEmbedDim = 1024,
+    kMaxPosDim = 1024
+};
+
 // The window contract of every entry point that takes one (the block drivers, HeadConfig, the
-// ESCRF layer): an odd window >= 1 and a dilation >= 1. `windowName` is what the caller calls
-// the window ("window", the layer's "k").
+// ESCRF layer): an odd window in [1, kMaxWindow] and a dilation in [1, kMaxDilation].
+// `windowName` is what the caller calls the window ("window", the layer's "k").
 void checkWindow(const String& who, const char* windowName, int window, int dilation);
+
+// The contract of the options themselves, for every place that takes a whole EscrfBlockParams
+// (HeadConfig, EscrfBlockWeights::create, the drivers, the ESCRF layer): the window (checkWindow),
+// embedDim in [1, kMaxEmbedDim], an even posDim in [2, kMaxPosDim], finite fusion weights.
+void checkParams(const String& who, const EscrfBlockParams& p, const char* windowName = "window");
 
 // Every argument of a block call that the plan evaluates: F, the window, the guide (superpixel
 // labels or soft assignment, image and position), the weights of the depth of F. Everything is

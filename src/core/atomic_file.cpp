@@ -13,18 +13,53 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cv {
 namespace escrf {
 namespace detail {
 
-void writeFileAtomically(const String& path, const std::string& bytes, const char* what)
+namespace {
+
+// The file a write to `path` replaces: symbolic links are followed to their final target (which
+// may not exist yet), so that the link stays and its target gets the new content; anything but a
+// regular file (a folder, a device, a fifo, a socket) is refused, since renaming over it would
+// replace it rather than write to it.
+String replacedFile(const String& path, const char* what)
+{
+    String current = path;
+    for (int hops = 0; hops < 40; hops++)
+    {
+        struct stat st;
+        if (::lstat(current.c_str(), &st) != 0)
+            return current;   // a new file (or a link to one)
+        if (S_ISREG(st.st_mode))
+            return current;
+        if (!S_ISLNK(st.st_mode))
+            CV_Error_(Error::StsBadArg, ("%s: '%s'%s is not a regular file (a folder, device, fifo or socket): "
+                                         "refusing to replace it", what, path.c_str(),
+                                         current == path ? "" : (" -> '" + current + "'").c_str()));
+        std::vector<char> target((size_t)st.st_size + 256);
+        const ssize_t n = ::readlink(current.c_str(), target.data(), target.size() - 1);
+        if (n < 0)
+            CV_Error_(Error::StsError, ("%s: cannot read the link '%s': %s", what, current.c_str(), std::strerror(errno)));
+        const String link(target.data(), (size_t)n);
+        const size_t slash = current.find_last_of('/');
+        current = (link[0] == '/' || slash == String::npos) ? link : current.substr(0, slash + 1) + link;
+    }
+    CV_Error_(Error::StsBadArg, ("%s: '%s' is a chain of more than 40 symbolic links", what, path.c_str()));
+}
+
+} // namespace
+
+void writeFileAtomically(const String& requested, const std::string& bytes, const char* what)
 {
     if (!what)
         what = "file";
-    if (path.empty())
+    if (requested.empty())
         CV_Error_(Error::StsBadArg, ("%s: the file name is empty", what));
+    const String path = replacedFile(requested, what);
     const String tmp = path + format(".tmp%d", (int)getpid());
     bool ok = false;
     int err = 0;

@@ -8,7 +8,9 @@
 
 #include "precomp.hpp"
 #include "opencv2/dnn.hpp"
+#include "opencv2/dnn/all_layers.hpp"
 #include "head/argmax.hpp"
+#include <climits>
 
 namespace cv {
 namespace escrf {
@@ -128,12 +130,23 @@ private:
             CV_Error_(Error::StsError, ("Backbone: cannot load model '%s' of backbone '%s': %s",
                                         desc_.model.c_str(), desc_.name.c_str(), e.what()));
         }
+        catch (const std::exception& e)   // e.g. std::bad_alloc or protobuf's errors on a corrupt model
+        {
+            CV_Error_(Error::StsError, ("Backbone: cannot load model '%s' of backbone '%s': %s",
+                                        desc_.model.c_str(), desc_.name.c_str(), e.what()));
+        }
         if (net.empty())
             CV_Error_(Error::StsError, ("Backbone: model '%s' of backbone '%s' loaded as an empty net",
                                         desc_.model.c_str(), desc_.name.c_str()));
         net.setPreferableBackend(backend_);
         net.setPreferableTarget(target_);
         return net;
+    }
+
+    bool supportsInputSize(Size size) const CV_OVERRIDE
+    {
+        return size.width > 0 && size.height > 0 && size.width % desc_.sizeMultiple == 0 &&
+               size.height % desc_.sizeMultiple == 0 && largestDeconvolutionOffset(size).offset <= INT_MAX;
     }
 
     //! The net that runs this configuration (most recently used first).
@@ -146,6 +159,7 @@ private:
                     std::rotate(cache_.begin(), cache_.begin() + i, cache_.begin() + i + 1);
                 return cache_[0].net;
             }
+        checkDeconvolutionOffsets(size);   // a new size: never hand the net one it cannot run
         if (cache_.size() >= (size_t)kMaxCachedNets)
             cache_.pop_back();
         CachedNet c;
@@ -180,6 +194,72 @@ private:
             CV_Error_(Error::StsBadSize, ("Backbone '%s': image size %dx%d must be a multiple of %d in width and height "
                                           "(e.g. %dx%d)", desc_.name.c_str(), image.cols, image.rows, m,
                                           std::max(m, image.cols / m * m), std::max(m, image.rows / m * m)));
+    }
+
+    /* OpenCV 4.6's Deconvolution layer (Col2ImInvoker, dnn/src/layers/convolution_layer.cpp) reads
+     * its column buffer at the int offset (c*kh*kw + y*kw + x) * h_in*w_in for every output element
+     * (c, y, x). Past INT_MAX that is a signed overflow (undefined behaviour): with espnet_camvid
+     * 4096x512, 2048x2048 and 2504x2504 segfault in Col2ImInvoker, while 4096x424 (offset 2.16e9)
+     * happens to run and 4096x416 (2.07e9) and 1920x1080 (2.14e9) are within the limit. Sizes past
+     * it are refused. The largest offset of every Deconvolution layer of the net, from the layer
+     * shapes for this input size (nothing is run). */
+    struct DeconvolutionOffset
+    {
+        int64 offset = 0;
+        String layer;
+    };
+
+    DeconvolutionOffset largestDeconvolutionOffset(Size size) const
+    {
+        DeconvolutionOffset worst;
+        const dnn::MatShape input = { 1, 3, size.height, size.width };
+        std::vector<int> ids;   // filled by getLayersShapes: every layer
+        std::vector<std::vector<dnn::MatShape>> ins, outs;
+        probe_.getLayersShapes(input, ids, ins, outs);
+        for (size_t i = 0; i < ids.size(); i++)
+        {
+            const Ptr<dnn::Layer> layer = probe_.getLayer(ids[i]);
+            if (layer->type != "Deconvolution")
+                continue;
+            const Ptr<dnn::BaseConvolutionLayer> conv = layer.dynamicCast<dnn::BaseConvolutionLayer>();
+            if (!conv || ins[i].empty() || outs[i].empty() || ins[i][0].size() != 4 || outs[i][0].size() != 4 ||
+                layer->blobs.empty() || layer->blobs[0].dims != 4 || conv->kernel_size.size() != 2 ||
+                conv->pads_begin.size() != 2)
+                continue;
+            const dnn::MatShape &in = ins[i][0], &out = outs[i][0];
+            const int64 kh = (int64)conv->kernel_size[0], kw = (int64)conv->kernel_size[1];
+            const int64 groupChannels = layer->blobs[0].size[1];
+            const int64 offset = (groupChannels * kh * kw + (out[2] - 1 + (int64)conv->pads_begin[0]) * kw +
+                                  (out[3] - 1 + (int64)conv->pads_begin[1])) * ((int64)in[2] * in[3]);
+            if (offset > worst.offset)
+                worst = { offset, layer->name };
+        }
+        return worst;
+    }
+
+    void checkDeconvolutionOffsets(Size size) const
+    {
+        const DeconvolutionOffset worst = largestDeconvolutionOffset(size);
+        if (worst.offset <= INT_MAX)
+            return;
+        // The largest accepted size of the same aspect ratio, for the message.
+        double lo = 0, hi = 1;
+        for (int it = 0; it < 20; it++)
+        {
+            const double s = (lo + hi) / 2;
+            const int m = desc_.sizeMultiple;
+            const Size t(std::max(m, (int)(size.width * s) / m * m), std::max(m, (int)(size.height * s) / m * m));
+            (largestDeconvolutionOffset(t).offset <= INT_MAX ? lo : hi) = s;
+        }
+        const int m = desc_.sizeMultiple;
+        CV_Error_(Error::StsOutOfRange, ("Backbone '%s': an input of %dx%d is too large for OpenCV 4.6's Deconvolution "
+                                         "layer '%s' (its int column offset reaches %lld, more than INT_MAX = %d: the "
+                                         "layer overflows and crashes); at this aspect ratio at most %dx%d "
+                                         "(Backbone::supportsInputSize)",
+                                         desc_.name.c_str(), size.width, size.height, worst.layer.c_str(),
+                                         (long long)worst.offset, INT_MAX,
+                                         std::max(m, (int)(size.width * lo) / m * m),
+                                         std::max(m, (int)(size.height * lo) / m * m)));
     }
 
     BackboneDescription desc_;

@@ -8,6 +8,7 @@
 #include "precomp.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 #include "data/paths.hpp"
+#include "core/yaml_gate.hpp"
 
 namespace cv {
 namespace escrf {
@@ -110,6 +111,41 @@ String absolutePath(const String& path)
 
 } // namespace
 
+// The entry `name` (or the first) of a description document's root.
+static BackboneDescription readEntry(const FileNode& root, const String& file, const String& name)
+{
+    BackboneDescription d;
+    const String baseDir = detail::folderOf(file).empty() ? String(".") : detail::folderOf(file);
+    if (root.isMap() && !root["model"].empty())
+    {
+        // A file holding a single unnamed entry.
+        if (!name.empty())
+            CV_Error_(Error::StsObjectNotFound, ("backbone description '%s' has a single unnamed entry, "
+                                                 "entry '%s' was asked for", file.c_str(), name.c_str()));
+        d.read(root, baseDir, file);
+        return d;
+    }
+    if (!root.isMap() || root.size() == 0)
+        CV_Error_(Error::StsParseError, ("backbone description '%s' must hold a map of named entries", file.c_str()));
+    FileNode entry;
+    String names;
+    for (FileNodeIterator it = root.begin(); it != root.end(); ++it)
+    {
+        const FileNode n = *it;
+        names += (names.empty() ? "" : ", ") + n.name();
+        if (entry.empty() && (name.empty() || n.name() == name))
+        {
+            entry = n;
+            d.name = n.name();
+        }
+    }
+    if (entry.empty())
+        CV_Error_(Error::StsObjectNotFound, ("backbone description '%s' has no entry '%s' (entries: %s)",
+                                             file.c_str(), name.c_str(), names.c_str()));
+    d.read(entry, baseDir, file);
+    return d;
+}
+
 void BackboneDescription::read(const FileNode& node, const String& baseDir, const String& where)
 {
     if (!node.isMap())
@@ -160,49 +196,10 @@ void BackboneDescription::read(const FileNode& node, const String& baseDir, cons
 
 BackboneDescription BackboneDescription::read(const String& file, const String& name)
 {
-    FileStorage fs;
-    try
-    {
-        fs.open(file, FileStorage::READ);
-    }
-    catch (const cv::Exception& e)
-    {
-        CV_Error_(Error::StsParseError, ("backbone description '%s' cannot be parsed: %s", file.c_str(), e.what()));
-    }
-    if (!fs.isOpened())
-        CV_Error_(Error::StsObjectNotFound, ("backbone description '%s' cannot be opened", file.c_str()));
-
-    FileNode root = fs.root();
-    BackboneDescription d;
-    const String baseDir = detail::folderOf(file).empty() ? String(".") : detail::folderOf(file);
-    if (root.isMap() && !root["model"].empty())
-    {
-        // A file holding a single unnamed entry.
-        if (!name.empty())
-            CV_Error_(Error::StsObjectNotFound, ("backbone description '%s' has a single unnamed entry, "
-                                                 "entry '%s' was asked for", file.c_str(), name.c_str()));
-        d.read(root, baseDir, file);
-        return d;
-    }
-    if (!root.isMap() || root.size() == 0)
-        CV_Error_(Error::StsParseError, ("backbone description '%s' must hold a map of named entries", file.c_str()));
-    FileNode entry;
-    String names;
-    for (FileNodeIterator it = root.begin(); it != root.end(); ++it)
-    {
-        const FileNode n = *it;
-        names += (names.empty() ? "" : ", ") + n.name();
-        if (entry.empty() && (name.empty() || n.name() == name))
-        {
-            entry = n;
-            d.name = n.name();
-        }
-    }
-    if (entry.empty())
-        CV_Error_(Error::StsObjectNotFound, ("backbone description '%s' has no entry '%s' (entries: %s)",
-                                             file.c_str(), name.c_str(), names.c_str()));
-    d.read(entry, baseDir, file);
-    return d;
+    return detail::guardLoad(file, "backbone description", [&] {
+        FileStorage fs = detail::openYamlFile(file, "backbone description", detail::kMaxDescriptionBytes);
+        return readEntry(fs.root(), file, name);
+    });
 }
 
 void BackboneDescription::validate(const String& where) const
@@ -221,12 +218,16 @@ void BackboneDescription::validate(const String& where) const
     }
     if (!std::isfinite(scale) || scale == 0)
         r.fail("scale", format("must be a finite non-zero number, got %g", scale));
-    if (sizeMultiple < 1)
-        r.fail("size_multiple", format("must be >= 1, got %d", sizeMultiple));
-    if (width <= 0 || width % sizeMultiple != 0)
-        r.fail("width", format("must be > 0 and a multiple of size_multiple %d, got %d", sizeMultiple, width));
-    if (height <= 0 || height % sizeMultiple != 0)
-        r.fail("height", format("must be > 0 and a multiple of size_multiple %d, got %d", sizeMultiple, height));
+    // Bounds of hand-written values: the size multiple pads every image, the nominal size is an image size.
+    const int kMaxSizeMultiple = 256, kMaxNominalSize = 16384;
+    if (sizeMultiple < 1 || sizeMultiple > kMaxSizeMultiple)
+        r.fail("size_multiple", format("must be in [1, %d], got %d", kMaxSizeMultiple, sizeMultiple));
+    if (width <= 0 || width > kMaxNominalSize || width % sizeMultiple != 0)
+        r.fail("width", format("must be in [1, %d] and a multiple of size_multiple %d, got %d", kMaxNominalSize,
+                               sizeMultiple, width));
+    if (height <= 0 || height > kMaxNominalSize || height % sizeMultiple != 0)
+        r.fail("height", format("must be in [1, %d] and a multiple of size_multiple %d, got %d", kMaxNominalSize,
+                                sizeMultiple, height));
     if (logits.empty())
         r.fail("logits", "must name an output of the net");
     for (const String& f : features)

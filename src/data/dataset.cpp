@@ -9,20 +9,26 @@
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 #include "data/paths.hpp"
+#include "core/yaml_gate.hpp"
 #include <fstream>
 #include <sstream>
 
 namespace cv {
 namespace escrf {
 
+static std::vector<DatasetSample> parseDatasetList(const String& listFile, bool checkFiles);
+
 std::vector<DatasetSample> readDatasetList(const String& listFile, bool checkFiles)
 {
     if (listFile.empty())
         CV_Error(Error::StsBadArg, "readDatasetList: the list file name is empty");
-    std::ifstream in(listFile.c_str());
-    if (!in.is_open() || utils::fs::isDirectory(listFile))
-        CV_Error_(Error::StsObjectNotFound, ("readDatasetList: cannot open list file '%s'", listFile.c_str()));
+    return detail::guardLoad(listFile, "list file", [&] { return parseDatasetList(listFile, checkFiles); });
+}
 
+std::vector<DatasetSample> parseDatasetList(const String& listFile, bool checkFiles)
+{
+    // Bounded, regular files only (a fifo or a device would block or never end).
+    std::istringstream in(detail::readFileBounded(listFile, "list file", detail::kMaxListFileBytes));
     const String folder = detail::folderOf(listFile);
     std::vector<DatasetSample> samples;
     std::string text;
@@ -41,7 +47,7 @@ std::vector<DatasetSample> readDatasetList(const String& listFile, bool checkFil
             continue;
         if (tokens.size() != 2)
             CV_Error_(Error::StsParseError, ("%s:%d: expected 'image label' (two paths), got %d field(s): '%s'",
-                                             listFile.c_str(), lineNo, (int)tokens.size(), text.c_str()));
+                                             listFile.c_str(), lineNo, (int)tokens.size(), text.substr(0, 200).c_str()));
         DatasetSample s;
         s.imagePath = detail::resolvePath(folder, tokens[0]);
         s.labelPath = detail::resolvePath(folder, tokens[1]);

@@ -101,6 +101,7 @@ public:
                                          "even", name.c_str(), weights_.W_pos.rows, weights_.W_pos.cols, E));
         params_.embedDim = E;
         params_.posDim = weights_.W_pos.cols / 2;
+        block::checkParams("ESCRF layer '" + name + "'", params_, kWindowAttribute);
         if (params_.pairCompatibility)
         {
             channels_ = (int)blobs[2].total();

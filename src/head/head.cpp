@@ -10,6 +10,7 @@
 #include "head/bilinear.hpp"
 #include "head/head_cache.hpp"
 #include "head/head_parameters.hpp"
+#include "superpixels/superpixels_detail.hpp"
 #include "head/head_rows.hpp"
 
 namespace cv {
@@ -53,35 +54,57 @@ HeadConfig::HeadConfig()
 {
 }
 
-Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputChannels, uint64 seed)
+namespace detail {
+
+void checkHeadConfig(const HeadConfig& config, const std::vector<int>& inputChannels, const String& who)
 {
+    const char* w = who.c_str();
     headVariantToString(config.variant); // validates
-    if (config.inputs.empty())
-        CV_Error(Error::StsBadArg, "HeadConfig::inputs: expected at least one backbone output name");
+    if (config.inputs.empty() || (int)config.inputs.size() > kMaxHeadInputs)
+        CV_Error_(Error::StsOutOfRange, ("%s: config.inputs names %d backbone outputs, expected 1..%d (kMaxHeadInputs)",
+                                         w, (int)config.inputs.size(), (int)kMaxHeadInputs));
     if (inputChannels.size() != config.inputs.size())
-        CV_Error_(Error::StsBadArg, ("Head::create: inputChannels has %d entries, config.inputs has %d",
+        CV_Error_(Error::StsBadArg, ("%s: inputChannels has %d entries, config.inputs has %d", w,
                                      (int)inputChannels.size(), (int)config.inputs.size()));
+    int64 sumChannels = 0;
     for (size_t i = 0; i < inputChannels.size(); i++)
-        if (inputChannels[i] <= 0)
-            CV_Error_(Error::StsBadArg, ("Head::create: input '%s' has %d channels, expected > 0",
-                                         config.inputs[i].c_str(), inputChannels[i]));
-    if (config.stride < 1)
-        CV_Error_(Error::StsBadArg, ("HeadConfig::stride: expected >= 1, got %d", config.stride));
-    if (config.projection < 0)
-        CV_Error_(Error::StsBadArg, ("HeadConfig::projection: expected >= 0, got %d", config.projection));
-    if (config.numClasses < 1)
-        CV_Error_(Error::StsBadArg, ("HeadConfig::numClasses: expected >= 1, got %d", config.numClasses));
+    {
+        if (inputChannels[i] <= 0 || inputChannels[i] > kMaxInputChannels)
+            CV_Error_(Error::StsOutOfRange, ("%s: input '%s' has %d channels, expected 1..%d (kMaxInputChannels)", w,
+                                             config.inputs[i].c_str(), inputChannels[i], (int)kMaxInputChannels));
+        sumChannels += inputChannels[i];
+    }
+    if (config.stride < 1 || config.stride > kMaxHeadStride)
+        CV_Error_(Error::StsOutOfRange, ("%s: config.stride = %d, expected 1..%d (kMaxHeadStride)", w, config.stride,
+                                         (int)kMaxHeadStride));
+    if (config.projection < 0 || config.projection > kMaxProjection)
+        CV_Error_(Error::StsOutOfRange, ("%s: config.projection = %d, expected 0 (none) .. %d (kMaxProjection)", w,
+                                         config.projection, (int)kMaxProjection));
+    if (config.projection == 0 && sumChannels > kMaxProjection)
+        CV_Error_(Error::StsOutOfRange, ("%s: without a projection the %lld input channels are the features, "
+                                         "expected at most %d (kMaxProjection)", w, (long long)sumChannels,
+                                         (int)kMaxProjection));
+    if (config.numClasses < 1 || config.numClasses > kMaxClasses)
+        CV_Error_(Error::StsOutOfRange, ("%s: config.numClasses = %d, expected 1..%d (kMaxClasses)", w,
+                                         config.numClasses, (int)kMaxClasses));
     if (config.variant != HEAD_BASELINE)
     {
-        const EscrfBlockParams& b = config.block;
-        block::checkWindow("HeadConfig::block", "window", b.window, b.dilation);
-        if (b.embedDim < 1 || b.posDim < 2 || b.posDim % 2)
-            CV_Error_(Error::StsBadArg, ("HeadConfig::block: expected embedDim >= 1 and an even posDim >= 2; got "
-                                         "embedDim %d, posDim %d", b.embedDim, b.posDim));
-        if (config.superpixels.numSuperpixels < 1)
-            CV_Error_(Error::StsBadArg, ("HeadConfig::superpixels.numSuperpixels: expected >= 1, got %d",
-                                         config.superpixels.numSuperpixels));
+        block::checkParams(who + ": config.block", config.block);
+        checkSuperpixelParams(config.superpixels, Size());
     }
+    int64 total = 0;
+    for (const ParameterShape& s : headParameterShapes(config, inputChannels))
+        total += (int64)s.rows * s.cols;
+    if (total > kMaxHeadParameters)
+        CV_Error_(Error::StsOutOfRange, ("%s: this configuration has %lld parameters, at most %d (kMaxHeadParameters)",
+                                         w, (long long)total, (int)kMaxHeadParameters));
+}
+
+} // namespace detail
+
+Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputChannels, uint64 seed)
+{
+    detail::checkHeadConfig(config, inputChannels, "Head::create");
 
     Ptr<Head> head = makePtr<Head>();
     head->config_ = config;

@@ -4,24 +4,30 @@
 
 // The head file: a versioned cv::FileStorage document holding the configuration, the
 // superpixel parameters, the backbone description and the weights (base64), written
-// atomically so that an interrupted save never leaves a half-written file behind.
+// atomically so that an interrupted save never leaves a half-written file behind. Version 2
+// files end with a checksum line over all their bytes (core/yaml_gate.hpp); version 1 files
+// (before checksums) still load. Reading goes through the YAML gate, and every declared
+// shape is checked against the configuration's limits and the data present before anything
+// is allocated.
 #include "precomp.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 #include "core/atomic_file.hpp"
+#include "core/yaml_gate.hpp"
 #include "head/head_parameters.hpp"
 
 namespace cv {
 namespace escrf {
 
-static const int kHeadFileVersion = 1;
+static const int kHeadFileVersion = 2;          // with a checksum line
+static const int kHeadFileVersionUnchecked = 1; // before checksums: still read
 static const char* const kHeadRoot = "escrf_head";
 
 class HeadIO
 {
 public:
     static void write(const Head& head, FileStorage& fs);
-    static Ptr<Head> read(const FileNode& root, const String& file);
+    static Ptr<Head> read(const FileNode& root, const String& file, bool checksummed);
 };
 
 namespace {
@@ -156,12 +162,40 @@ void HeadIO::write(const Head& head, FileStorage& fs)
     fs << "}";
 }
 
-Ptr<Head> HeadIO::read(const FileNode& root, const String& file)
+// The weights of a configuration: each entry's name, declared shape and element count are
+// compared with the table (headParameterShapes) before the head is created.
+void checkDeclaredWeights(const FileNode& weights, const std::vector<detail::ParameterShape>& shapes,
+                          const String& file)
+{
+    if (!weights.isSeq() || weights.size() != shapes.size())
+        CV_Error_(Error::StsParseError, ("head file '%s': expected %d weight tensors for this configuration, found %d",
+                                         file.c_str(), (int)shapes.size(), weights.isSeq() ? (int)weights.size() : 0));
+    for (size_t i = 0; i < shapes.size(); i++)
+    {
+        const FileNode w = weights[(int)i];
+        const String name = w.isMap() && w["name"].isString() ? (String)w["name"] : String();
+        if (name != shapes[i].name)
+            CV_Error_(Error::StsParseError, ("head file '%s': weight %d is '%s', expected '%s'",
+                                             file.c_str(), (int)i, name.c_str(), shapes[i].name.c_str()));
+        const FileNode v = w["value"];
+        const FileNode data = v.isMap() ? v["data"] : FileNode();
+        if (!v.isMap() || !v["rows"].isInt() || !v["cols"].isInt() || (int)v["rows"] != shapes[i].rows ||
+            (int)v["cols"] != shapes[i].cols || !data.isSeq() || (int64)data.size() != (int64)shapes[i].rows * shapes[i].cols)
+            CV_Error_(Error::StsParseError, ("head file '%s': weight '%s' is not a %dx%d matrix with its %d values",
+                                             file.c_str(), name.c_str(), shapes[i].rows, shapes[i].cols,
+                                             shapes[i].rows * shapes[i].cols));
+    }
+}
+
+Ptr<Head> HeadIO::read(const FileNode& root, const String& file, bool checksummed)
 {
     const int version = readInt(root, "version", file);
-    if (version != kHeadFileVersion)
-        CV_Error_(Error::StsParseError, ("head file '%s': version %d is not supported (this build reads version %d)",
-                                         file.c_str(), version, kHeadFileVersion));
+    if (version != kHeadFileVersion && version != kHeadFileVersionUnchecked)
+        CV_Error_(Error::StsParseError, ("head file '%s': version %d is not supported (this build reads versions %d "
+                                         "and %d)", file.c_str(), version, kHeadFileVersionUnchecked, kHeadFileVersion));
+    if (version >= kHeadFileVersion && !checksummed)
+        CV_Error_(Error::StsParseError, ("head file '%s' is corrupt or truncated: a version %d head file ends with a "
+                                         "checksum line, this one does not", file.c_str(), version));
     HeadConfig c;
     c.variant = headVariantFromString((String)required(root, "variant", file));
     required(root, "inputs", file) >> c.inputs;
@@ -174,6 +208,11 @@ Ptr<Head> HeadIO::read(const FileNode& root, const String& file)
     c.block = readBlockParams(required(root, "block", file), file);
     c.superpixels = readSuperpixelParams(required(root, "superpixels", file), file);
 
+    // Limits first, then the declared tensors against the data present: only then allocate.
+    detail::checkHeadConfig(c, channels, "head file '" + file + "'");
+    FileNode weights = required(root, "weights", file);
+    checkDeclaredWeights(weights, detail::headParameterShapes(c, channels), file);
+
     Ptr<Head> head = Head::create(c, channels);
     FileNode bb = root["backbone"];
     if (!bb.empty())
@@ -183,28 +222,12 @@ Ptr<Head> HeadIO::read(const FileNode& root, const String& file)
         head->backbone_.read(bb, dir.empty() ? String(".") : dir, file);
     }
 
-    FileNode weights = required(root, "weights", file);
     std::vector<Mat> params = head->parameters();
-    const std::vector<String> names = head->parameterNames();
-    if (!weights.isSeq() || weights.size() != params.size())
-        CV_Error_(Error::StsParseError, ("head file '%s': expected %d weight tensors for this configuration, found %d",
-                                         file.c_str(), (int)params.size(), (int)weights.size()));
     for (size_t i = 0; i < params.size(); i++)
     {
-        FileNode w = weights[(int)i];
-        const String name = (String)w["name"];
-        if (name != names[i])
-            CV_Error_(Error::StsParseError, ("head file '%s': weight %d is '%s', expected '%s'",
-                                             file.c_str(), (int)i, name.c_str(), names[i].c_str()));
         Mat value;
-        w["value"] >> value;
-        if (value.size() != params[i].size() || value.type() != params[i].type())
-            CV_Error_(Error::StsParseError, ("head file '%s': weight '%s' is %dx%d (type %d), expected %dx%d (type %d)",
-                                             file.c_str(), name.c_str(), value.rows, value.cols, value.type(),
-                                             params[i].rows, params[i].cols, params[i].type()));
-        if (!checkRange(value))
-            CV_Error_(Error::StsParseError, ("head file '%s': weight '%s' holds NaN or infinite values",
-                                             file.c_str(), name.c_str()));
+        detail::readMatrix(weights[(int)i]["value"], params[i].rows, params[i].cols, params[i].type(), value,
+                           format("head file '%s': weight '%s'", file.c_str(), head->parameterNames()[i].c_str()));
         value.copyTo(params[i]); // params[i] shares the head's storage
     }
     return head;
@@ -217,40 +240,33 @@ void Head::save(const String& filename) const
     FileStorage fs(".yml", FileStorage::WRITE | FileStorage::MEMORY | FileStorage::FORMAT_YAML |
                            FileStorage::WRITE_BASE64);
     HeadIO::write(*this, fs);
-    detail::writeFileAtomically(filename, fs.releaseAndGetString(), "head file");
+    std::string text = fs.releaseAndGetString();
+    detail::appendChecksumLine(text);
+    detail::writeFileAtomically(filename, text, "head file");
 }
 
 Ptr<Head> Head::load(const String& filename)
 {
     if (filename.empty())
         CV_Error(Error::StsBadArg, "Head::load: filename is empty");
-    if (!utils::fs::exists(filename))
-        CV_Error_(Error::StsObjectNotFound, ("head file '%s' does not exist", filename.c_str()));
-    FileStorage fs;
-    try
-    {
-        fs.open(filename, FileStorage::READ);
-    }
-    catch (const cv::Exception& e)
-    {
-        CV_Error_(Error::StsParseError, ("head file '%s' is corrupt or truncated: %s", filename.c_str(), e.err.c_str()));
-    }
-    if (!fs.isOpened())
-        CV_Error_(Error::StsParseError, ("head file '%s' cannot be parsed as a FileStorage document", filename.c_str()));
-    FileNode root = fs[kHeadRoot];
-    if (root.empty() || !root.isMap())
-        CV_Error_(Error::StsParseError, ("head file '%s' has no '%s' map: not an escrf head file",
-                                         filename.c_str(), kHeadRoot));
-    try
-    {
-        return HeadIO::read(root, filename);
-    }
-    catch (const cv::Exception& e)
-    {
-        if (e.code == Error::StsParseError)
-            throw;
-        CV_Error_(Error::StsParseError, ("head file '%s' is inconsistent: %s", filename.c_str(), e.err.c_str()));
-    }
+    return detail::guardLoad(filename, "head file", [&] {
+        bool checksummed = false;
+        FileStorage fs = detail::openYamlFile(filename, "head file", detail::kMaxHeadFileBytes, &checksummed);
+        FileNode root = fs[kHeadRoot];
+        if (root.empty() || !root.isMap())
+            CV_Error_(Error::StsParseError, ("head file '%s' has no '%s' map: not an escrf head file",
+                                             filename.c_str(), kHeadRoot));
+        try
+        {
+            return HeadIO::read(root, filename, checksummed);
+        }
+        catch (const cv::Exception& e)
+        {
+            if (e.code == Error::StsParseError)
+                throw;
+            CV_Error_(Error::StsParseError, ("head file '%s' is inconsistent: %s", filename.c_str(), e.err.c_str()));
+        }
+    });
 }
 
 }} // namespace cv::escrf

@@ -24,7 +24,49 @@ void addScalar(const double& d, Mat& grad) { grad.at<double>(0) += d; }
 void addTensor(const Mat& m, Mat& grad) { grad += m; }
 void addTensor(const double& d, Mat& grad) { grad.at<double>(0) += d; }
 
+// Shapes standing in for the tensors of Head / HeadTensors, so that the table runs over a
+// configuration that has not been allocated (headParameterShapes).
+struct BlockShapes
+{
+    Size W_img, W_pos, w_comp, a, b;
+    double c = 0, alphaS = 0, alphaP = 0;
+};
+struct HeadShapes
+{
+    std::vector<Size> projectionWeights;
+    Size projectionBias;
+    BlockShapes blockWeights;
+    Size classifierWeights, classifierBias;
+};
+
+ParameterShape shapeRow(const String& name, const Size& s) { return { name, s.height, s.width, CV_32F }; }
+ParameterShape shapeRow(const String& name, const double&) { return { name, 1, 1, CV_64F }; }
+
 } // namespace
+
+std::vector<ParameterShape> headParameterShapes(const HeadConfig& config, const std::vector<int>& inputChannels)
+{
+    CV_Assert(inputChannels.size() == config.inputs.size());
+    int sumChannels = 0;
+    for (int c : inputChannels)
+        sumChannels += c;
+    const int D = config.projection > 0 ? config.projection : sumChannels;
+    const EscrfBlockParams p = effectiveBlockParams(config);
+    HeadShapes set;
+    for (int c : inputChannels)
+        set.projectionWeights.push_back(Size(c, config.projection));
+    set.projectionBias = Size(1, config.projection);
+    set.blockWeights.W_img = Size(3, p.embedDim);
+    set.blockWeights.W_pos = Size(2 * p.posDim, p.embedDim);
+    set.blockWeights.w_comp = set.blockWeights.a = set.blockWeights.b = Size(D, 1);
+    set.classifierWeights = Size(D, config.numClasses);
+    set.classifierBias = Size(1, config.numClasses);
+    std::vector<ParameterShape> rows;
+    forEachHeadParameter(config, set, [&](const String& name, ParameterRole, const auto& shape) {
+        rows.push_back(shapeRow(name, shape));
+    });
+    return rows;
+}
 
 EscrfBlockParams effectiveBlockParams(const HeadConfig& config)
 {

@@ -83,6 +83,38 @@ inline Mat parameterTensor(double& d) { return Mat(1, 1, CV_64F, &d); }
 inline Mat parameterValue(const Mat& m) { return m; }
 inline Mat parameterValue(const double& d) { return Mat(1, 1, CV_64F, Scalar(d)); }
 
+//! The largest head the module creates or loads. A head file carries these values, so they are
+//! checked (checkHeadConfig) before anything is allocated with them; they are far above useful
+//! heads (the CamVid head: stride 1, projection 16, 11 classes, 3 inputs of <= 256 channels).
+enum HeadLimits
+{
+    kMaxHeadStride = 32,
+    kMaxProjection = 4096,
+    kMaxClasses = 1024,
+    kMaxHeadInputs = 16,
+    kMaxInputChannels = 65536,
+    kMaxHeadParameters = 1 << 24   //!< values of all tensors together (64 MB of float; a head file of ~90 MB)
+};
+
+/** @brief The HeadConfig contract (Head::create, the head file): variant, inputs and their
+channels, stride, projection, classes, block and superpixel options within their limits, and the
+parameter count of the configuration at most kMaxHeadParameters (computed in int64 from
+headParameterShapes, nothing allocated). `who` prefixes the message. */
+void checkHeadConfig(const HeadConfig& config, const std::vector<int>& inputChannels, const String& who);
+
+//! Name, shape and type of one row of the table.
+struct ParameterShape
+{
+    String name;
+    int rows, cols, type;
+};
+
+/** @brief The table's rows for a configuration, without creating the head: what Head::create
+allocates (rows x cols CV_32F tensors, 1x1 CV_64F scalars). Loaders compare a file's declared
+tensors with it before anything is allocated. The configuration must pass checkHeadConfig's
+range checks (the shapes are products of its values). */
+std::vector<ParameterShape> headParameterShapes(const HeadConfig& config, const std::vector<int>& inputChannels);
+
 //! The names of the table, in order.
 std::vector<String> headParameterNames(const Head& head);
 //! The roles of the table, in order.

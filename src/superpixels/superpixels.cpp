@@ -41,21 +41,27 @@ void checkSuperpixelParams(const SuperpixelParams& p, Size imageSize)
     if (p.implementation == SUPERPIXEL_IMPL_XIMGPROC && p.device == SUPERPIXEL_DEVICE_CUDA)
         CV_Error(Error::StsNotImplemented, "computeSuperpixels: params.device = SUPERPIXEL_DEVICE_CUDA needs "
                                            "params.implementation = SUPERPIXEL_IMPL_ESCRF (ximgproc runs on the CPU)");
+    if (p.numSuperpixels <= 0 || p.numSuperpixels > kMaxSuperpixels)
+        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.numSuperpixels = %d, expected 1..%d "
+                                         "(kMaxSuperpixels)", p.numSuperpixels, (int)kMaxSuperpixels));
     const int64 numPixels = (int64)imageSize.width * imageSize.height;
-    if (p.numSuperpixels <= 0 || (int64)p.numSuperpixels >= numPixels)
+    if (!imageSize.empty() && (int64)p.numSuperpixels >= numPixels)
         CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.numSuperpixels = %d, expected 0 < n < %lld "
-                                         "(the number of pixels)", p.numSuperpixels, (long long)numPixels));
-    if (!(p.ruler > 0.f) || !std::isfinite(p.ruler))
-        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.ruler = %g, expected a finite value > 0",
-                                         (double)p.ruler));
-    if (p.iterations <= 0)
-        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.iterations = %d, expected > 0", p.iterations));
+                                         "(the number of pixels of the %dx%d image)", p.numSuperpixels,
+                                         (long long)numPixels, imageSize.width, imageSize.height));
+    if (!(p.ruler > 0.f) || !(p.ruler <= kMaxRuler))
+        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.ruler = %g, expected a value in (0, %d] "
+                                         "(kMaxRuler)", (double)p.ruler, (int)kMaxRuler));
+    if (p.iterations <= 0 || p.iterations > kMaxSlicIterations)
+        CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.iterations = %d, expected 1..%d "
+                                         "(kMaxSlicIterations)", p.iterations, (int)kMaxSlicIterations));
     if (p.minElementSize < 0 || p.minElementSize > 100)
         CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.minElementSize = %d, expected a percentage "
                                          "in [0, 100]", p.minElementSize));
-    if (p.blurKernel < 0 || (p.blurKernel > 0 && p.blurKernel % 2 == 0))
+    if (p.blurKernel < 0 || p.blurKernel > kMaxBlurKernel || (p.blurKernel > 0 && p.blurKernel % 2 == 0))
         CV_Error_(Error::StsOutOfRange, ("computeSuperpixels: params.blurKernel = %d, expected 0 (no blur) or an "
-                                         "odd kernel size", p.blurKernel));
+                                         "odd kernel size up to %d (kMaxBlurKernel)", p.blurKernel,
+                                         (int)kMaxBlurKernel));
 }
 
 int superpixelRegionSize(Size imageSize, int numSuperpixels)

@@ -14,7 +14,18 @@ namespace cv {
 namespace escrf {
 namespace detail {
 
-//! Throws cv::Exception naming the first bad field of p for an image of imageSize.
+//! The largest superpixel parameters accepted (a head file carries them): far above useful values
+//! (600 to 2500 superpixels, 10 iterations, kernels of 3 to 7, rulers of 5 to 40).
+enum SuperpixelLimits
+{
+    kMaxSuperpixels = 1 << 20,
+    kMaxSlicIterations = 1000,
+    kMaxBlurKernel = 31,
+    kMaxRuler = 1000000
+};
+
+//! Throws cv::Exception naming the first bad field of p for an image of imageSize; an empty
+//! imageSize checks what does not depend on the image (a head's configuration).
 CV_EXPORTS void checkSuperpixelParams(const SuperpixelParams& p, Size imageSize);
 
 //! SLIC grid step: round(sqrt(W*H / numSuperpixels)), at least 1.

@@ -5,12 +5,15 @@
 #include "precomp.hpp"
 #include "train/checkpoint.hpp"
 #include "core/atomic_file.hpp"
+#include "core/yaml_gate.hpp"
 
 namespace cv {
 namespace escrf {
 namespace detail {
 
-static const int kCheckpointVersion = 1;
+// Version 2 ends with a checksum line (core/yaml_gate.hpp); version 1 checkpoints still resume.
+static const int kCheckpointVersion = 2;
+static const int kCheckpointVersionUnchecked = 1;
 
 void saveCheckpoint(const String& file, const TrainState& s, const std::vector<String>& names,
                     const std::vector<Mat>& params, const Optimizer& optimizer)
@@ -29,61 +32,104 @@ void saveCheckpoint(const String& file, const TrainState& s, const std::vector<S
     fs << "]";
     optimizer.write(fs);
     fs << "}";
-    writeFileAtomically(file, fs.releaseAndGetString(), "checkpoint");
+    std::string text = fs.releaseAndGetString();
+    appendChecksumLine(text);
+    writeFileAtomically(file, text, "checkpoint");
 }
+
+namespace {
+
+double readNumber(const FileNode& n, const char* key, const String& file)
+{
+    const FileNode v = n[key];
+    if (!v.isInt() && !v.isReal())
+        CV_Error_(Error::StsParseError, ("checkpoint '%s': key '%s' is missing or not a number (delete it to start over)",
+                                         file.c_str(), key));
+    return (double)v;
+}
+
+int readCount(const FileNode& n, const char* key, const String& file)
+{
+    const double v = readNumber(n, key, file);
+    if (!(v >= 0 && v <= INT_MAX) || v != std::floor(v))
+        CV_Error_(Error::StsParseError, ("checkpoint '%s': key '%s' = %g, expected a count >= 0 (delete it to start "
+                                         "over)", file.c_str(), key, v));
+    return (int)v;
+}
+
+void readCheckpointRoot(const FileNode& root, const String& file, TrainState& s, const std::vector<String>& names,
+                        std::vector<Mat>& params, Optimizer& optimizer)
+{
+    std::vector<String> storedNames;
+    if (root["names"].isSeq())
+        root["names"] >> storedNames;
+    if (storedNames != names)
+        CV_Error_(Error::StsParseError, ("checkpoint '%s' belongs to another head configuration (delete it to start over)",
+                                         file.c_str()));
+    // Shapes and counts are checked against this head before anything is allocated.
+    std::vector<Mat> stored, best;
+    readMatrices(root["params"], params, stored, format("checkpoint '%s': params", file.c_str()));
+    for (size_t i = 0; i < params.size(); i++)
+        stored[i].copyTo(params[i]);
+    s.epoch = readCount(root, "epoch", file);
+    s.stepInEpoch = readCount(root, "step_in_epoch", file);
+    s.globalStep = readCount(root, "global_step", file);
+    s.lossSum = readNumber(root, "loss_sum", file);
+    s.weightSum = readNumber(root, "weight_sum", file);
+    s.epochSeconds = readNumber(root, "epoch_seconds", file);
+    s.bestScore = readNumber(root, "best_score", file);
+    const FileNode bestNode = root["best"];
+    if (bestNode.isSeq() && bestNode.size() > 0)
+        readMatrices(bestNode, params, best, format("checkpoint '%s': best", file.c_str()));
+    s.best = best;
+    s.history.clear();
+    const FileNode history = root["history"];
+    if (!history.empty() && !history.isSeq())
+        CV_Error_(Error::StsParseError, ("checkpoint '%s': history is not a sequence", file.c_str()));
+    for (const FileNode& n : history)
+    {
+        TrainEpochStats h;
+        h.epoch = readCount(n, "epoch", file);
+        h.loss = readNumber(n, "loss", file);
+        h.learningRate = readNumber(n, "lr", file);
+        h.seconds = readNumber(n, "seconds", file);
+        h.valMeanIoU = readNumber(n, "miou", file);
+        h.valBoundaryF = readNumber(n, "bf", file);
+        h.valPixelAccuracy = readNumber(n, "pa", file);
+        s.history.push_back(h);
+    }
+    optimizer.read(root["optimizer"], file);
+}
+
+} // namespace
 
 void loadCheckpoint(const String& file, TrainState& s, const std::vector<String>& names,
                     std::vector<Mat>& params, Optimizer& optimizer)
 {
-    FileStorage fs;
-    try
-    {
-        fs.open(file, FileStorage::READ);
-    }
-    catch (const cv::Exception& e)
-    {
-        CV_Error_(Error::StsParseError, ("checkpoint '%s' is corrupt: %s (delete it to start over)", file.c_str(), e.err.c_str()));
-    }
-    FileNode root = fs["escrf_checkpoint"];
-    if (root.empty() || (int)root["version"] != kCheckpointVersion)
-        CV_Error_(Error::StsParseError, ("checkpoint '%s' is not a version %d escrf checkpoint (delete it to start over)",
-                                         file.c_str(), kCheckpointVersion));
-    std::vector<String> storedNames;
-    std::vector<Mat> stored;
-    root["names"] >> storedNames;
-    root["params"] >> stored;
-    if (storedNames != names || stored.size() != params.size())
-        CV_Error_(Error::StsParseError, ("checkpoint '%s' belongs to another head configuration (delete it to start over)",
-                                         file.c_str()));
-    for (size_t i = 0; i < params.size(); i++)
-    {
-        if (stored[i].size() != params[i].size() || stored[i].type() != params[i].type())
-            CV_Error_(Error::StsParseError, ("checkpoint '%s': parameter '%s' has another shape (delete it to start over)",
-                                             file.c_str(), names[i].c_str()));
-        stored[i].copyTo(params[i]);
-    }
-    s.epoch = (int)root["epoch"];
-    s.stepInEpoch = (int)root["step_in_epoch"];
-    s.globalStep = (int)root["global_step"];
-    s.lossSum = (double)root["loss_sum"];
-    s.weightSum = (double)root["weight_sum"];
-    s.epochSeconds = (double)root["epoch_seconds"];
-    s.bestScore = (double)root["best_score"];
-    root["best"] >> s.best;
-    s.history.clear();
-    for (const FileNode& n : root["history"])
-    {
-        TrainEpochStats h;
-        h.epoch = (int)n["epoch"];
-        h.loss = (double)n["loss"];
-        h.learningRate = (double)n["lr"];
-        h.seconds = (double)n["seconds"];
-        h.valMeanIoU = (double)n["miou"];
-        h.valBoundaryF = (double)n["bf"];
-        h.valPixelAccuracy = (double)n["pa"];
-        s.history.push_back(h);
-    }
-    optimizer.read(root["optimizer"]);
+    guardLoad(file, "checkpoint", [&] {
+        bool checksummed = false;
+        FileStorage fs = openYamlFile(file, "checkpoint", kMaxCheckpointBytes, &checksummed);
+        FileNode root = fs["escrf_checkpoint"];
+        const int version = root.isMap() && root["version"].isInt() ? (int)root["version"] : -1;
+        if (version != kCheckpointVersion && version != kCheckpointVersionUnchecked)
+            CV_Error_(Error::StsParseError, ("checkpoint '%s' is not a version %d or %d escrf checkpoint (delete it to "
+                                             "start over)", file.c_str(), kCheckpointVersionUnchecked,
+                                             kCheckpointVersion));
+        if (version >= kCheckpointVersion && !checksummed)
+            CV_Error_(Error::StsParseError, ("checkpoint '%s' is corrupt or truncated: it has no checksum line (delete "
+                                             "it to start over)", file.c_str()));
+        // Read into copies: a checkpoint that fails half way leaves the run as it was.
+        TrainState state;
+        std::vector<Mat> values(params.size());
+        for (size_t i = 0; i < params.size(); i++)
+            values[i] = params[i].clone();
+        Optimizer opt = optimizer;
+        readCheckpointRoot(root, file, state, names, values, opt);
+        for (size_t i = 0; i < params.size(); i++)
+            values[i].copyTo(params[i]);
+        s = state;
+        optimizer = opt;
+    });
 }
 
 }}} // namespace cv::escrf::detail

@@ -7,6 +7,7 @@
 #include "head/head_inputs.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 #include "core/atomic_file.hpp"
+#include "core/checksum.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -19,13 +20,10 @@ namespace {
 
 const char kMagic[8] = { 'E', 'S', 'C', 'R', 'F', 'F', 'C', '1' };
 
-// FNV-1a: a stable file name for a cache key.
+// A stable file name for a cache key.
 String hashKey(const String& key)
 {
-    uint64 h = 1469598103934665603ULL;
-    for (unsigned char c : key)
-        h = (h ^ c) * 1099511628211ULL;
-    return format("%016llx", (unsigned long long)h);
+    return format("%016llx", (unsigned long long)fnv1a64(key.data(), key.size()));
 }
 
 // The file layout: magic, blob count, then per blob type, dims, sizes and the raw data.

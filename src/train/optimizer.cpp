@@ -4,6 +4,7 @@
 
 #include "precomp.hpp"
 #include "train/optimizer.hpp"
+#include "core/yaml_gate.hpp"
 
 namespace cv {
 namespace escrf {
@@ -79,25 +80,22 @@ void Optimizer::write(FileStorage& fs) const
     fs << "}";
 }
 
-void Optimizer::read(const FileNode& node)
+void Optimizer::read(const FileNode& node, const String& file)
 {
-    if (node.empty())
-        CV_Error(Error::StsParseError, "checkpoint: optimizer state is missing");
+    if (!node.isMap())
+        CV_Error_(Error::StsParseError, ("checkpoint '%s': optimizer state is missing", file.c_str()));
     std::vector<Mat> m, v;
-    node["m"] >> m;
+    readMatrices(node["m"], m_, m, format("checkpoint '%s': optimizer state m (other settings?)", file.c_str()));
     if (p_.optimizer == OPTIMIZER_ADAMW)
-        node["v"] >> v;
-    if (m.size() != m_.size() || (p_.optimizer == OPTIMIZER_ADAMW && v.size() != v_.size()))
-        CV_Error(Error::StsParseError, "checkpoint: optimizer state does not match the head (other settings?)");
-    for (size_t i = 0; i < m.size(); i++)
-    {
-        if (m[i].size() != m_[i].size() || m[i].type() != m_[i].type())
-            CV_Error(Error::StsParseError, "checkpoint: optimizer state does not match the head (other settings?)");
-        m_[i] = m[i];
-        if (p_.optimizer == OPTIMIZER_ADAMW)
-            v_[i] = v[i];
-    }
-    t_ = (int)node["t"];
+        readMatrices(node["v"], v_, v, format("checkpoint '%s': optimizer state v (other settings?)", file.c_str()));
+    const FileNode t = node["t"];
+    if (!t.isInt() || (int)t < 0)
+        CV_Error_(Error::StsParseError, ("checkpoint '%s': optimizer step count 't' is missing or negative",
+                                         file.c_str()));
+    m_ = m;
+    if (p_.optimizer == OPTIMIZER_ADAMW)
+        v_ = v;
+    t_ = (int)t;
 }
 
 }}} // namespace cv::escrf::detail

@@ -29,7 +29,9 @@ public:
 
     //! State for checkpoints.
     void write(FileStorage& fs) const;
-    void read(const FileNode& node);
+    //! Reads the state written by write(); shapes and types must be those of this optimizer's
+    //! parameters (checked before allocating). `file` names the checkpoint in messages.
+    void read(const FileNode& node, const String& file);
 
 private:
     TrainParams p_;

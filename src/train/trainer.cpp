@@ -101,7 +101,7 @@ private:
     void validateEpoch(TrainRun& run, const FeatureCache& val, TrainEpochStats& stats) const;
     Ptr<Head> finishRun(TrainRun& run, const String& outputFile, Progress& progress);
 
-    void fillCache(FeatureCache& cache, const String& list, bool flip, detail::Progress& progress);
+    int64 fillCache(FeatureCache& cache, const String& list, bool flip, detail::Progress& progress);
     int alignment() const;
     std::vector<float> classWeights(const FeatureCache& cache) const;
     void validate(const Head& head, detail::HeadRunner* runner, const FeatureCache& cache, TrainEpochStats& stats) const;
@@ -120,7 +120,8 @@ int HeadTrainerImpl::alignment() const
     return detail::sizeAlignment(desc_.sizeMultiple, config_.stride);
 }
 
-void HeadTrainerImpl::fillCache(FeatureCache& cache, const String& list, bool flip, detail::Progress& progress)
+// Returns the number of labelled pixels (not the ignore label) of the list's images.
+int64 HeadTrainerImpl::fillCache(FeatureCache& cache, const String& list, bool flip, detail::Progress& progress)
 {
     Dataset data(list);
     if (data.empty())
@@ -128,6 +129,8 @@ void HeadTrainerImpl::fillCache(FeatureCache& cache, const String& list, bool fl
     const int n = p_.maxImages > 0 ? std::min(p_.maxImages, data.size()) : data.size();
     const int a = alignment(), K = config_.numClasses;
     progress.start("backbone", n);
+    int64 labelled = 0;
+    int unlabelledImages = 0;
     for (int i = 0; i < n; i++)
     {
         Mat image, labels;
@@ -137,6 +140,7 @@ void HeadTrainerImpl::fillCache(FeatureCache& cache, const String& list, bool fl
             CV_Error_(Error::StsBadArg, ("HeadTrainer: %s is %dx%d; training images must be at least and a multiple of %d "
                                          "(the backbone's size multiple and the head stride)",
                                          where.c_str(), image.cols, image.rows, a));
+        int64 imageLabelled = 0;
         for (int y = 0; y < labels.rows; y++)
             for (int x = 0; x < labels.cols; x++)
             {
@@ -144,7 +148,11 @@ void HeadTrainerImpl::fillCache(FeatureCache& cache, const String& list, bool fl
                 if ((v < 0 || v >= K) && v != desc_.ignoreLabel)
                     CV_Error_(Error::StsOutOfRange, ("HeadTrainer: %s: label %d at (%d, %d) is outside [0, %d) and is not "
                                                      "the ignore label %d", where.c_str(), v, x, y, K, desc_.ignoreLabel));
+                imageLabelled += v != desc_.ignoreLabel;
             }
+        if (imageLabelled == 0)
+            unlabelledImages++;
+        labelled += imageLabelled;
         cache.add(image, labels, false, data.sample(i).imagePath);
         if (flip)
             cache.add(image, labels, true, data.sample(i).imagePath);
@@ -152,6 +160,10 @@ void HeadTrainerImpl::fillCache(FeatureCache& cache, const String& list, bool fl
     }
     progress.finish(format("cached backbone outputs of %d images from %s (%.0f MB in memory)", n, list.c_str(),
                            cache.memoryBytes() / 1048576.0));
+    if (unlabelledImages > 0 && labelled > 0)
+        CV_LOG_WARNING(NULL, "escrf HeadTrainer: " << unlabelledImages << " of the " << n << " images of '" << list
+                             << "' hold only the ignore label " << desc_.ignoreLabel << " (nothing to learn from them)");
+    return labelled;
 }
 
 std::vector<float> HeadTrainerImpl::classWeights(const FeatureCache& cache) const
@@ -228,10 +240,13 @@ Ptr<Head> HeadTrainerImpl::train(const String& trainList, const String& valList,
     const SuperpixelParams* sp = probe->needsGuide() ? &config_.superpixels : nullptr;
 
     FeatureCache trainCache(backbone_, config_.inputs, sp, p_.cacheBudgetMB, p_.cacheDir);
-    fillCache(trainCache, trainList, p_.flip, progress);
+    if (fillCache(trainCache, trainList, p_.flip, progress) == 0)
+        CV_Error_(Error::StsBadArg, ("HeadTrainer: every label of the training list '%s' is the ignore label %d: "
+                                     "there is nothing to learn", trainList.c_str(), desc_.ignoreLabel));
     FeatureCache valCache(backbone_, config_.inputs, sp, p_.cacheBudgetMB, p_.cacheDir);
-    if (!valList.empty())
-        fillCache(valCache, valList, false, progress);
+    if (!valList.empty() && fillCache(valCache, valList, false, progress) == 0)
+        CV_LOG_WARNING(NULL, "escrf HeadTrainer: every label of the validation list '" << valList << "' is the ignore "
+                             "label " << desc_.ignoreLabel << ": its scores will be 0");
 
     Ptr<TrainRun> run = startRun(trainCache, outputFile, progress);
     for (; run->state.epoch < p_.epochs; run->state.epoch++)

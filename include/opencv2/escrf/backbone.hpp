@@ -19,7 +19,11 @@ namespace escrf {
 @ingroup escrf
 
 A backbone is a cv::dnn network plus a description of how to feed it and what it outputs,
-read from a YAML/JSON/XML file in the spirit of OpenCV's samples/dnn/models.yml:
+read from a YAML file in the spirit of OpenCV's samples/dnn/models.yml. The file must start
+with `%YAML:1.0` and `---` and keep to the YAML that cv::FileStorage writes (block maps and
+sequences, flow sequences, plain or quoted scalars, comments; at most 1 MB): OpenCV 4.6's
+parsers hang or crash on some malformed files, so anything else (XML, JSON, other YAML
+syntax) is refused with a cv::Exception before it reaches them (doc/reliability.md).
 
 @code{.yaml}
 %YAML:1.0
@@ -67,8 +71,8 @@ struct CV_EXPORTS_W_SIMPLE BackboneDescription
     CV_PROP_RW int ignoreLabel;                      //!< label that is not a class, -1 (the default) for none
 
     /** @brief Reads entry `name` (the first entry when empty) of a description file.
-    Relative model paths are resolved against the file's folder. Missing or invalid keys throw
-    cv::Exception naming the key and the file. */
+    Relative model paths are resolved against the file's folder. Missing or invalid keys, and
+    files outside the YAML subset above, throw cv::Exception naming the key and the file. */
     CV_WRAP static BackboneDescription read(const String& file, const String& name = String());
 
     /** @brief Reads one entry (the map with the keys above), e.g. embedded in a head file.
@@ -115,7 +119,9 @@ public:
     Each (input size, output names) configuration is run by its own net (see readNet()), created
     on first use (about 10 ms for a small model); the four most recently used are kept. Not
     thread-safe: use one Backbone per thread.
-    @param image CV_8UC3 BGR image whose width and height are multiples of sizeMultiple.
+    @param image CV_8UC3 BGR image whose width and height are multiples of sizeMultiple, of a
+    size the net can run (supportsInputSize; a size it cannot run throws cv::Exception naming the
+    size, the layer and the largest size of the same aspect ratio that runs).
     @param outputNames outputs to compute (ask only for those needed: each requested output
     prevents the fusion of its layer).
     @param outputs one NCHW CV_32F blob per name, owned by the caller (not overwritten by the
@@ -128,6 +134,17 @@ public:
     @param image as for forward().
     @param labels output CV_32SC1 map of the logits' size. */
     CV_WRAP virtual void predict(const Mat& image, CV_OUT Mat& labels) = 0;
+
+    /** @brief Whether forward() and predict() run on an input of this size: a multiple of
+    sizeMultiple that the net can process. OpenCV 4.6's Deconvolution layer indexes its column
+    buffer with an int offset (c*kh*kw + y*kw + x) * h_in*w_in over its output elements (c, y, x);
+    a size where that offset passes INT_MAX overflows it (undefined behaviour; the layer then reads
+    outside its buffer: a segfault, or wrong values), so such sizes are refused before the net
+    sees them. For the ESPNet CamVid backbone (final 2x2 Deconvolution to 12 channels at full
+    resolution) the condition is (44 + 2(H-1) + W-1) * (H/2 * W/2) <= INT_MAX: 1920x1080 and
+    4096x416 run, 4096x424, 2048x2048 and 3840x2160 are refused (4096x512, 2048x2048 and
+    2504x2504 segfault in OpenCV 4.6; see doc/reliability.md). Nothing is run to answer. */
+    CV_WRAP virtual bool supportsInputSize(Size size) const = 0;
 
     CV_WRAP virtual int numClasses() const = 0;
     CV_WRAP virtual BackboneDescription description() const = 0;

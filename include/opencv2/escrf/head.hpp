@@ -89,11 +89,21 @@ public:
                                     uint64 seed = 0x5eed);
 
     /** @brief Loads a head file written by save().
-    Truncated, corrupt, wrong-version or inconsistent files raise cv::Exception. */
+    Truncated, corrupt, wrong-version or inconsistent files raise cv::Exception naming the file,
+    never anything else: the file is read only when it is a regular file of at most 128 MB in the
+    YAML that save() writes, a file that ends with a checksum line (every file save() writes)
+    must match it, and the configuration must be within the module's limits (window <= 31,
+    dilation <= 64, embedDim and posDim <= 1024, stride <= 32, projection <= 4096, classes <=
+    1024, <= 16 inputs of <= 65536 channels, 2^24 parameters; doc/reliability.md) with every
+    weight tensor of the declared shape, before anything is allocated. Head files written before
+    checksums (version 1, e.g. older heads) still load. */
     CV_WRAP static Ptr<Head> load(const String& filename);
 
     /** @brief Writes the head (config, weights, backbone description) atomically:
-    a temporary file in the same folder, then a rename. */
+    a temporary file in the same folder, then a rename. The file ends with a checksum line over
+    its bytes (a YAML comment), which load() verifies. A symbolic link is written through (its
+    target is replaced, the link stays); a path that is not a regular file (a folder, a device
+    such as /dev/full, a fifo) is refused with a cv::Exception and left alone. */
     CV_WRAP void save(const String& filename) const;
 
     CV_WRAP const HeadConfig& config() const { return config_; }

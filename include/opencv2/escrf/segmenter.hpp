@@ -20,14 +20,20 @@ Segmenter runs the whole pipeline on one image: superpixels of the image, the ba
 (cv::dnn), the head (projection, ES-CRF block, classifier) and the bilinear up-sampling of
 the class scores to the image, then argmax.
 
-Any image size is accepted. By default the image is processed at its own size: it is padded
-on the right and bottom (reflected border) to the backbone's size multiple and the scores
-are cropped back, so every output pixel comes from the pixel at the same place. With
+Any image size is accepted, down to 1x1. By default the image is processed at its own size: it
+is padded on the right and bottom (reflected border, from the image's own pixels even when it
+is a ROI of a larger image) to the backbone's size multiple and the scores are cropped back, so
+every output pixel comes from the pixel at the same place. A ROI gives the result of its clone.
+On a small processed image the number of superpixels is reduced to at most one per 4 pixels
+(the head's SuperpixelParams::numSuperpixels applies to every image of more than 4 times as many
+pixels). With
 setProcessingSize() the image is resized to a fixed size instead (e.g. the size the head
 was trained at) and the scores are resized back bilinearly. An image larger than the maximum
 processing area (setMaxProcessingArea(), 2048 x 1024 pixels by default) is processed at the
 largest aligned size of its aspect ratio within that area (reduced with INTER_AREA) and its
-scores are resized back bilinearly, streamed into the label map.
+scores are resized back bilinearly, streamed into the label map; so is an image within the area
+whose padded size the backbone cannot run (Backbone::supportsInputSize, e.g. OpenCV 4.6's
+Deconvolution overflow at 4096 x 512 with ESPNet), at the largest size it can.
 
 On the CPU the superpixels are computed on their own thread while the backbone runs, and the
 head runs fused by rows (projection, then block, classifier and argmax row by row), keeping only

@@ -26,6 +26,13 @@ its labels and its superpixels. Each step runs the head forward, the per-pixel s
 cross-entropy at full resolution (ignore label excluded, optional class weights) and the
 backward pass of every head layer, then SGD with momentum or AdamW.
 
+Every output (the head file, its checkpoint outputFile + ".ckpt", the history and plot files,
+the feature cache) is written atomically: a temporary file in the same folder, then a rename.
+A symbolic link is written through to its target; an output path that is not a regular file (a
+folder, a device, a fifo) is refused with a cv::Exception. Head files and checkpoints end with a
+checksum line; a checkpoint that does not match it (or the head configuration) is refused with a
+message that says to delete it.
+
 Checkpoints (head, optimizer state, position in the epoch, history) are written atomically
 every checkpointEvery steps and at the end of each epoch; a run that finds its checkpoint
 resumes from it and ends with the same weights as an uninterrupted run. Validation runs
