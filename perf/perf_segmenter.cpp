@@ -10,8 +10,8 @@
 //    the medians of both, their ratio, the median of each stage of getPerfProfile() and the peak
 //    resident memory of the whole process (VmHWM) at the end (for it, run one size per process with
 //    ESCRF_PERF_SEGMENT_ONLY=1, which leaves the backbone alone out).
-//    impl 0: the superpixel implementation the head file names (the shipped head names none, so
-//    ximgproc's); impl 1: the module's SLIC, set explicitly.
+//    impl: the superpixel implementation, set explicitly: 0 = SUPERPIXEL_IMPL_XIMGPROC,
+//    1 = SUPERPIXEL_IMPL_ESCRF (the module's SLIC).
 //  * BM_HeadStages: the head's stages at 480x360, each timed alone over the whole map the way the
 //    inference path runs it (strips of rows in parallel): where the time of the fused passes goes
 //    (wall time; the CPU time of the process with ESCRF_PERF_CPU_TIME=1).
@@ -106,12 +106,9 @@ void BM_Segment(benchmark::State& state)
         return;
     Ptr<Backbone> alone = Backbone::create(s.backbone);
     Ptr<Segmenter> seg = Segmenter::create(s.head, s.backbone);
-    if (state.range(2) == 1)
-    {
-        SuperpixelParams sp = seg->getSuperpixelParams();
-        sp.implementation = SUPERPIXEL_IMPL_ESCRF;
-        seg->setSuperpixelParams(sp);
-    }
+    SuperpixelParams sp = seg->getSuperpixelParams();
+    sp.implementation = (int)state.range(2);   // SUPERPIXEL_IMPL_XIMGPROC (0) or SUPERPIXEL_IMPL_ESCRF (1)
+    seg->setSuperpixelParams(sp);
     std::vector<Mat> outputs;
     Mat labels;
     // Beyond the maximum processing area segment() works on a reduced image: the backbone alone
