@@ -17,6 +17,7 @@ static const char* keys =
     "{ pred-dir   |        | write one 8-bit PNG label map per image here }"
     "{ max-images | 0      | evaluate only the first N images }"
     "{ crf        | false  | DenseCRF post-processing of the head's probabilities (vanilla-crf) }"
+    "{ crf-iterations | -2 | joint-crf heads: mean-field steps at inference (-1: as in training; -2: as the head file says) }"
     "{ superpixels-impl |  | superpixel implementation replacing the head's: ximgproc or escrf }";
 
 int main(int argc, char** argv)
@@ -34,6 +35,7 @@ int main(int argc, char** argv)
     const std::string predDir = parser.get<std::string>("pred-dir");
     const int maxImages = parser.get<int>("max-images");
     const bool crf = parser.get<bool>("crf");
+    const int crfIterations = parser.get<int>("crf-iterations");
     const std::string spImpl = parser.get<std::string>("superpixels-impl");
     if (!parser.check())
     {
@@ -44,6 +46,14 @@ int main(int argc, char** argv)
     {
         cv::Ptr<cv::escrf::Segmenter> seg = cv::escrf::Segmenter::create(head, backbone);
         seg->setDenseCrf(crf);
+        if (crfIterations != -2)
+        {
+            if (seg->head()->config().variant != cv::escrf::HEAD_JOINT_CRF)
+                CV_Error(cv::Error::StsBadArg, "--crf-iterations: the head is " +
+                                               cv::escrf::headVariantToString(seg->head()->config().variant) +
+                                               ", not joint-crf");
+            seg->head()->setJointCrfInferenceIterations(crfIterations);
+        }
         if (!spImpl.empty())
         {
             if (spImpl != "ximgproc" && spImpl != "escrf")

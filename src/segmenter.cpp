@@ -11,6 +11,7 @@
 #include "head/head_cuda.hpp"
 #include "head/head_inference.hpp"
 #include "head/head_inputs.hpp"
+#include "head/head_variants.hpp"
 #include "core/cuda_device.hpp"
 #include "superpixels/superpixel_task.hpp"
 
@@ -192,6 +193,8 @@ public:
         // superpixels differ from ximgproc's (those of heads trained with ximgproc), so using it is
         // the caller's choice.
         String why = detail::cudaUnavailableReason();
+        if (!detail::headVariantTraits(head_->config().variant).onDevice)   // joint-crf, nonlocal: CPU only
+            why = "the " + headVariantToString(head_->config().variant) + " head has no GPU path";
 #ifdef HAVE_ESCRF_CUDA
         if (why.empty() && cuda::headBlockOnDevice(*head_, &why))
         {
@@ -299,8 +302,8 @@ private:
     Size runHead(const Mat& work)
     {
         const Size headSize(work.cols / head_->config().stride, work.rows / head_->config().stride);
-        const bool guide = head_->needsGuide();
-        if (guide)
+        const bool guide = head_->needsGuide(), superpixels = head_->needsSuperpixels();
+        if (superpixels)
             startSuperpixels(work);
         detail::computeHeadInputs(*backbone_, work, head_->config().inputs, features_);
         times_.lap("backbone");
@@ -312,9 +315,13 @@ private:
             return headSize;
         }
         Mat sp;
-        const int M = superpixelTask_.get(sp);
-        times_.lap("superpixels (rest of the wait)");
-        times_.add("superpixels (own thread, overlapped)", superpixelTask_.milliseconds());
+        int M = 0;
+        if (superpixels)
+        {
+            M = superpixelTask_.get(sp);
+            times_.lap("superpixels (rest of the wait)");
+            times_.add("superpixels (own thread, overlapped)", superpixelTask_.milliseconds());
+        }
         inference_.setGuide(work, sp, M);
         times_.lap("head: guide + block preparation");
         return headSize;

@@ -9,6 +9,8 @@
 #include "opencv2/core/utils/filesystem.hpp"
 #include "opencv2/core/utils/logger.hpp"
 #include "head/bilinear.hpp"
+#include "head/head_inputs.hpp"
+#include "dnn/dnn_layers.hpp"
 
 #include <fstream>
 #include <thread>
@@ -346,8 +348,7 @@ Mat headReference(const Head& head, Net& backbone, const Mat& image, const Mat& 
     const Size imgSize(image.size[3], image.size[2]);
     const Size headSize(imgSize.width / head.config().stride, imgSize.height / head.config().stride);
     EscrfGuide guide;
-    if (head.needsGuide())
-        prepareGuide(rgb, labels, M, headSize, head.effectiveBlockParams(), guide, CV_32F);
+    cv::escrf::detail::prepareHeadGuide(head, rgb, labels, M, headSize, guide);
     Mat logits, up;
     head.forward(feats, headSize, head.needsGuide() ? &guide : nullptr, logits);
     cv::escrf::detail::resizeBilinear(logits, headSize, imgSize, up);
@@ -369,6 +370,10 @@ TEST(Escrf_DnnHeadNet, equals_head_forward_on_a_tiny_backbone)
         { HEAD_ESCRF, 0, 1, true, false, false },  // no projection: concatenation
         { HEAD_ESCRF, 6, 1, true, true, true },    // pair compatibility, trained fusion weights
         { HEAD_BASELINE, 0, 2, true, false, false },
+        { HEAD_JOINT_CRF, 8, 1, true, false, false },
+        { HEAD_JOINT_CRF, 0, 2, true, false, false },
+        { HEAD_NONLOCAL, 8, 1, true, false, false },
+        { HEAD_NONLOCAL, 6, 2, false, false, false },
     };
     RNG rng(9);
     // Not the model's nominal 16x20: the net adapts to the input size.
@@ -396,6 +401,15 @@ TEST(Escrf_DnnHeadNet, equals_head_forward_on_a_tiny_backbone)
             rng.fill(head->blockWeights.a, RNG::UNIFORM, -0.5f, 0.5f);
             head->blockWeights.c = -0.2;
         }
+        if (c.variant == HEAD_NONLOCAL)   // as if trained: a new block is the identity
+            rng.fill(head->nonlocalOut, RNG::NORMAL, 0, 0.5);
+        if (c.variant == HEAD_JOINT_CRF)
+        {
+            rng.fill(head->crfBilateral, RNG::UNIFORM, 1.f, 4.f);
+            rng.fill(head->crfSpatial, RNG::UNIFORM, 1.f, 3.f);
+            rng.fill(head->crfCompat, RNG::UNIFORM, -0.5f, 1.5f);
+            head->setJointCrfInferenceIterations(3);   // the net runs the inference steps
+        }
 
         Mat image = randomBlob(1, 3, imgSize.height, imgSize.width, rng);
         Mat guideBlob = randomBlob(1, 3, imgSize.height, imgSize.width, rng, 0.f, 1.f);
@@ -405,10 +419,9 @@ TEST(Escrf_DnnHeadNet, equals_head_forward_on_a_tiny_backbone)
         net.setPreferableBackend(dnn::DNN_BACKEND_OPENCV);
         net.setInput(image, "image");
         if (head->needsGuide())
-        {
             net.setInput(guideBlob, "guide");
+        if (head->needsSuperpixels())
             net.setInput(spBlob, "superpixels");
-        }
         Mat scores = net.forward("scores");
 
         Mat rgb, labels;
@@ -631,6 +644,43 @@ TEST(Escrf_DnnLayers, register_layers_is_idempotent_and_thread_safe)
         ASSERT_FALSE(layer.empty()) << type;
         EXPECT_EQ(type, layer->type);
     }
+}
+
+// The comparison variants' layers check their attributes and blobs when they are created, and name
+// the layer and what is expected.
+TEST(Escrf_DnnLayers, variant_layers_bad_weights_and_attributes_throw)
+{
+    registerLayers();
+    using namespace cv::escrf::detail;
+    RNG rng(23);
+    NonlocalParams np;
+    np.embedDim = 3;
+    const NonlocalWeights nw = NonlocalWeights::create(np, 5, rng);
+    LayerParams lp = nonlocalLayerParams("nl", np, nw);
+    for (const char* type : { "EscrfNonlocal", "escrf.EscrfNonlocal" })
+        EXPECT_FALSE(dnn::LayerFactory::createLayerInstance(type, lp).empty());
+    lp.blobs.pop_back();
+    expectThrowContaining([&] { dnn::LayerFactory::createLayerInstance("EscrfNonlocal", lp); },
+                          { "EscrfNonlocal layer 'nl'", "expected 4", "W_out" });
+    lp = nonlocalLayerParams("nl", np, nw);
+    lp.set("factor", 0);
+    expectThrowContaining([&] { dnn::LayerFactory::createLayerInstance("EscrfNonlocal", lp); }, { "factor" });
+    lp = nonlocalLayerParams("nl", np, nw);
+    lp.blobs[3] = Mat::zeros(5, 2, CV_32F);   // W_out must be D x E = 5 x 3
+    expectThrowContaining([&] { dnn::LayerFactory::createLayerInstance("EscrfNonlocal", lp); }, { "W_out", "5 x 3" });
+
+    CrfRnnParams cp;
+    const CrfRnnWeights cw = CrfRnnWeights::create(4);
+    lp = jointCrfLayerParams("crf", cp, cw, 2);
+    EXPECT_FALSE(dnn::LayerFactory::createLayerInstance("escrf.EscrfJointCrf", lp).empty());
+    lp.blobs[2] = Mat::zeros(3, 3, CV_32F);   // compat must be K x K = 4 x 4
+    expectThrowContaining([&] { dnn::LayerFactory::createLayerInstance("EscrfJointCrf", lp); }, { "compat", "4 x 4" });
+    lp = jointCrfLayerParams("crf", cp, cw, 2);
+    lp.set("iterations", -1);
+    expectThrowContaining([&] { dnn::LayerFactory::createLayerInstance("EscrfJointCrf", lp); },
+                          { "EscrfJointCrf layer 'crf'", "iterations" });
+    lp = jointCrfLayerParams("crf", cp, cw, 0);
+    expectThrowContaining([&] { dnn::LayerFactory::createLayerInstance("EscrfJointCrf", lp); }, { "stride" });
 }
 
 }} // namespace opencv_test::<anonymous>

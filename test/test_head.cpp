@@ -85,6 +85,14 @@ HeadConfig smallConfig(int variant, int projection)
     cfg.block.embedDim = 4;
     cfg.block.posDim = 4;
     cfg.block.learnableFusion = true;
+    // The comparison variants at the scale of a 9 x 7 head (guide image 18 x 14).
+    cfg.jointCrf.factor = 2;
+    cfg.jointCrf.iterations = 3;
+    cfg.jointCrf.bilateralSxy = 6.f;
+    cfg.jointCrf.bilateralSrgb = 60.f;
+    cfg.jointCrf.spatialSxy = 2.f;
+    cfg.nonlocal.embedDim = 3;
+    cfg.nonlocal.factor = 2;
     return cfg;
 }
 
@@ -103,6 +111,16 @@ struct HeadFixture
         head = Head::create(cfg, { 3, 4 }, seed);
         inputs = { randomBlob(3, 7, 9, rng), randomBlob(4, 4, 5, rng) };
         makeGridGuide(headSize, 4, 16, head->effectiveBlockParams(), rng, guide);
+        // Away from the initialisations, where both stages are the identity (W_out = 0, so no
+        // gradient reaches theta, phi, g; zero kernel weights, so none reaches the compatibility).
+        if (variant == HEAD_NONLOCAL)
+            rng.fill(head->nonlocalOut, RNG::NORMAL, 0, 0.5);
+        if (variant == HEAD_JOINT_CRF)
+        {
+            rng.fill(head->crfBilateral, RNG::UNIFORM, 1, 4);
+            rng.fill(head->crfSpatial, RNG::UNIFORM, 1, 3);
+            rng.fill(head->crfCompat, RNG::UNIFORM, -0.5, 1.5);
+        }
     }
 
     double loss(const Mat& R)
@@ -165,6 +183,9 @@ TEST(Escrf_Head, gradients_through_relu_active_and_blocked)
     checkHeadGradients(HEAD_ESCRF, 5, true, -8.f);
 }
 
+TEST(Escrf_Head, gradients_joint_crf) { checkHeadGradients(HEAD_JOINT_CRF, 5); checkHeadGradients(HEAD_JOINT_CRF, 0); }
+TEST(Escrf_Head, gradients_nonlocal) { checkHeadGradients(HEAD_NONLOCAL, 5); checkHeadGradients(HEAD_NONLOCAL, 0); }
+
 TEST(Escrf_Head, relu_blocks_projection_gradients_when_inactive)
 {
     HeadFixture f(HEAD_BASELINE, 5, 3, true);
@@ -193,6 +214,128 @@ TEST(Escrf_Head, variants_switch_block_terms_off)
     EXPECT_FALSE(HeadFixture(HEAD_BASELINE, 5, 3).head->needsGuide());
     EXPECT_EQ(HEAD_ESCRF, headVariantFromString("escrf"));
     EXPECT_THROW(headVariantFromString("crf"), cv::Exception);
+}
+
+// What each comparison variant is made of: its tensors (in the table's order), its guide.
+TEST(Escrf_Head, comparison_variants_have_their_own_stage)
+{
+    for (int v = HEAD_BASELINE; v <= HEAD_NONLOCAL; v++)
+        EXPECT_EQ(v, headVariantFromString(headVariantToString(v)));
+    EXPECT_EQ(HEAD_JOINT_CRF, headVariantFromString("joint-crf"));
+    EXPECT_EQ(HEAD_NONLOCAL, headVariantFromString("nonlocal"));
+    expectThrowContaining([] { headVariantFromString("jointcrf"); }, { "joint-crf", "nonlocal", "'jointcrf'" });
+    expectThrowContaining([] { headVariantToString(6); }, { "got 6" });
+
+    HeadFixture crf(HEAD_JOINT_CRF, 5, 3), nl(HEAD_NONLOCAL, 5, 3);
+    EXPECT_EQ(std::vector<String>({ "proj.fine", "proj.coarse", "proj.bias", "cls.weight", "cls.bias",
+                                    "crf.bilateral", "crf.spatial", "crf.compat" }), crf.head->parameterNames());
+    EXPECT_EQ(std::vector<String>({ "proj.fine", "proj.coarse", "proj.bias", "nonlocal.W_theta", "nonlocal.W_phi",
+                                    "nonlocal.W_g", "nonlocal.W_out", "cls.weight", "cls.bias" }),
+              nl.head->parameterNames());
+    EXPECT_TRUE(crf.head->needsGuide());
+    EXPECT_FALSE(crf.head->needsSuperpixels());
+    EXPECT_FALSE(nl.head->needsGuide());
+    EXPECT_FALSE(nl.head->needsSuperpixels());
+    EXPECT_TRUE(HeadFixture(HEAD_SUPERPIXEL, 5, 3).head->needsSuperpixels());
+    // Initialisation (doc/variants.md): both stages start as the identity; Potts compatibility.
+    HeadConfig cfg = smallConfig(HEAD_JOINT_CRF, 5);
+    Ptr<Head> fresh = Head::create(cfg, { 3, 4 });
+    EXPECT_EQ(Size(3, 1), fresh->crfBilateral.size());
+    EXPECT_EQ(0, cv::norm(fresh->crfBilateral, NORM_INF));
+    EXPECT_EQ(0, cv::norm(fresh->crfSpatial, NORM_INF));
+    EXPECT_EQ(0.f, fresh->crfCompat.at<float>(1, 1));
+    EXPECT_EQ(1.f, fresh->crfCompat.at<float>(0, 1));
+    Mat withStage, withoutStage;
+    HeadFixture plain(HEAD_JOINT_CRF, 5, 3);
+    plain.head->crfBilateral.setTo(0);
+    plain.head->crfSpatial.setTo(0);
+    plain.head->forward(plain.inputs, plain.headSize, &plain.guide, withStage);
+    plain.head->setJointCrfInferenceIterations(0);
+    plain.head->forward(plain.inputs, plain.headSize, &plain.guide, withoutStage);
+    EXPECT_EQ(0, cv::norm(withStage, withoutStage, NORM_INF));
+    cfg.variant = HEAD_NONLOCAL;
+    fresh = Head::create(cfg, { 3, 4 });
+    EXPECT_EQ(Size(5, 3), fresh->nonlocalTheta.size());   // E x D
+    EXPECT_EQ(Size(3, 5), fresh->nonlocalOut.size());     // D x E
+    EXPECT_EQ(0, cv::norm(fresh->nonlocalOut, NORM_INF));
+    // A non-local head needs no guide; a joint-crf head reads the guide's image only.
+    Mat a, b;
+    nl.head->forward(nl.inputs, nl.headSize, nullptr, a);
+    nl.head->forward(nl.inputs, nl.headSize, &nl.guide, b);
+    EXPECT_EQ(0, cv::norm(a, b, NORM_INF));
+    EscrfGuide imageOnly;
+    imageOnly.featureSize = crf.headSize;
+    imageOnly.image = crf.guide.image;
+    crf.head->forward(crf.inputs, crf.headSize, &crf.guide, a);
+    crf.head->forward(crf.inputs, crf.headSize, &imageOnly, b);
+    EXPECT_EQ(0, cv::norm(a, b, NORM_INF));
+}
+
+// Training runs config().jointCrf.iterations steps (forward with a cache), inference
+// inferenceIterations (forward without one), -1 meaning the training value.
+TEST(Escrf_Head, joint_crf_inference_iterations)
+{
+    HeadFixture f(HEAD_JOINT_CRF, 5, 9);
+    Mat train, infer, none, logitsT0;
+    HeadCache cache;
+    f.head->forward(f.inputs, f.headSize, &f.guide, train, &cache);
+    f.head->forward(f.inputs, f.headSize, &f.guide, infer);
+    EXPECT_EQ(0, cv::norm(train, infer, NORM_INF));   // -1: as in training
+    f.head->setJointCrfInferenceIterations(0);
+    f.head->forward(f.inputs, f.headSize, &f.guide, none);
+    EXPECT_GT(cv::norm(train, none, NORM_INF), 1e-3);   // the steps change the scores
+    HeadConfig cfg = f.head->config();
+    cfg.jointCrf.iterations = 0;
+    cfg.jointCrf.inferenceIterations = -1;
+    Ptr<Head> noSteps = Head::create(cfg, { 3, 4 });
+    for (size_t i = 0; i < f.head->parameters().size(); i++)
+        f.head->parameters()[i].copyTo(noSteps->parameters()[i]);
+    noSteps->forward(f.inputs, f.headSize, &f.guide, logitsT0);
+    EXPECT_EQ(0, cv::norm(none, logitsT0, NORM_INF));   // T = 0: the classifier's scores
+    EXPECT_THROW(f.head->setJointCrfInferenceIterations(-2), cv::Exception);
+}
+
+TEST(Escrf_Head, comparison_variants_bad_options_and_inputs)
+{
+    HeadConfig cfg = smallConfig(HEAD_JOINT_CRF, 5);
+    cfg.jointCrf.factor = 0;
+    expectThrowContaining([&] { Head::create(cfg, { 3, 4 }); }, { "config.jointCrf.factor", ">= 1" });
+    cfg = smallConfig(HEAD_JOINT_CRF, 5);
+    cfg.jointCrf.bilateralSrgb = -1.f;
+    expectThrowContaining([&] { Head::create(cfg, { 3, 4 }); }, { "config.jointCrf.bilateralSrgb" });
+    cfg = smallConfig(HEAD_JOINT_CRF, 5);
+    cfg.jointCrf.iterations = -1;
+    expectThrowContaining([&] { Head::create(cfg, { 3, 4 }); }, { "config.jointCrf.iterations" });
+    cfg = smallConfig(HEAD_JOINT_CRF, 5);
+    cfg.jointCrf.inferenceIterations = -3;
+    expectThrowContaining([&] { Head::create(cfg, { 3, 4 }); }, { "inferenceIterations" });
+    cfg = smallConfig(HEAD_NONLOCAL, 5);
+    cfg.nonlocal.embedDim = 0;
+    expectThrowContaining([&] { Head::create(cfg, { 3, 4 }); }, { "config.nonlocal.embedDim" });
+    cfg.variant = 9;
+    expectThrowContaining([&] { Head::create(cfg, { 3, 4 }); }, { "head variant", "got 9" });
+    // Options of other variants are not checked (a baseline head ignores them).
+    cfg = smallConfig(HEAD_BASELINE, 5);
+    cfg.jointCrf.factor = 0;
+    cfg.nonlocal.factor = 0;
+    cfg.superpixels.numSuperpixels = 0;
+    EXPECT_NO_THROW(Head::create(cfg, { 3, 4 }));
+
+    HeadFixture f(HEAD_JOINT_CRF, 5, 5);
+    Mat logits;
+    expectThrowContaining([&] { f.head->forward(f.inputs, f.headSize, nullptr, logits); },
+                          { "joint-crf head needs the guide (image)" });
+    EscrfGuide noImage;
+    noImage.featureSize = f.headSize;
+    expectThrowContaining([&] { f.head->forward(f.inputs, f.headSize, &noImage, logits); }, { "guide.image" });
+    // A cache from another head's forward pass.
+    HeadFixture other(HEAD_BASELINE, 5, 5);
+    HeadCache cache;
+    other.head->forward(other.inputs, other.headSize, nullptr, logits, &cache);
+    std::vector<Mat> grads = f.head->zeroGradients();
+    expectThrowContaining([&] {
+        f.head->backward(f.inputs, f.headSize, &f.guide, cache, Mat::ones(3, f.headSize.area(), CV_32F), grads);
+    }, { "joint-crf" });
 }
 
 // Without projection the inputs are concatenated; resizing them must never write into an
@@ -245,9 +388,11 @@ std::string tempPath(const std::string& name)
 
 TEST(Escrf_HeadFile, roundtrip_gives_identical_outputs)
 {
-    for (int variant = HEAD_BASELINE; variant <= HEAD_ESCRF; variant++)
+    for (int variant = HEAD_BASELINE; variant <= HEAD_NONLOCAL; variant++)
     {
         HeadFixture f(variant, variant == HEAD_SUPERPIXEL ? 0 : 5, 21);
+        if (variant == HEAD_JOINT_CRF)
+            f.head->setJointCrfInferenceIterations(2);   // stored with the head
         const std::string file = tempPath(".yml");
         f.head->save(file);
         Ptr<Head> loaded = Head::load(file);
@@ -256,6 +401,18 @@ TEST(Escrf_HeadFile, roundtrip_gives_identical_outputs)
         f.head->forward(f.inputs, f.headSize, f.head->needsGuide() ? &f.guide : nullptr, a);
         loaded->forward(f.inputs, f.headSize, f.head->needsGuide() ? &f.guide : nullptr, b);
         EXPECT_EQ(0, cv::norm(a, b, NORM_INF)) << headVariantToString(variant);
+        const HeadConfig &c0 = f.head->config(), &c1 = loaded->config();
+        if (variant == HEAD_JOINT_CRF)   // the options of the variant (the others' are not stored)
+        {
+            EXPECT_EQ(c0.jointCrf.inferenceIterations, c1.jointCrf.inferenceIterations);
+            EXPECT_EQ(c0.jointCrf.factor, c1.jointCrf.factor);
+            EXPECT_EQ(c0.jointCrf.bilateralSrgb, c1.jointCrf.bilateralSrgb);
+        }
+        if (variant == HEAD_NONLOCAL)
+        {
+            EXPECT_EQ(c0.nonlocal.factor, c1.nonlocal.factor);
+            EXPECT_EQ(c0.nonlocal.embedDim, c1.nonlocal.embedDim);
+        }
         std::remove(file.c_str());
     }
 }
@@ -345,6 +502,45 @@ TEST(Escrf_HeadFile, save_is_atomic_and_reports_unwritable_paths)
     EXPECT_EQ(1u, files.size()) << "temporary files left behind";
     EXPECT_THROW(f.head->save(dir + "/no/such/folder/head.yml"), cv::Exception);
     utils::fs::remove_all(dir);
+}
+
+// A saved head file as a version 1 file (no checksum line), which may be edited and still loads.
+std::string asVersion1(const std::string& text)
+{
+    std::string v1 = text.substr(0, text.rfind("# escrf-checksum"));
+    v1.replace(v1.find("version: 2"), 10, "version: 1");
+    return v1;
+}
+
+// The comparison variants' options have their own sections, written for their variant only: files
+// of the other variants are as before, and a variant's file without its section is refused (edited
+// as version 1 files: a version 2 file's checksum refuses any edit first).
+TEST(Escrf_HeadFile, variant_options_sections)
+{
+    const std::string file = tempPath(".yml");
+    HeadFixture(HEAD_ESCRF, 5, 2).head->save(file);
+    std::string text = readText(file);
+    EXPECT_EQ(std::string::npos, text.find("joint_crf"));
+    EXPECT_EQ(std::string::npos, text.find("nonlocal"));
+    HeadFixture crf(HEAD_JOINT_CRF, 5, 2);
+    crf.head->save(file);
+    text = readText(file);
+    ASSERT_NE(std::string::npos, text.find("# escrf-checksum"));
+    text = asVersion1(text);
+    EXPECT_NE(std::string::npos, text.find("joint_crf"));
+    EXPECT_NE(std::string::npos, text.find("bilateral_srgb: 60."));
+    const size_t at = text.find("joint_crf");
+    std::string noSection = text;
+    noSection.replace(at, 9, "joint_xxx");
+    expectLoadError(noSection, "missing key 'joint_crf'");
+    std::string badFactor = text;
+    badFactor.replace(badFactor.find("factor: 2", at), 9, "factor: 0");
+    expectLoadError(badFactor, "config.jointCrf.factor");
+    HeadFixture(HEAD_NONLOCAL, 5, 2).head->save(file);
+    std::string nl = asVersion1(readText(file));
+    nl.replace(nl.find("embed_dim: 3", nl.find("nonlocal")), 12, "embed_dim: 2");
+    expectLoadError(nl, "nonlocal.W_theta");   // the weights no longer fit the configuration
+    std::remove(file.c_str());
 }
 
 }} // namespace

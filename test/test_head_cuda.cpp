@@ -648,6 +648,28 @@ TEST(Escrf_HeadCuda, segmenter_cuda_target_without_device_falls_back_to_cpu)
     EXPECT_EQ(0, cv::norm(a, b, NORM_INF));
 }
 
+// The comparison variants have no GPU path: the runner (here its emulation, the same pipeline
+// class) refuses them by name, and a Segmenter with a CUDA target keeps their head on the CPU (one
+// log line), with or without a device.
+TEST(Escrf_HeadCuda, comparison_variants_stay_on_the_cpu)
+{
+    ToyBackbone tb;
+    for (int variant : { HEAD_JOINT_CRF, HEAD_NONLOCAL })
+    {
+        Ptr<Head> head = Head::create(toyHeadConfig(variant), tb.channels, 3);
+        expectThrowContaining([&] { cv::escrf::detail::createHeadRunnerEmulation(*head); },
+                              { headVariantToString(variant) + " head has no GPU path" });
+        Ptr<Segmenter> cpu = Segmenter::create(head, tb.desc), gpu = Segmenter::create(head, tb.desc);
+        gpu->setPreferableBackend(dnn::DNN_BACKEND_CUDA);   // cv::dnn falls back without it
+        gpu->setPreferableTarget(dnn::DNN_TARGET_CUDA);
+        const Mat image = toyImage(Size(33, 25), 6);
+        Mat a, b;
+        cpu->segment(image, a);
+        gpu->segment(image, b);
+        EXPECT_EQ(0, cv::norm(a, b, NORM_INF)) << headVariantToString(variant);
+    }
+}
+
 TEST(Escrf_HeadCuda, segmenter_on_cuda_matches_cpu)
 {
     ESCRF_HEAD_REQUIRE_CUDA_DEVICE();

@@ -40,6 +40,13 @@ cv::escrf::HeadConfig toyHeadConfig(int variant, int projection)
     cfg.superpixels.numSuperpixels = 20;
     cfg.block.embedDim = 4;
     cfg.block.posDim = 4;
+    // The comparison variants at the scale of a 32 x 24 image.
+    cfg.jointCrf.factor = 2;
+    cfg.jointCrf.bilateralSxy = 8.f;
+    cfg.jointCrf.bilateralSrgb = 40.f;
+    cfg.jointCrf.spatialSxy = 2.f;
+    cfg.nonlocal.embedDim = 4;
+    cfg.nonlocal.factor = 2;
     return cfg;
 }
 

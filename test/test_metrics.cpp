@@ -250,4 +250,64 @@ TEST(Escrf_Metrics, copies_are_independent_accumulators)
     EXPECT_DOUBLE_EQ(0.5, per[1].pixelAccuracy());
 }
 
+// ------------------------------------------------------------------ the PFB analysis
+
+// A hand-made 3 x 4 map, K = 3, ignore 255:   0 0 1 1 / 0 2 2 1 / 255 2 2 1.
+// 4-neighbour pairs with different labels: 0-1 once (row 0), 0-2 twice (row 1, column 1),
+// 1-2 three times (rows 1 and 2, column 2); the pairs with the ignore pixel do not count.
+TEST(Escrf_ClassAnalysis, adjacency_similarity_and_pairs_on_a_hand_made_map)
+{
+    const Mat labels = (Mat_<uchar>(3, 4) << 0, 0, 1, 1, 0, 2, 2, 1, 255, 2, 2, 1);
+    Mat counts;
+    cv::escrf::accumulateClassAdjacency(labels, 3, 255, counts);
+    const Mat expected = (Mat_<double>(3, 3) << 0, 1, 2, 1, 0, 3, 2, 3, 0);
+    EXPECT_EQ(0, cv::norm(counts, expected, NORM_INF)) << counts;
+    // Accumulates over maps; a CV_32S map is read the same way.
+    Mat labels32;
+    labels.convertTo(labels32, CV_32S);
+    cv::escrf::accumulateClassAdjacency(labels32, 3, 255, counts);
+    EXPECT_EQ(0, cv::norm(counts, 2 * expected, NORM_INF));
+
+    // w0 = (1, 0), w1 = (0, 1), w2 = (1, 2): cos(0, 2) = 1/sqrt(5), cos(1, 2) = 2/sqrt(5), cos(0, 1) = 0.
+    const Mat W = (Mat_<float>(3, 2) << 1, 0, 0, 1, 1, 2);
+    const Mat S = cv::escrf::rowCosineSimilarity(W);
+    EXPECT_NEAR(1 / std::sqrt(5.0), S.at<double>(0, 2), 1e-7);
+    EXPECT_NEAR(2 / std::sqrt(5.0), S.at<double>(2, 1), 1e-7);
+    EXPECT_NEAR(0.0, S.at<double>(0, 1), 1e-12);
+    EXPECT_EQ(1.0, S.at<double>(1, 1));
+
+    // Class 0's most adjacent class is 2, class 1's is 2, class 2's is 1: two distinct pairs.
+    const std::vector<cv::escrf::AdjacentClassPair> pairs = cv::escrf::mostAdjacentClassPairs(expected, S);
+    ASSERT_EQ(2u, pairs.size());
+    EXPECT_EQ(1, pairs[0].classA);
+    EXPECT_EQ(2, pairs[0].classB);
+    EXPECT_EQ(3.0, pairs[0].adjacency);
+    EXPECT_NEAR(2 / std::sqrt(5.0), pairs[0].similarity, 1e-7);
+    EXPECT_EQ(0, pairs[1].classA);
+    EXPECT_EQ(2, pairs[1].classB);
+    EXPECT_EQ(2.0, pairs[1].adjacency);
+
+    // A class without neighbours gives no pair; a zero weight row is similar to nothing.
+    const Mat lonely = (Mat_<double>(3, 3) << 0, 4, 0, 4, 0, 0, 0, 0, 0);
+    EXPECT_EQ(1u, cv::escrf::mostAdjacentClassPairs(lonely).size());
+    const Mat S0 = cv::escrf::rowCosineSimilarity(Mat((Mat_<double>(2, 2) << 0, 0, 1, 1)));
+    EXPECT_EQ(0.0, S0.at<double>(0, 1));
+}
+
+TEST(Escrf_ClassAnalysis, bad_inputs_throw)
+{
+    Mat counts;
+    const Mat bad = (Mat_<uchar>(2, 2) << 0, 1, 7, 1);
+    expectThrowContaining([&] { cv::escrf::accumulateClassAdjacency(bad, 3, 255, counts); },
+                          { "accumulateClassAdjacency", "label 7 at (0, 1)" });
+    EXPECT_TRUE(counts.empty());
+    counts = Mat::zeros(2, 2, CV_64F);
+    expectThrowContaining([&] { cv::escrf::accumulateClassAdjacency(Mat::zeros(2, 2, CV_8U), 3, 255, counts); },
+                          { "counts is 2x2" });
+    expectThrowContaining([&] { cv::escrf::accumulateClassAdjacency(Mat::zeros(2, 2, CV_32F), 3, 255, counts); },
+                          { "labels must be" });
+    expectThrowContaining([] { cv::escrf::rowCosineSimilarity(Mat()); }, { "rowCosineSimilarity" });
+    expectThrowContaining([] { cv::escrf::mostAdjacentClassPairs(Mat::zeros(2, 3, CV_64F)); }, { "adjacency" });
+}
+
 }} // namespace

@@ -84,7 +84,8 @@ std::string escrfTestDataPath(const std::string& name);
 std::string writeToyBackbone(const std::string& dir);
 
 /** A small head on the toy backbone's outputs feat_a and feat_b (3 classes): the given variant
- * and projection, embeddings E = P = 4, 20 superpixels. */
+ * and projection, embeddings E = P = 4, 20 superpixels; joint-crf and nonlocal at factor 2 with
+ * kernel widths for the small image. */
 cv::escrf::HeadConfig toyHeadConfig(int variant = cv::escrf::HEAD_ESCRF, int projection = 8);
 
 /** The guide of a random RGB image of twice headSize (values from rng) whose superpixels are

@@ -215,6 +215,41 @@ TEST(Escrf_Trainer, learns_toy_scenes_and_writes_head_log_and_plot)
     utils::fs::remove_all(d.dir);
 }
 
+// The comparison variants train with the same solver, save, and segment through a Segmenter with
+// the scores they were validated with; their GPU path is refused before any device is asked for.
+TEST(Escrf_Trainer, trains_joint_crf_and_nonlocal_heads)
+{
+    ToyData d = makeToyData();
+    for (int variant : { HEAD_JOINT_CRF, HEAD_NONLOCAL })
+    {
+        SCOPED_TRACE(headVariantToString(variant));
+        const std::string out = d.dir + "/" + headVariantToString(variant) + ".yml";
+        Ptr<HeadTrainer> trainer =
+            HeadTrainer::create(BackboneDescription::read(d.backbone), toyHeadConfig(variant), toyParams());
+        Ptr<Head> head = trainer->train(d.train, d.val, out);
+        const std::vector<TrainEpochStats> h = trainer->history();
+        ASSERT_EQ(8u, h.size());
+        EXPECT_LT(h.back().loss, h.front().loss);
+        double best = 0;
+        for (const TrainEpochStats& st : h)
+            best = std::max(best, st.valMeanIoU);
+        EXPECT_GT(best, 40.0);
+        // The stage's own weights were trained (both stages start as the identity: zero kernel
+        // weights, zero output projection).
+        const Mat& trained = variant == HEAD_JOINT_CRF ? head->crfBilateral : head->nonlocalOut;
+        EXPECT_GT(cv::norm(trained, NORM_INF), 1e-3);
+        Ptr<Segmenter> seg = Segmenter::create(out);
+        EXPECT_EQ(variant, seg->head()->config().variant);
+        EXPECT_NEAR(best, 100 * evaluateSegmenter(seg, d.val, 255).meanIoU(), 1e-6);
+
+        TrainParams gpu = toyParams();
+        gpu.device = TRAIN_DEVICE_CUDA;
+        expectThrowContaining([&] { HeadTrainer::create(BackboneDescription::read(d.backbone), toyHeadConfig(variant), gpu); },
+                              { headVariantToString(variant) + " head has no GPU path", "TRAIN_DEVICE_CPU" });
+    }
+    utils::fs::remove_all(d.dir);
+}
+
 // PNG holds 8 or 16 bits: with more than 256 classes the predictions are 16-bit PNGs, not
 // CV_32S maps that imwrite would silently saturate to 8 bits.
 TEST(Escrf_Evaluate, more_than_256_classes_write_16_bit_predictions)

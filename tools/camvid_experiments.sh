@@ -3,7 +3,8 @@
 # the same features, solver and epochs (escrf_train's defaults), scores it on val.txt with
 # escrf_eval, and prints one line per variant. Also scores the backbone alone.
 #
-#   bash tools/camvid_experiments.sh [variant ...]     (default: baseline pairwise superpixel escrf)
+#   bash tools/camvid_experiments.sh [variant ...]
+#       (default: baseline pairwise superpixel escrf joint-crf nonlocal)
 #
 # Needs ../shared (or $ESCRF_SHARED_DIR). Heads, logs (.csv), curves (.png) and val predictions
 # go to $ESCRF_EXPERIMENTS (default ./camvid_experiments); backbone outputs and superpixels are
@@ -21,7 +22,7 @@ bb="$shared/models/espnet_camvid.yml"
 train="$shared/data/camvid/train.txt"
 val="$shared/data/camvid/val.txt"
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(baseline pairwise superpixel escrf)
+[ ${#variants[@]} -gt 0 ] || variants=(baseline pairwise superpixel escrf joint-crf nonlocal)
 
 echo "backbone alone: $("$build/bin/escrf_eval_backbone" --backbone="$bb" --list="$val" | tail -n 1)"
 for v in "${variants[@]}"; do

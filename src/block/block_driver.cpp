@@ -11,6 +11,10 @@
 #include "block_cache.hpp"
 #include "block_compat.hpp"
 #include "block_rows.hpp"
+#include "block_explain.hpp"
+
+#include <algorithm>
+#include <limits>
 
 namespace cv {
 namespace escrf {
@@ -143,7 +147,126 @@ void backwardT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const Escr
     dF = grad;
 }
 
+// nb[o] = the cell at window offset o of cell (x, y) on a w x h map, or -1 outside the map.
+void windowNeighbours(const WindowOffsets& off, int x, int y, int w, int h, int* nb)
+{
+    for (int o = 0; o < off.K; o++)
+    {
+        const int yy = y + off.dy[o], xx = x + off.dx[o];
+        nb[o] = yy < 0 || yy >= h || xx < 0 || xx >= w ? -1 : yy * w + xx;
+    }
+}
+
+// The kernel weights K(i, j) of cell i for its neighbours nb[0..count), one cell at a time from
+// pairScore: the score, exp(score) with the Gaussian kernel, or with normalize the softmax over the
+// neighbours. The message computes the same weights in factored form for whole rows (WindowScores)
+// or streamed (denseForward); test_explain.cpp checks that the sum of weight * F is the message.
+template <typename T>
+void kernelWeights(const MessageInput<T>& in, int i, const int* nb, int count, T* kw)
+{
+    T smax = -std::numeric_limits<T>::infinity();
+    for (int o = 0; o < count; o++)
+    {
+        kw[o] = pairScore(in, i, nb[o]);
+        smax = std::max(smax, kw[o] * in.invTau);
+    }
+    if (in.normalize)
+    {
+        T Z = 0;
+        for (int o = 0; o < count; o++)
+        {
+            kw[o] = std::exp(kw[o] * in.invTau - smax);
+            Z += kw[o];
+        }
+        for (int o = 0; o < count; o++)
+            kw[o] /= Z;
+    }
+    else if (in.gaussian)
+        for (int o = 0; o < count; o++)
+            kw[o] = std::exp(kw[o]);
+}
+
+// The terms of one cell's message (detail::explainBlockCell): the embeddings and compatibilities
+// the forward pass prepares for its backward pass, the score split into its appearance and
+// position halves of the embedding.
+template <typename T>
+void explainCellT(const EscrfBlockParams& p, const EscrfBlockWeights& w, const EscrfGuide& g, const Mat& F,
+                  Point cell, detail::CellMessageTerms& terms)
+{
+    const GuideView view = guideView(g, p, F.depth());
+    CpuCacheTensors t;
+    BlockRows<T> rows;
+    prepareBlockRows<T>(p, w, view, F, makePlan(p, w), rows, &t);
+    Mat FT;
+    transposeFast(F, FT);
+    const int width = g.featureSize.width, E = w.W_img.rows, i = cell.y * width + cell.x;
+    const Mat halfNorm = halfSquaredNorms<T>(p, t.eT);
+    const MessageInput<T> in = messageInput<T>(p, g.featureSize.height, width, F.rows, E, FT, t.eT, halfNorm, t.u,
+                                               t.v, t.muJ, w.c);
+    std::vector<int> nb;
+    if (p.dense)
+        for (int j = 0; j < in.N(); j++)
+            nb.push_back(j);
+    else
+    {
+        const WindowOffsets off(p.window, p.dilation);
+        nb.resize(off.K);
+        windowNeighbours(off, cell.x, cell.y, width, g.featureSize.height, nb.data());
+        nb.erase(std::remove(nb.begin(), nb.end(), -1), nb.end());   // out of the map: not in G(i)
+    }
+    std::vector<T> kw(nb.size());
+    kernelWeights(in, i, nb.data(), (int)nb.size(), kw.data());
+    terms = detail::CellMessageTerms();
+    terms.invTau = in.invTau;
+    const T* ei = in.eT + (size_t)i * in.D;
+    for (size_t o = 0; o < nb.size(); o++)
+    {
+        const int j = nb[o];
+        const T* ej = in.eT + (size_t)j * in.D;
+        // The halves of score(i, j): e = [W_img Ig ; W_pos PE], so the dot product and the squared
+        // distance are sums over the two halves.
+        double part[2];
+        for (int half = 0; half < 2; half++)
+        {
+            const T* a = ei + half * E;
+            const T* b = ej + half * E;
+            part[half] = p.gaussianKernel ? -0.5 * (dotN(a, a, E) - 2 * dotN(a, b, E) + dotN(b, b, E))
+                                          : (double)dotN(a, b, E);
+        }
+        terms.neighbours.push_back(Point(j % width, j / width));
+        terms.appearance.push_back(part[0]);
+        terms.position.push_back(part[1]);
+        terms.kernel.push_back(kw[o]);
+        terms.compat.push_back(pairCompat(in, i, j));
+        terms.weight.push_back(terms.compat.back() * terms.kernel.back());
+    }
+}
+
 } // namespace
+
+namespace detail {
+
+void explainBlockCell(const EscrfBlockParams& params, const EscrfBlockWeights& weights, const EscrfGuide& guide,
+                      const Mat& F, Point cell, CellMessageTerms& terms)
+{
+    const Backend be = { "explainBlockCell", false, true, false };
+    EscrfBlockParams p = params;
+    p.alphaP = 1.f;   // the message is what is explained, whatever its weight (and without the prior)
+    p.alphaS = 0.f;
+    p.learnableFusion = false;
+    checkInputs(be, p, weights, guide, F, makePlan(p, weights));
+    const Size fs = guide.featureSize;
+    if (cell.x < 0 || cell.y < 0 || cell.x >= fs.width || cell.y >= fs.height)
+        CV_Error_(Error::StsOutOfRange, ("explainBlockCell: cell (%d, %d) is outside the %dx%d feature map", cell.x,
+                                         cell.y, fs.width, fs.height));
+    const Mat Fc = F.isContinuous() ? F : F.clone();
+    if (F.depth() == CV_32F)
+        explainCellT<float>(p, weights, guide, Fc, cell, terms);
+    else
+        explainCellT<double>(p, weights, guide, Fc, cell, terms);
+}
+
+} // namespace detail
 
 void escrfBlockForward(const EscrfBlockParams& params, const EscrfBlockWeights& weights, const EscrfGuide& guide,
                        const Mat& F, Mat& out, EscrfBlockCache* cache)

@@ -9,6 +9,7 @@
 // public EscrfGuide from the same view.
 
 #include "precomp.hpp"
+#include "block/block_guide.hpp"
 #include "block/block_kernels.hpp"
 
 namespace cv {
@@ -58,39 +59,26 @@ static void expandPosition(const Mat& posX, const Mat& posY, Mat& position)
     }
 }
 
-namespace block {
-
-void prepareGuideView(InputArray _image, InputArray _superpixels, int numSuperpixels, Size featureSize,
-                      const EscrfBlockParams& params, int depth, GuideBuffers& b, GuideView& view)
+// The checks shared by prepareGuide and detail::prepareImageGuide.
+static void checkImageAndSize(const char* fn, InputArray image, Size featureSize, int depth)
 {
     if (depth != CV_32F && depth != CV_64F)
-        CV_Error_(Error::StsBadArg, ("prepareGuide: depth = %d, expected CV_32F or CV_64F", depth));
-    if (_image.empty() || (_image.type() != CV_32FC3 && _image.type() != CV_8UC3))
-        CV_Error_(Error::StsBadArg, ("prepareGuide: image type is %s, expected a non-empty CV_32FC3 RGB "
-                                     "image in [0,1] or CV_8UC3 BGR", typeToString(_image.type()).c_str()));
-    if (_superpixels.type() != CV_32SC1 || _superpixels.size() != _image.size())
-        CV_Error_(Error::StsBadArg, ("prepareGuide: superpixels must be CV_32SC1 of the image size %dx%d "
-                                     "(got %s %dx%d)", _image.size().width, _image.size().height,
-                                     typeToString(_superpixels.type()).c_str(), _superpixels.size().width,
-                                     _superpixels.size().height));
-    if (numSuperpixels <= 0)
-        CV_Error_(Error::StsBadArg, ("prepareGuide: numSuperpixels = %d, expected > 0", numSuperpixels));
-    const Size imgSize = _image.size();
+        CV_Error_(Error::StsBadArg, ("%s: depth = %d, expected CV_32F or CV_64F", fn, depth));
+    if (image.empty() || (image.type() != CV_32FC3 && image.type() != CV_8UC3))
+        CV_Error_(Error::StsBadArg, ("%s: image type is %s, expected a non-empty CV_32FC3 RGB "
+                                     "image in [0,1] or CV_8UC3 BGR", fn, typeToString(image.type()).c_str()));
+    const Size imgSize = image.size();
     if (featureSize.width <= 0 || featureSize.height <= 0 ||
         featureSize.width > imgSize.width || featureSize.height > imgSize.height)
-        CV_Error_(Error::StsBadSize, ("prepareGuide: featureSize = %dx%d, expected positive and at most "
-                                      "the image size %dx%d", featureSize.width, featureSize.height,
+        CV_Error_(Error::StsBadSize, ("%s: featureSize = %dx%d, expected positive and at most "
+                                      "the image size %dx%d", fn, featureSize.width, featureSize.height,
                                       imgSize.width, imgSize.height));
-    if (params.posDim <= 0 || params.posDim % 2 != 0)
-        CV_Error_(Error::StsBadArg, ("prepareGuide: params.posDim = %d, expected even and > 0", params.posDim));
+}
 
-    Mat S = _superpixels.getMat();
-    double minL = 0, maxL = 0;
-    minMaxIdx(S, &minL, &maxL);
-    if (minL < 0 || maxL >= numSuperpixels)
-        CV_Error_(Error::StsOutOfRange, ("prepareGuide: superpixel labels span [%d, %d], expected "
-                                         "0..numSuperpixels-1 = 0..%d", (int)minL, (int)maxL, numSuperpixels - 1));
-
+// Spec step 1: the RGB image resized to the features, 3 x N planes in b.image (bilinear with
+// half-pixel centres is exactly cv::resize INTER_LINEAR).
+static void guideImage(InputArray _image, Size featureSize, int depth, block::GuideBuffers& b)
+{
     Mat rgb;
     if (_image.type() == CV_8UC3)
     {
@@ -100,13 +88,7 @@ void prepareGuideView(InputArray _image, InputArray _superpixels, int numSuperpi
     }
     else
         rgb = _image.getMat();
-
     const int N = featureSize.area();
-    view = GuideView();
-    view.size = featureSize;
-    view.numSuperpixels = numSuperpixels;
-
-    // Spec step 1: bilinear with half-pixel centres is exactly cv::resize INTER_LINEAR.
     resize(rgb, b.small, featureSize, 0, 0, INTER_LINEAR);
     b.image.create(3, N, depth);
     Mat small = b.small.isContinuous() ? b.small : b.small.clone();
@@ -122,6 +104,36 @@ void prepareGuideView(InputArray _image, InputArray _superpixels, int numSuperpi
         transpose(small.reshape(1, N), planar);   // N x 3 -> 3 x N
         planar.convertTo(b.image, depth);
     }
+}
+
+namespace block {
+
+void prepareGuideView(InputArray _image, InputArray _superpixels, int numSuperpixels, Size featureSize,
+                      const EscrfBlockParams& params, int depth, GuideBuffers& b, GuideView& view)
+{
+    checkImageAndSize("prepareGuide", _image, featureSize, depth);
+    if (_superpixels.type() != CV_32SC1 || _superpixels.size() != _image.size())
+        CV_Error_(Error::StsBadArg, ("prepareGuide: superpixels must be CV_32SC1 of the image size %dx%d "
+                                     "(got %s %dx%d)", _image.size().width, _image.size().height,
+                                     typeToString(_superpixels.type()).c_str(), _superpixels.size().width,
+                                     _superpixels.size().height));
+    if (numSuperpixels <= 0)
+        CV_Error_(Error::StsBadArg, ("prepareGuide: numSuperpixels = %d, expected > 0", numSuperpixels));
+    const Size imgSize = _image.size();
+    if (params.posDim <= 0 || params.posDim % 2 != 0)
+        CV_Error_(Error::StsBadArg, ("prepareGuide: params.posDim = %d, expected even and > 0", params.posDim));
+
+    Mat S = _superpixels.getMat();
+    double minL = 0, maxL = 0;
+    minMaxIdx(S, &minL, &maxL);
+    if (minL < 0 || maxL >= numSuperpixels)
+        CV_Error_(Error::StsOutOfRange, ("prepareGuide: superpixel labels span [%d, %d], expected "
+                                         "0..numSuperpixels-1 = 0..%d", (int)minL, (int)maxL, numSuperpixels - 1));
+
+    view = GuideView();
+    view.size = featureSize;
+    view.numSuperpixels = numSuperpixels;
+    guideImage(_image, featureSize, depth, b);
     view.image = b.image;
 
     if (depth == CV_64F)
@@ -166,5 +178,19 @@ void prepareGuide(InputArray _image, InputArray _superpixels, int numSuperpixels
     if (params.softSuperpixels)
         guide.soft = b.soft;
 }
+
+namespace detail {
+
+void prepareImageGuide(InputArray image, Size featureSize, EscrfGuide& guide, int depth)
+{
+    checkImageAndSize("prepareImageGuide", image, featureSize, depth);
+    block::GuideBuffers b;
+    guideImage(image, featureSize, depth, b);
+    guide = EscrfGuide();
+    guide.featureSize = featureSize;
+    guide.image = b.image;
+}
+
+} // namespace detail
 
 }} // namespace cv::escrf

@@ -18,15 +18,9 @@ namespace detail {
 
 namespace {
 
-// Slots of NonlocalCache::saved.
-enum Slot { SLOT_META, SLOT_FC, SLOT_THETA, SLOT_PHI, SLOT_G, SLOT_Y, SLOT_STATS, SLOT_COUNT };
-
 void checkParams(const char* fn, const NonlocalParams& p)
 {
-    if (p.embedDim < 1)
-        CV_Error_(Error::StsOutOfRange, ("%s: params.embedDim = %d, expected >= 1", fn, p.embedDim));
-    if (p.factor < 1)
-        CV_Error_(Error::StsOutOfRange, ("%s: params.factor = %d, expected >= 1", fn, p.factor));
+    checkNonlocalParams(fn, "params", p);
 }
 
 void checkFeatures(const char* fn, const char* name, const Mat& F, Size grid)
@@ -89,14 +83,13 @@ void forwardT(const NonlocalParams& p, const NonlocalWeights& w, const CoarseGri
     out = F + up;
     if (cache)
     {
-        cache->saved.assign(SLOT_COUNT, Mat());
-        cache->saved[SLOT_META] = (Mat_<double>(1, 4) << F.rows, F.cols, p.embedDim, p.factor);
-        cache->saved[SLOT_FC] = Fc.data == F.data ? Mat() : Fc;   // factor 1: F itself, not kept twice
-        cache->saved[SLOT_THETA] = thetaT;
-        cache->saved[SLOT_PHI] = phiT;
-        cache->saved[SLOT_G] = gT;
-        cache->saved[SLOT_Y] = yT;
-        cache->saved[SLOT_STATS] = stats;
+        cache->key = NonlocalCache::Key(p, F);
+        cache->Fc = Fc.data == F.data ? Mat() : Fc;   // factor 1: F itself, not kept twice
+        cache->thetaT = thetaT;
+        cache->phiT = phiT;
+        cache->gT = gT;
+        cache->yT = yT;
+        cache->stats = stats;
     }
 }
 
@@ -104,16 +97,14 @@ template <typename T>
 void backwardT(const NonlocalParams& p, const NonlocalWeights& w, const CoarseGrid& grid, const Mat& F,
                const NonlocalCache& cache, const Mat& dOut, Mat& dF, NonlocalWeights& grads)
 {
-    const std::vector<Mat>& s = cache.saved;
-    const Mat Fc = s[SLOT_FC].empty() ? F : s[SLOT_FC];
-    const Mat &thetaT = s[SLOT_THETA], &phiT = s[SLOT_PHI], &gT = s[SLOT_G], &yT = s[SLOT_Y];
+    const Mat Fc = cache.Fc.empty() ? F : cache.Fc;
+    const Mat &thetaT = cache.thetaT, &phiT = cache.phiT, &gT = cache.gT, &yT = cache.yT;
     Mat dz, dyT, dFcT, dFc, dFine;
     grid.upsampleAdjoint(dOut, dz);                                   // D x Nc
     gemm(dz, yT, 1, grads.W_out, 1, grads.W_out);                     // dW_out += dz y^T
     gemm(dz, w.W_out, 1, noArray(), 0, dyT, GEMM_1_T);                // dy^T = dz^T W_out
     block::MessageGrad mg;
-    block::denseBackward(attentionInput<T>(grid.coarse(), p.embedDim, thetaT, phiT, gT), yT, s[SLOT_STATS], dyT,
-                         mg);
+    block::denseBackward(attentionInput<T>(grid.coarse(), p.embedDim, thetaT, phiT, gT), yT, cache.stats, dyT, mg);
     // dW += dX Fc^T for each embedding X = W Fc; dFc = sum W^T dX, computed cell-major.
     const struct { const Mat& dXT; const Mat& W; Mat& dW; } parts[] = {
         { mg.deT, w.W_theta, grads.W_theta }, { mg.deKT, w.W_phi, grads.W_phi }, { mg.dFT, w.W_g, grads.W_g } };
@@ -131,6 +122,14 @@ void backwardT(const NonlocalParams& p, const NonlocalWeights& w, const CoarseGr
 }
 
 } // namespace
+
+void checkNonlocalParams(const char* fn, const char* what, const NonlocalParams& p)
+{
+    if (p.embedDim < 1)
+        CV_Error_(Error::StsOutOfRange, ("%s: %s.embedDim = %d, expected >= 1", fn, what, p.embedDim));
+    if (p.factor < 1)
+        CV_Error_(Error::StsOutOfRange, ("%s: %s.factor = %d, expected >= 1", fn, what, p.factor));
+}
 
 NonlocalWeights NonlocalWeights::create(const NonlocalParams& params, int channels, RNG& rng, int depth)
 {
@@ -176,6 +175,32 @@ void nonlocalForward(const NonlocalParams& params, const NonlocalWeights& weight
         forwardT<double>(params, weights, cg, Fc, out, cache);
 }
 
+void nonlocalAttention(const NonlocalParams& params, const NonlocalWeights& weights, Size grid, const Mat& F,
+                       Point cell, Mat& attention, Point& coarseCell)
+{
+    const char* fn = "nonlocalAttention";
+    checkParams(fn, params);
+    checkFeatures(fn, "F", F, grid);
+    checkWeights(fn, "weights", weights, params.embedDim, F.rows, F.depth());
+    if (cell.x < 0 || cell.y < 0 || cell.x >= grid.width || cell.y >= grid.height)
+        CV_Error_(Error::StsOutOfRange, ("%s: cell (%d, %d) is outside the %dx%d map", fn, cell.x, cell.y, grid.width,
+                                         grid.height));
+    const CoarseGrid cg(grid, params.factor);
+    Mat Fc, thetaT, phiT;
+    cg.pool(F.isContinuous() ? F : F.clone(), Fc);
+    // The embeddings as nonlocalForward makes them, then one row of the scores in double.
+    embed(weights.W_theta, Fc).convertTo(thetaT, CV_64F);
+    embed(weights.W_phi, Fc).convertTo(phiT, CV_64F);
+    coarseCell = Point(cell.x / params.factor, cell.y / params.factor);
+    const Size coarse = cg.coarse();
+    Mat scores = phiT * thetaT.row(coarseCell.y * coarse.width + coarseCell.x).t();   // Nc x 1
+    double mx = 0;
+    minMaxLoc(scores, nullptr, &mx);
+    exp(scores - mx, scores);
+    scores /= sum(scores)[0];
+    attention = scores.reshape(1, coarse.height).clone();
+}
+
 void nonlocalBackward(const NonlocalParams& params, const NonlocalWeights& weights, Size grid, const Mat& F,
                       const NonlocalCache& cache, const Mat& dOut, Mat& dF, NonlocalWeights& grads)
 {
@@ -188,11 +213,9 @@ void nonlocalBackward(const NonlocalParams& params, const NonlocalWeights& weigh
                                      dOut.cols, typeToString(dOut.type()).c_str()));
     checkWeights(fn, "weights", weights, params.embedDim, F.rows, F.depth());
     checkWeights(fn, "grads", grads, params.embedDim, F.rows, F.depth());
-    const std::vector<Mat>& s = cache.saved;
-    if ((int)s.size() != SLOT_COUNT || s[SLOT_META].total() != 4)
+    if (cache.empty())
         CV_Error(Error::StsBadArg, "nonlocalBackward: cache was not filled by nonlocalForward");
-    const double* meta = s[SLOT_META].ptr<double>();
-    if (meta[0] != F.rows || meta[1] != F.cols || meta[2] != params.embedDim || meta[3] != params.factor)
+    if (!(cache.key == NonlocalCache::Key(params, F)))
         CV_Error(Error::StsBadArg, "nonlocalBackward: cache comes from a forward pass with other params or features");
     const CoarseGrid cg(grid, params.factor);
     const Mat Fc = F.isContinuous() ? F : F.clone();

@@ -23,6 +23,10 @@ struct NonlocalParams
     int factor = 8;
 };
 
+/** Checks params (cv::Exception "fn: what.field = value, expected ..." otherwise): the one check of
+ * the block's settings, also made by Head::create for HeadConfig::nonlocal. */
+void checkNonlocalParams(const char* fn, const char* what, const NonlocalParams& params);
+
 /** Learned parameters for D feature channels, of the depth of the features. 1x1 convolutions
  * without bias. */
 struct NonlocalWeights
@@ -39,10 +43,32 @@ struct NonlocalWeights
     NonlocalWeights zerosLike() const;
 };
 
-//! What the forward pass keeps for the backward pass (opaque).
+/** What nonlocalForward keeps for nonlocalBackward: what it computed with (checked by the
+ * backward pass) and the coarse-grid tensors, O(Nc E). */
 struct NonlocalCache
 {
-    std::vector<Mat> saved;
+    //! The settings of the forward pass; a backward pass uses the cache only with the same.
+    struct Key
+    {
+        int channels = 0, cells = 0, embedDim = 0, factor = 0;   // cells: of the fine map
+
+        Key() {}
+        Key(const NonlocalParams& params, const Mat& F)
+            : channels(F.rows), cells(F.cols), embedDim(params.embedDim), factor(params.factor) {}
+        bool operator==(const Key& o) const
+        {
+            return channels == o.channels && cells == o.cells && embedDim == o.embedDim && factor == o.factor;
+        }
+    };
+
+    Key key;
+    Mat Fc;                    //!< D x Nc pooled features (empty with factor 1: F itself is used)
+    Mat thetaT, phiT, gT;      //!< Nc x E queries, keys, values (cell-major)
+    Mat yT;                    //!< Nc x E attended values
+    Mat stats;                 //!< the attention's softmax statistics (block::denseForward)
+
+    //! True until nonlocalForward fills it.
+    bool empty() const { return key.cells == 0; }
 };
 
 /** Forward pass on F (D x N, N = grid.area(), CV_32F or CV_64F):
@@ -64,6 +90,14 @@ void nonlocalForward(const NonlocalParams& params, const NonlocalWeights& weight
  * attention's pair terms are recomputed tile by tile. */
 void nonlocalBackward(const NonlocalParams& params, const NonlocalWeights& weights, Size grid, const Mat& F,
                       const NonlocalCache& cache, const Mat& dOut, Mat& dF, NonlocalWeights& grads);
+
+/** The attention of one cell (the kernel picture, samples/escrf_explain.cpp): softmax_j(theta_i .
+ * phi_j) over all cells j of the attention grid, for the coarse cell i that holds `cell` (a cell of
+ * the fine map, grid), computed as nonlocalForward computes it.
+ * @param attention output, the coarse grid's h x w CV_64F map of the weights (they sum to 1)
+ * @param coarseCell output, the coarse cell i */
+void nonlocalAttention(const NonlocalParams& params, const NonlocalWeights& weights, Size grid, const Mat& F,
+                       Point cell, Mat& attention, Point& coarseCell);
 
 }}} // namespace cv::escrf::detail
 

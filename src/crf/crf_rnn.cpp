@@ -24,15 +24,7 @@ enum { BILATERAL = 0, SPATIAL = 1 };
 
 void checkParams(const char* fn, const CrfRnnParams& p)
 {
-    if (p.iterations < 0)
-        CV_Error_(Error::StsOutOfRange, ("%s: params.iterations = %d, expected >= 0", fn, p.iterations));
-    if (p.factor < 1)
-        CV_Error_(Error::StsOutOfRange, ("%s: params.factor = %d, expected >= 1", fn, p.factor));
-    const struct { const char* name; float value; } widths[] = {
-        { "bilateralSxy", p.bilateralSxy }, { "bilateralSrgb", p.bilateralSrgb }, { "spatialSxy", p.spatialSxy } };
-    for (const auto& w : widths)
-        if (!(w.value > 0.f && w.value <= FLT_MAX))
-            CV_Error_(Error::StsOutOfRange, ("%s: params.%s = %g, expected finite and > 0", fn, w.name, w.value));
+    checkCrfRnnParams(fn, "params", p);
 }
 
 //! out = rows of X scaled by s (N x 1): out_i = s_i X_i; out may be X.
@@ -205,23 +197,17 @@ void forwardT(const CrfRnnParams& p, const CrfRnnWeights& w, const CrfRnnGuide& 
     Mat Uc;
     grid.pool(U, Uc);
     const Mat UcT = transposed(Uc);   // Nc x K
-    Mat z = UcT.clone();
-    std::vector<Mat> saved;
-    saved.push_back((Mat_<double>(1, 4) << p.iterations, U.rows, UcT.rows, p.factor));
+    Mat z = UcT.clone(), a;
+    std::vector<CrfRnnCache::Step> steps(cache ? p.iterations : 0);
+    CrfRnnCache::Step scratch;   // without a cache, every step reuses these buffers
     for (int t = 1; t <= p.iterations; t++)
     {
-        Mat Q, Mb, Ms, a;
-        softmaxRows<T>(z, Q);
-        guide.message(BILATERAL, Q, Mb);
-        guide.message(SPATIAL, Q, Ms);
-        weightedMessages<T>(Mb, Ms, w.bilateral, w.spatial, a);
+        CrfRnnCache::Step& s = cache ? steps[t - 1] : scratch;
+        softmaxRows<T>(z, s.Q);
+        guide.message(BILATERAL, s.Q, s.Mb);
+        guide.message(SPATIAL, s.Q, s.Ms);
+        weightedMessages<T>(s.Mb, s.Ms, w.bilateral, w.spatial, a);
         gemm(a, w.compat, -1, UcT, 1, z, GEMM_2_T);   // z = U - a mu^T
-        if (cache)
-        {
-            saved.push_back(Q);
-            saved.push_back(Mb);
-            saved.push_back(Ms);
-        }
     }
     if (grid.factor() == 1)
         transpose(z, out);
@@ -232,7 +218,10 @@ void forwardT(const CrfRnnParams& p, const CrfRnnWeights& w, const CrfRnnGuide& 
         out = U + up;
     }
     if (cache)
-        cache->saved = saved;
+    {
+        cache->key = CrfRnnCache::Key(p, U.rows, guide);
+        cache->steps = std::move(steps);
+    }
 }
 
 template <typename T>
@@ -244,13 +233,11 @@ void backwardT(const CrfRnnParams& p, const CrfRnnWeights& w, const CrfRnnGuide&
     grid.upsampleAdjoint(dOut, gOutC);
     const Mat gTop = transposed(gOutC);   // gradient of z_T, Nc x K
     Mat gz = gTop.clone(), gU = Mat::zeros(gTop.size(), gTop.type());
+    Mat a, ga, gMb, gMs, gQ, gQs;   // reused by every step
     for (int t = p.iterations; t >= 1; t--)
     {
-        const Mat& Q = cache.saved[3 * t - 2];
-        const Mat& Mb = cache.saved[3 * t - 1];
-        const Mat& Ms = cache.saved[3 * t];
+        const Mat &Q = cache.steps[t - 1].Q, &Mb = cache.steps[t - 1].Mb, &Ms = cache.steps[t - 1].Ms;
         gU += gz;
-        Mat a, ga, gMb, gMs, gQ, gQs;
         weightedMessages<T>(Mb, Ms, w.bilateral, w.spatial, a);
         gemm(gz, a, -1, grads.compat, 1, grads.compat, GEMM_1_T);   // dmu = -gz^T a
         gemm(gz, w.compat, -1, noArray(), 0, ga);                     // da = -gz mu
@@ -276,6 +263,24 @@ void backwardT(const CrfRnnParams& p, const CrfRnnWeights& w, const CrfRnnGuide&
 }
 
 } // namespace
+
+void checkCrfRnnParams(const char* fn, const char* what, const CrfRnnParams& p)
+{
+    if (p.iterations < 0)
+        CV_Error_(Error::StsOutOfRange, ("%s: %s.iterations = %d, expected >= 0", fn, what, p.iterations));
+    if (p.factor < 1)
+        CV_Error_(Error::StsOutOfRange, ("%s: %s.factor = %d, expected >= 1", fn, what, p.factor));
+    const struct { const char* name; float value; } widths[] = {
+        { "bilateralSxy", p.bilateralSxy }, { "bilateralSrgb", p.bilateralSrgb }, { "spatialSxy", p.spatialSxy } };
+    for (const auto& w : widths)
+        if (!(w.value > 0.f && w.value <= FLT_MAX))
+            CV_Error_(Error::StsOutOfRange, ("%s: %s.%s = %g, expected finite and > 0", fn, what, w.name, w.value));
+}
+
+CrfRnnCache::Key::Key(const CrfRnnParams& params, int K, const CrfRnnGuide& guide)
+    : iterations(params.iterations), classes(K), cells(guide.grid().coarse().area()), factor(params.factor)
+{
+}
 
 CrfRnnWeights CrfRnnWeights::create(int numClasses, int depth)
 {
@@ -424,14 +429,12 @@ void crfRnnBackward(const CrfRnnParams& params, const CrfRnnWeights& weights, co
     checkParams(fn, params);
     checkScores(fn, "dOut", dOut, guide);
     const int K = dOut.rows, depth = guide.depth();
-    const std::vector<Mat>& s = cache.saved;
-    if (s.empty() || s[0].total() != 4 || (int)s.size() != 1 + 3 * params.iterations)
-        CV_Error(Error::StsBadArg, "crfRnnBackward: cache was not filled by crfRnnForward with these params");
-    const double* meta = s[0].ptr<double>();
-    if (meta[1] != K)
+    if (cache.empty())
+        CV_Error(Error::StsBadArg, "crfRnnBackward: cache was not filled by crfRnnForward");
+    if (cache.key.classes != K)
         CV_Error_(Error::StsBadArg, ("crfRnnBackward: dOut has %d classes, the forward pass that filled cache had %d",
-                                     K, (int)meta[1]));
-    if (meta[0] != params.iterations || meta[2] != guide.grid().coarse().area() || meta[3] != params.factor)
+                                     K, cache.key.classes));
+    if (!(cache.key == CrfRnnCache::Key(params, K, guide)) || (int)cache.steps.size() != params.iterations)
         CV_Error(Error::StsBadArg, "crfRnnBackward: cache comes from a forward pass with other params or guide");
     checkWeights(fn, "weights", weights, K, depth);
     checkWeights(fn, "grads", grads, K, depth);

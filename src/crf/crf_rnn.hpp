@@ -32,6 +32,10 @@ struct CrfRnnParams
     bool exactBilateral = false;
 };
 
+/** Checks params (cv::Exception "fn: what.field = value, expected ..." otherwise): the one check of
+ * the stage's settings, also made by Head::create for HeadConfig::jointCrf. */
+void checkCrfRnnParams(const char* fn, const char* what, const CrfRnnParams& params);
+
 /** Learned parameters for K classes, of the depth of the scores. Initialised (create()) to the
  * module's DenseCRF: per-class kernel weights DenseCrfParams::bilateralWeight and
  * ::gaussianWeight, Potts compatibility. */
@@ -84,10 +88,33 @@ private:
     Mat invNorm_[2];   // Nc x 1: 1 / sum_j k(i, j) per kernel
 };
 
-//! What the forward pass keeps for the backward pass (opaque).
+/** What crfRnnForward keeps for crfRnnBackward: what it computed with (checked by the backward
+ * pass) and, per mean-field step, the marginals and both messages (3 T Nc K values). */
 struct CrfRnnCache
 {
-    std::vector<Mat> saved;
+    //! The settings of the forward pass; a backward pass uses the cache only with the same.
+    struct Key
+    {
+        int iterations = -1, classes = 0, cells = 0, factor = 0;   // cells: of the mean-field grid
+
+        Key() {}
+        Key(const CrfRnnParams& params, int classes, const CrfRnnGuide& guide);
+        bool operator==(const Key& o) const
+        {
+            return iterations == o.iterations && classes == o.classes && cells == o.cells && factor == o.factor;
+        }
+    };
+    //! One step t = 1..T: Q = softmax(z_{t-1}) and its bilateral and spatial messages, Nc x K each.
+    struct Step
+    {
+        Mat Q, Mb, Ms;
+    };
+
+    Key key;
+    std::vector<Step> steps;
+
+    //! True until crfRnnForward fills it.
+    bool empty() const { return key.iterations < 0; }
 };
 
 /** Forward pass: out = U + up(z_T - pool(U)), where z_0 = pool(U) and, for t = 1..T,

@@ -137,18 +137,33 @@ public:
     int depth() const CV_OVERRIDE { return CV_32F; }
     int numCells() const CV_OVERRIDE { return lattice_.numPoints(); }
     const Mat& selfWeights() const CV_OVERRIDE { return self_; }
-    bool exactAdjoint() const CV_OVERRIDE { return false; }
-    void applyAdjoint(const Mat& in, Mat& out) const CV_OVERRIDE { apply(in, out); }
-
-    void apply(const Mat& in, Mat& out) const CV_OVERRIDE
-    {
-        checkValues("LatticeGaussianFilter", in, lattice_.numPoints(), CV_32F);
-        lattice_.filter(in, out);
-    }
+    bool exactAdjoint() const CV_OVERRIDE { return true; }
+    void apply(const Mat& in, Mat& out) const CV_OVERRIDE { run(in, out, false); }
+    void applyAdjoint(const Mat& in, Mat& out) const CV_OVERRIDE { run(in, out, true); }
 
 private:
+    // The lattice's filter into caller-owned memory: out is reused when it has the right shape,
+    // and the vertex buffer is kept between calls (T + 1 filters per image in the forward pass, T
+    // in the backward pass), so a mean-field step allocates nothing here. The lock keeps concurrent callers of one filter
+    // correct; in the module one thread drives an image's filter.
+    void run(const Mat& in, Mat& out, bool adjoint) const
+    {
+        checkValues("LatticeGaussianFilter", in, lattice_.numPoints(), CV_32F);
+        const int C = in.cols;
+        out.create(in.rows, C, CV_32F);   // out may be in: the lattice's slice runs after its splat
+        if (!out.isContinuous())
+            out = Mat(in.rows, C, CV_32F);
+        AutoLock lock(mutex_);
+        const size_t need = lattice_.vertexBufferSize(C);
+        if (vertices_.size() < need)
+            vertices_.resize(need);
+        lattice_.filter(in.ptr<float>(), out.ptr<float>(), C, vertices_.data(), adjoint);
+    }
+
     PermutohedralLattice lattice_;
     Mat self_;
+    mutable Mutex mutex_;
+    mutable LargeVector<float> vertices_;
 };
 
 void checkFeatures(const char* who, const Mat& f, bool floatOnly)

@@ -47,11 +47,10 @@ std::unique_ptr<GaussianFilter> makeGridGaussianFilter(Size grid, double sigmaX,
 std::unique_ptr<GaussianFilter> makeExactGaussianFilter(const Mat& features);
 
 /** The permutohedral lattice's approximation (PermutohedralLattice) of the Gaussian of N x d
- * CV_32F features; CV_32F values. Its self weights are the lattice's selfWeights(). Its adjoint
- * is applied as the lattice filter itself, which is exact only when the lattice operator is
- * symmetric: it is not quite (the d+1 blurs on the sparse lattice do not commute, so the
- * transpose is the same filter with the blurs in reverse order, which PermutohedralLattice does
- * not offer yet); exactAdjoint() says false. */
+ * CV_32F features; CV_32F values. Its self weights are the lattice's selfWeights(). The lattice
+ * operator is not symmetric (its d+1 blurs on the sparse lattice do not commute), so the adjoint
+ * is the lattice's own adjoint filter (the blurs in reverse direction order), the exact transpose
+ * of apply(): exactAdjoint() is true. */
 std::unique_ptr<GaussianFilter> makeLatticeGaussianFilter(const Mat& features);
 
 }}} // namespace cv::escrf::detail

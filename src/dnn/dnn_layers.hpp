@@ -8,6 +8,8 @@
 
 #include "opencv2/dnn.hpp"
 #include "opencv2/escrf/block.hpp"
+#include "block/nonlocal.hpp"
+#include "crf/crf_rnn.hpp"
 
 namespace cv {
 namespace escrf {
@@ -22,6 +24,21 @@ dnn::LayerParams escrfLayerParams(const String& name, const EscrfBlockParams& pa
                                   const EscrfBlockWeights& weights);
 //! Creator of the "EscrfResize" layer (bilinear resize to a reference size / stride).
 Ptr<dnn::Layer> createEscrfResizeLayer(dnn::LayerParams& params);
+
+//! Creator of the "EscrfNonlocal" layer (the nonlocal variant's block on the features).
+Ptr<dnn::Layer> createNonlocalLayer(dnn::LayerParams& params);
+/** The "EscrfNonlocal" layer: attribute "factor" (E follows from the blobs), blobs W_theta, W_phi,
+W_g (E x D each) and W_out (D x E). Input F (N x D x h x w), output the same shape. */
+dnn::LayerParams nonlocalLayerParams(const String& name, const NonlocalParams& params,
+                                     const NonlocalWeights& weights);
+//! Creator of the "EscrfJointCrf" layer (the joint-crf variant's mean field on the scores).
+Ptr<dnn::Layer> createJointCrfLayer(dnn::LayerParams& params);
+/** The "EscrfJointCrf" layer: attributes "iterations", "factor", "bilateral_sxy", "bilateral_srgb",
+"spatial_sxy" (CrfRnnParams) and "stride" (image pixels per score cell), blobs bilateral, spatial
+(1 x K) and compat (K x K). Inputs U (N x K x h x w scores) and I (N x 3 x H x W guide image, RGB
+in [0,1]); output the refined scores, shaped like U. */
+dnn::LayerParams jointCrfLayerParams(const String& name, const CrfRnnParams& params, const CrfRnnWeights& weights,
+                                     int stride);
 
 //! Logs once per process that a layer runs on the CPU although a CUDA target was chosen.
 void warnCpuFallback(const dnn::Layer& layer);

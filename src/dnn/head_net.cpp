@@ -4,11 +4,14 @@
 
 // createHeadNet / appendHead: a Head as cv::dnn layers after its backbone, so that one
 // Net::forward gives the scores. Each step mirrors Head::forward (head/head.cpp): project at
-// the input's resolution, resize, sum, bias, ReLU, block, classifier, resize to the image.
+// the input's resolution, resize, sum, bias, ReLU, the feature stage (ES-CRF or non-local block),
+// classifier, the score stage (joint-crf), resize to the image.
 #include "precomp.hpp"
 #include "opencv2/escrf/dnn.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "dnn/dnn_layers.hpp"
+#include "head/head_stages.hpp"
+#include "head/head_variants.hpp"
 #include "opencv2/core/utils/filesystem.hpp"
 
 namespace cv {
@@ -73,7 +76,8 @@ void checkAppendHead(const Head& head, const String& imageInputName)
                                      (int)head.projectionWeights.size(), (int)cfg.inputs.size()));
 }
 
-// Inputs: the backbone's image at pin 0, then the guide (pin 1) and the superpixels (pin 2).
+// Inputs: the backbone's image at pin 0, then the guide (pin 1: the block, the joint-crf, a guide
+// feature) and the superpixels (pin 2: the block).
 // A head that reads the guide as a feature (ESCRF_HEAD_INPUT_GUIDE) needs the guide pin too.
 void setHeadInputs(dnn::Net& net, const Head& head, const String& imageInputName)
 {
@@ -82,7 +86,7 @@ void setHeadInputs(dnn::Net& net, const Head& head, const String& imageInputName
     std::vector<String> inputNames(1, imageInputName);
     if (head.needsGuide() || guideFeature)
         inputNames.push_back("guide");
-    if (head.needsGuide())
+    if (head.needsSuperpixels())
         inputNames.push_back("superpixels");
     net.setInputsNames(inputNames);
 }
@@ -173,12 +177,44 @@ int addBlockLayer(dnn::Net& net, const Head& head, int feat)
     return block;
 }
 
-// The classifier, then the scores resized to the image ("scores").
+// The non-local block on the features; returns its layer.
+int addNonlocalLayer(dnn::Net& net, const Head& head, int feat)
+{
+    detail::NonlocalWeights w;
+    w.W_theta = head.nonlocalTheta;
+    w.W_phi = head.nonlocalPhi;
+    w.W_g = head.nonlocalG;
+    w.W_out = head.nonlocalOut;
+    LayerParams lp = detail::nonlocalLayerParams(kPrefix + String("nonlocal"), detail::nonlocalParams(head.config()), w);
+    const int id = addLayer(net, lp);
+    net.connect(feat, 0, id, 0);
+    return id;
+}
+
+// The joint-crf's mean field (inference iterations) on the scores, with the net's guide; returns its layer.
+int addJointCrfLayer(dnn::Net& net, const Head& head, int scores)
+{
+    detail::CrfRnnWeights w;
+    w.bilateral = head.crfBilateral;
+    w.spatial = head.crfSpatial;
+    w.compat = head.crfCompat;
+    LayerParams lp = detail::jointCrfLayerParams(kPrefix + String("joint_crf"),
+                                                 detail::crfRnnParams(head.config(), false), w, head.config().stride);
+    const int id = addLayer(net, lp);
+    net.connect(scores, 0, id, 0);
+    net.connect(0, 1, id, 1);
+    return id;
+}
+
+// The classifier (and the joint-crf's steps on its scores), then the scores resized to the image
+// ("scores").
 void addClassifierLayers(dnn::Net& net, const Head& head, int feat)
 {
     LayerParams cp = conv1x1(kPrefix + String("classifier"), head.classifierWeights, head.classifierBias);
-    const int cls = addLayer(net, cp);
+    int cls = addLayer(net, cp);
     net.connect(feat, 0, cls, 0);
+    if (detail::headVariantTraits(head.config().variant).stage == detail::STAGE_JOINT_CRF)
+        cls = addJointCrfLayer(net, head, cls);
 
     LayerParams up = resizeParams("scores", 1);
     const int scores = addLayer(net, up);
@@ -194,8 +230,11 @@ void appendHead(dnn::Net& net, const Head& head, const String& imageInputName)
     checkAppendHead(head, imageInputName);
     setHeadInputs(net, head, imageInputName);
     int feat = addFeatureLayers(net, head, addInputLayers(net, head));
-    if (head.needsGuide())
+    const detail::HeadStage stage = detail::headVariantTraits(head.config().variant).stage;
+    if (stage == detail::STAGE_BLOCK)
         feat = addBlockLayer(net, head, feat);
+    if (stage == detail::STAGE_NONLOCAL)
+        feat = addNonlocalLayer(net, head, feat);
     addClassifierLayers(net, head, feat);
 }
 

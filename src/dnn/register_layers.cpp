@@ -34,6 +34,10 @@ void registerLayers()
         dnn::LayerFactory::registerLayer("escrf.ESCRF", detail::createEscrfLayer);
         dnn::LayerFactory::registerLayer("EscrfResize", detail::createEscrfResizeLayer);
         dnn::LayerFactory::registerLayer("escrf.EscrfResize", detail::createEscrfResizeLayer);
+        dnn::LayerFactory::registerLayer("EscrfNonlocal", detail::createNonlocalLayer);
+        dnn::LayerFactory::registerLayer("escrf.EscrfNonlocal", detail::createNonlocalLayer);
+        dnn::LayerFactory::registerLayer("EscrfJointCrf", detail::createJointCrfLayer);
+        dnn::LayerFactory::registerLayer("escrf.EscrfJointCrf", detail::createJointCrfLayer);
         return true;
     }();
     CV_Assert(registered);

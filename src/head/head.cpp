@@ -3,7 +3,8 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // The head's forward and backward passes: projection at each input's own resolution,
-// bilinear resize to the head resolution, ReLU, ES-CRF block, 1x1 classifier.
+// bilinear resize to the head resolution, ReLU, the variant's stage on the features, 1x1
+// classifier, the variant's stage on the scores (head_stages.cpp).
 #include "precomp.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "block/block_plan.hpp"
@@ -12,6 +13,8 @@
 #include "head/head_parameters.hpp"
 #include "superpixels/superpixels_detail.hpp"
 #include "head/head_rows.hpp"
+#include "head/head_stages.hpp"
+#include "head/head_variants.hpp"
 
 namespace cv {
 namespace escrf {
@@ -27,26 +30,13 @@ void kaimingUniform(Mat& w, int fanIn, RNG& rng)
 
 } // namespace
 
-int headVariantFromString(const String& name)
+JointCrfOptions::JointCrfOptions()
+    : iterations(5), inferenceIterations(-1), factor(4), bilateralSxy(50.f), bilateralSrgb(3.f), spatialSxy(3.f)
 {
-    if (name == "baseline") return HEAD_BASELINE;
-    if (name == "pairwise") return HEAD_PAIRWISE;
-    if (name == "superpixel") return HEAD_SUPERPIXEL;
-    if (name == "escrf") return HEAD_ESCRF;
-    CV_Error_(Error::StsBadArg, ("head variant: expected baseline, pairwise, superpixel or escrf, got '%s'",
-                                 name.c_str()));
 }
 
-String headVariantToString(int variant)
+NonlocalOptions::NonlocalOptions() : embedDim(8), factor(8)
 {
-    switch (variant)
-    {
-    case HEAD_BASELINE: return "baseline";
-    case HEAD_PAIRWISE: return "pairwise";
-    case HEAD_SUPERPIXEL: return "superpixel";
-    case HEAD_ESCRF: return "escrf";
-    }
-    CV_Error_(Error::StsBadArg, ("head variant: expected 0..3 (HeadVariant), got %d", variant));
 }
 
 HeadConfig::HeadConfig()
@@ -87,11 +77,12 @@ void checkHeadConfig(const HeadConfig& config, const std::vector<int>& inputChan
     if (config.numClasses < 1 || config.numClasses > kMaxClasses)
         CV_Error_(Error::StsOutOfRange, ("%s: config.numClasses = %d, expected 1..%d (kMaxClasses)", w,
                                          config.numClasses, (int)kMaxClasses));
-    if (config.variant != HEAD_BASELINE)
-    {
+    const HeadVariantTraits& traits = headVariantTraits(config.variant);
+    if (traits.stage == STAGE_BLOCK)
         block::checkParams(who + ": config.block", config.block);
+    if (traits.superpixels)
         checkSuperpixelParams(config.superpixels, Size());
-    }
+    checkStageOptions(config);
     int64 total = 0;
     for (const ParameterShape& s : headParameterShapes(config, inputChannels))
         total += (int64)s.rows * s.cols;
@@ -124,8 +115,7 @@ Ptr<Head> Head::create(const HeadConfig& config, const std::vector<int>& inputCh
         }
         head->projectionBias = Mat::zeros(config.projection, 1, CV_32F);
     }
-    if (config.variant != HEAD_BASELINE)
-        head->blockWeights = EscrfBlockWeights::create(head->effectiveBlockParams(), D, rng, CV_32F);
+    detail::createStageWeights(config, D, rng, *head);   // before the classifier: the seed's draws
     head->classifierWeights.create(config.numClasses, D, CV_32F);
     kaimingUniform(head->classifierWeights, D, rng);
     head->classifierBias = Mat::zeros(config.numClasses, 1, CV_32F);
@@ -144,8 +134,44 @@ int Head::featureChannels() const
 
 bool Head::needsGuide() const
 {
-    return config_.variant != HEAD_BASELINE;
+    return detail::headVariantTraits(config_.variant).guideImage;
 }
+
+bool Head::needsSuperpixels() const
+{
+    return detail::headVariantTraits(config_.variant).superpixels;
+}
+
+void Head::setJointCrfInferenceIterations(int iterations)
+{
+    if (iterations < -1)
+        CV_Error_(Error::StsOutOfRange, ("Head::setJointCrfInferenceIterations: iterations = %d, expected >= 0 or -1 "
+                                         "(the training value)", iterations));
+    config_.jointCrf.inferenceIterations = iterations;
+}
+
+namespace detail {
+
+void headFeatures(const Head& head, const std::vector<Mat>& inputs, Size headSize, Mat& Z, Mat& F)
+{
+    HeadProjection projection;
+    projection.prepare(head, inputs, headSize);
+    const int D = head.featureChannels(), N = headSize.area(), w = headSize.width;
+    const HeadConfig& config = head.config();
+    Z.create(D, N, CV_32F);
+    F = config.projection > 0 && config.projectionRelu ? Mat(D, N, CV_32F) : Z;
+    const int bands = std::max(1, std::min(headSize.height, N / 4096));
+    parallel_for_(Range(0, bands), [&](const Range& r) {
+        std::vector<float> scratch;
+        for (int b = r.start; b < r.end; b++)
+        {
+            const int y0 = headSize.height * b / bands, y1 = headSize.height * (b + 1) / bands;
+            projection.rows(y0, y1, Z.ptr<float>() + (size_t)y0 * w, F.ptr<float>() + (size_t)y0 * w, N, scratch);
+        }
+    });
+}
+
+} // namespace detail
 
 void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
                    Mat& logits, HeadCache* cache) const
@@ -157,39 +183,27 @@ void Head::forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGui
                                      (int)config_.inputs.size(), config_.inputs[0].c_str(), (int)inputs.size()));
     if (headSize.empty())
         CV_Error(Error::StsBadArg, "Head::forward: headSize must not be empty");
-    const int D = featureChannels(), K = config_.numClasses;
-    const int N = headSize.area(), w = headSize.width;
-    detail::HeadProjection projection;
-    projection.prepare(*this, inputs, headSize);
+    const int K = config_.numClasses, N = headSize.area();
+    // The stages of head_rows.hpp over the whole map, keeping what backward() reads.
+    Mat Z, F;
+    detail::headFeatures(*this, inputs, headSize, Z, F);
     detail::checkHeadGuide(*this, guide, headSize, "Head::forward");
 
-    // The stages of head_rows.hpp over the whole map, keeping what backward() reads.
-    Mat Z(D, N, CV_32F);
-    Mat F = config_.projection > 0 && config_.projectionRelu ? Mat(D, N, CV_32F) : Z;
-    const int bands = std::max(1, std::min(headSize.height, N / 4096));
-    parallel_for_(Range(0, bands), [&](const Range& r) {
-        std::vector<float> scratch;
-        for (int b = r.start; b < r.end; b++)
-        {
-            const int y0 = headSize.height * b / bands, y1 = headSize.height * (b + 1) / bands;
-            projection.rows(y0, y1, Z.ptr<float>() + (size_t)y0 * w, F.ptr<float>() + (size_t)y0 * w, N, scratch);
-        }
-    });
-
-    Mat Fstar = F;
     Ptr<detail::HeadCacheState> saved;
     if (cache)
         saved = makePtr<detail::HeadCacheState>();
-    if (config_.variant != HEAD_BASELINE)
-        escrfBlockForward(effectiveBlockParams(), blockWeights, *guide, F, Fstar, saved ? &saved->block : nullptr);
+    Mat Fstar;
+    detail::featureStageForward(*this, headSize, guide, F, Fstar, saved.get());
     logits.create(K, N, CV_32F);
     const Mat Fs = Fstar;
     detail::Conv1x1 classifier;
     classifier.set(classifierWeights, classifierBias);
+    const int bands = std::max(1, std::min(headSize.height, N / 4096));
     parallel_for_(Range(0, bands), [&](const Range& r) {
         const int i0 = (int)((int64)N * r.start / bands), i1 = (int)((int64)N * r.end / bands);
         classifier.cells(Fs.ptr<float>() + i0, N, i1 - i0, logits.ptr<float>() + i0, N, false);
     });
+    detail::scoreStageForward(*this, headSize, guide, logits, saved.get());
 
     if (cache)
     {
@@ -217,21 +231,20 @@ void Head::backward(const std::vector<Mat>& inputs, Size headSize, const EscrfGu
     detail::HeadTensors g = detail::bindHeadGradients(*this, grads);
     const Mat &Z = saved.Z, &F = saved.F, &Fstar = saved.Fstar;
 
-    // Classifier.
-    gemm(dLogits, Fstar, 1.0, g.classifierWeights, 1.0, g.classifierWeights, GEMM_2_T);
+    // The stage on the scores, then the classifier.
+    Mat dScores;
+    detail::scoreStageBackward(*this, saved, dLogits, dScores, g);
+    gemm(dScores, Fstar, 1.0, g.classifierWeights, 1.0, g.classifierWeights, GEMM_2_T);
     Mat rowSum;
-    reduce(dLogits, rowSum, 1, REDUCE_SUM, CV_32F);
+    reduce(dScores, rowSum, 1, REDUCE_SUM, CV_32F);
     g.classifierBias += rowSum;
     Mat dFstar;
-    gemm(classifierWeights, dLogits, 1.0, noArray(), 0.0, dFstar, GEMM_1_T);
+    gemm(classifierWeights, dScores, 1.0, noArray(), 0.0, dFstar, GEMM_1_T);
 
-    // Block.
-    Mat dF = dFstar;
-    if (config_.variant != HEAD_BASELINE)
-    {
-        CV_Assert(guide);
-        escrfBlockBackward(effectiveBlockParams(), blockWeights, *guide, F, saved.block, dFstar, dF, g.blockWeights);
-    }
+    // The stage on the features.
+    detail::checkHeadGuide(*this, guide, headSize, "Head::backward");
+    Mat dF;
+    detail::featureStageBackward(*this, headSize, guide, F, saved, dFstar, dF, g);
 
     // Projection (ReLU, bias, resize adjoint, 1x1 weights at each input's resolution).
     if (config_.projection > 0)

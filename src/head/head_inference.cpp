@@ -6,6 +6,8 @@
 
 #include "precomp.hpp"
 #include "head/head_inference.hpp"
+#include "head/head_inputs.hpp"
+#include "head/head_variants.hpp"
 
 namespace cv {
 namespace escrf {
@@ -29,9 +31,16 @@ void HeadInference::project(const Head& head, const std::vector<Mat>& inputs, Si
         CV_Error(Error::StsBadArg, "Head::forward: the head has no weights (use Head::create or Head::load)");
     head_ = &head;
     hasGuide_ = false;
+    headSize_ = headSize;
+    const HeadStage stage = headVariantTraits(head.config().variant).stage;
+    whole_ = stage != STAGE_NONE && stage != STAGE_BLOCK;
+    if (whole_)
+    {
+        inputs_ = &inputs;
+        return;
+    }
     projection_.prepare(head, inputs, headSize);
     classifier_.set(head.classifierWeights, head.classifierBias);
-    headSize_ = headSize;
     const int N = headSize.area(), w = headSize.width, strips = stripCount(headSize.height);
     F_.create(projection_.channels(), N, CV_32F);
     resize_.resize(strips);
@@ -48,7 +57,13 @@ void HeadInference::project(const Head& head, const std::vector<Mat>& inputs, Si
 void HeadInference::setGuide(const Mat& bgr8, const Mat& superpixels, int numSuperpixels)
 {
     CV_Assert(head_);
-    if (head_->config().variant != HEAD_BASELINE)
+    if (whole_)
+    {
+        EscrfGuide guide;
+        prepareHeadGuide(*head_, bgr8, superpixels, numSuperpixels, headSize_, guide);
+        runWhole(head_->needsGuide() ? &guide : nullptr);
+    }
+    else if (head_->config().variant != HEAD_BASELINE)
     {
         block::prepareGuideView(bgr8, superpixels, numSuperpixels, headSize_, head_->effectiveBlockParams(), CV_32F,
                                 guideBuffers_, guide_);
@@ -61,7 +76,9 @@ void HeadInference::setGuide(const EscrfGuide* guide)
 {
     CV_Assert(head_);
     checkHeadGuide(*head_, guide, headSize_, "Head::forward");
-    if (head_->config().variant != HEAD_BASELINE)
+    if (whole_)
+        runWhole(guide);
+    else if (head_->config().variant != HEAD_BASELINE)
     {
         const EscrfBlockParams p = head_->effectiveBlockParams();
         block::checkInputs(kInference, p, head_->blockWeights, *guide, F_, block::makePlan(p, head_->blockWeights));
@@ -69,6 +86,13 @@ void HeadInference::setGuide(const EscrfGuide* guide)
         prepareRows();
     }
     hasGuide_ = true;
+}
+
+void HeadInference::runWhole(const EscrfGuide* guide)
+{
+    CV_Assert(inputs_);
+    head_->forward(*inputs_, headSize_, guide, wholeLogits_);
+    inputs_ = nullptr;
 }
 
 void HeadInference::prepareRows()
@@ -117,6 +141,11 @@ void HeadInference::forRows(int rows, const Fn& fn)
 
 void HeadInference::logits(Mat& logits)
 {
+    if (whole_ && hasGuide_)
+    {
+        wholeLogits_.copyTo(logits);
+        return;
+    }
     const int K = head_ ? head_->config().numClasses : 0, w = headSize_.width;
     logits.create(K, headSize_.area(), CV_32F);
     forRows(headSize_.height, [&](int y, const float* row) {
@@ -130,6 +159,15 @@ void HeadInference::labels(Size outSize, int ltype, Mat& labels)
     CV_Assert(!outSize.empty() && outSize.width <= headSize_.width && outSize.height <= headSize_.height);
     const int K = head_ ? head_->config().numClasses : 0, w = headSize_.width;
     labels.create(outSize, ltype);
+    if (whole_ && hasGuide_)
+    {
+        parallel_for_(Range(0, outSize.height), [&](const Range& r) {
+            for (int y = r.start; y < r.end; y++)
+                argmaxCells(wholeLogits_.ptr<float>() + (size_t)y * w, wholeLogits_.cols, K, outSize.width, ltype,
+                            labels.ptr(y));
+        });
+        return;
+    }
     forRows(outSize.height, [&](int y, const float* row) {
         argmaxCells(row, w, K, outSize.width, ltype, labels.ptr(y));
     });

@@ -10,7 +10,9 @@
 //     message, fusion), the classifier and, for a label map, the argmax, all in row buffers:
 //     no F*, no embeddings, no pairs, no logits unless asked for.
 // The functions are those of the training path, so both compute the same numbers (the tests
-// check it for every variant and option). Buffers are members and keep their size: a steady
+// check it for every variant and option). The comparison variants without a row form (joint-crf:
+// a mean field over the whole map after the classifier; nonlocal: attention over all cells) run
+// Head::forward whole at setGuide() and keep its logits. Buffers are members and keep their size: a steady
 // stream of images of one size allocates nothing large.
 #ifndef OPENCV_ESCRF_HEAD_INFERENCE_HPP
 #define OPENCV_ESCRF_HEAD_INFERENCE_HPP
@@ -31,8 +33,8 @@ public:
     void project(const Head& head, const std::vector<Mat>& inputs, Size headSize);
 
     /** The guide of the processed image (CV_8UC3 BGR, the image the backbone read) and its
-    superpixel labels (CV_32SC1, that size), at the head resolution; after project(). Nothing to do
-    for the baseline variant. */
+    superpixel labels (CV_32SC1, that size; empty for a variant without superpixels), at the head
+    resolution; after project(). Nothing to do for the baseline variant. */
     void setGuide(const Mat& bgr8, const Mat& superpixels, int numSuperpixels);
 
     //! The guide as Head::forward takes it (checked as Head::forward checks it).
@@ -47,6 +49,8 @@ public:
 
 private:
     void prepareRows();
+    // Head::forward of a variant without a row form (whole_), into wholeLogits_.
+    void runWhole(const EscrfGuide* guide);
     // Runs fn(y, logitsRow) for the rows [0, rows) in parallel strips; logitsRow holds K x w.
     template <typename Fn> void forRows(int rows, const Fn& fn);
 
@@ -58,6 +62,9 @@ private:
     block::GuideBuffers guideBuffers_;
     block::GuideView guide_;
     bool hasGuide_ = false;
+    bool whole_ = false;                        // joint-crf, nonlocal: Head::forward, not rows
+    const std::vector<Mat>* inputs_ = nullptr;  // their inputs (project() to setGuide())
+    Mat wholeLogits_;                           // their K x N logits
     block::BlockRows<float> rows_;
     std::vector<std::vector<float> > strips_;   // per-strip scratch
     std::vector<std::vector<float> > resize_;   // per-strip scratch of the projection

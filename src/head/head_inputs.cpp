@@ -5,6 +5,7 @@
 #include "precomp.hpp"
 #include "opencv2/escrf/head.hpp"
 #include "head/head_inputs.hpp"
+#include "block/block_guide.hpp"
 
 namespace cv {
 namespace escrf {
@@ -25,6 +26,17 @@ Mat guideBlob(const Mat& bgr8)
     for (int c = 0; c < 3; c++)
         bgr[2 - c].copyTo(planes[c]); // RGB order, as the block's guide
     return blob;
+}
+
+void prepareHeadGuide(const Head& head, const Mat& image, const Mat& superpixels, int numSuperpixels,
+                      Size headSize, EscrfGuide& guide)
+{
+    if (head.needsSuperpixels())
+        prepareGuide(image, superpixels, numSuperpixels, headSize, head.effectiveBlockParams(), guide);
+    else if (head.needsGuide())
+        prepareImageGuide(image, headSize, guide);
+    else
+        guide = EscrfGuide();
 }
 
 void computeHeadInputs(Backbone& backbone, const Mat& bgr8, const std::vector<String>& names,

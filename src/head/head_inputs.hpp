@@ -7,6 +7,7 @@
 
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/backbone.hpp"
+#include "opencv2/escrf/head.hpp"
 
 namespace cv {
 namespace escrf {
@@ -22,6 +23,12 @@ void computeHeadInputs(Backbone& backbone, const Mat& bgr8, const std::vector<St
 
 //! The guide image as a 1 x 3 x H x W RGB blob in [0,1].
 Mat guideBlob(const Mat& bgr8);
+
+/** The guide a head needs for one image (Head::forward's `guide`): prepareGuide for the ES-CRF
+ * block variants (superpixels: labels of the image, M of them), the image part only for joint-crf
+ * (superpixels unused, may be empty), nothing for the others. */
+void prepareHeadGuide(const Head& head, const Mat& image, const Mat& superpixels, int numSuperpixels,
+                      Size headSize, EscrfGuide& guide);
 
 }}} // namespace cv::escrf::detail
 

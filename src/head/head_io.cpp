@@ -15,6 +15,7 @@
 #include "core/atomic_file.hpp"
 #include "core/yaml_gate.hpp"
 #include "head/head_parameters.hpp"
+#include "head/head_variants.hpp"
 
 namespace cv {
 namespace escrf {
@@ -64,6 +65,23 @@ void writeSuperpixelParams(FileStorage& fs, const SuperpixelParams& p)
        << "enforce_connectivity" << (int)p.enforceConnectivity
        << "min_element_size" << p.minElementSize << "blur_kernel" << p.blurKernel
        << "implementation" << superpixelImplementationName(p.implementation) << "}";
+}
+
+// The options of the variants that have some, each in its own section, written only for its
+// variant (files of the other variants stay as they were).
+void writeStageOptions(FileStorage& fs, const HeadConfig& c)
+{
+    const detail::HeadStage stage = detail::headVariantTraits(c.variant).stage;
+    if (stage == detail::STAGE_JOINT_CRF)
+    {
+        const JointCrfOptions& o = c.jointCrf;
+        fs << "joint_crf" << "{"
+           << "iterations" << o.iterations << "inference_iterations" << o.inferenceIterations
+           << "factor" << o.factor << "bilateral_sxy" << o.bilateralSxy << "bilateral_srgb" << o.bilateralSrgb
+           << "spatial_sxy" << o.spatialSxy << "}";
+    }
+    if (stage == detail::STAGE_NONLOCAL)
+        fs << "nonlocal" << "{" << "embed_dim" << c.nonlocal.embedDim << "factor" << c.nonlocal.factor << "}";
 }
 
 // Reads a required key; a missing key means the file is truncated or not a head file.
@@ -134,6 +152,28 @@ SuperpixelParams readSuperpixelParams(const FileNode& n, const String& file)
     return p;
 }
 
+void readStageOptions(const FileNode& root, const String& file, HeadConfig& c)
+{
+    const detail::HeadStage stage = detail::headVariantTraits(c.variant).stage;
+    if (stage == detail::STAGE_JOINT_CRF)
+    {
+        const FileNode n = required(root, "joint_crf", file);
+        JointCrfOptions& o = c.jointCrf;
+        o.iterations = readInt(n, "iterations", file);
+        o.inferenceIterations = readInt(n, "inference_iterations", file);
+        o.factor = readInt(n, "factor", file);
+        o.bilateralSxy = readReal(n, "bilateral_sxy", file);
+        o.bilateralSrgb = readReal(n, "bilateral_srgb", file);
+        o.spatialSxy = readReal(n, "spatial_sxy", file);
+    }
+    if (stage == detail::STAGE_NONLOCAL)
+    {
+        const FileNode n = required(root, "nonlocal", file);
+        c.nonlocal.embedDim = readInt(n, "embed_dim", file);
+        c.nonlocal.factor = readInt(n, "factor", file);
+    }
+}
+
 } // namespace
 
 void HeadIO::write(const Head& head, FileStorage& fs)
@@ -148,6 +188,7 @@ void HeadIO::write(const Head& head, FileStorage& fs)
        << "projection_relu" << (int)c.projectionRelu << "num_classes" << c.numClasses;
     writeBlockParams(fs, c.block);
     writeSuperpixelParams(fs, c.superpixels);
+    writeStageOptions(fs, c);
     if (!head.backbone_.model.empty())
     {
         fs << "backbone" << "{";
@@ -207,6 +248,7 @@ Ptr<Head> HeadIO::read(const FileNode& root, const String& file, bool checksumme
     c.numClasses = readInt(root, "num_classes", file);
     c.block = readBlockParams(required(root, "block", file), file);
     c.superpixels = readSuperpixelParams(required(root, "superpixels", file), file);
+    readStageOptions(root, file, c);
 
     // Limits first, then the declared tensors against the data present: only then allocate.
     detail::checkHeadConfig(c, channels, "head file '" + file + "'");

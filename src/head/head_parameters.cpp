@@ -37,6 +37,8 @@ struct HeadShapes
     Size projectionBias;
     BlockShapes blockWeights;
     Size classifierWeights, classifierBias;
+    Size crfBilateral, crfSpatial, crfCompat;
+    Size nonlocalTheta, nonlocalPhi, nonlocalG, nonlocalOut;
 };
 
 ParameterShape shapeRow(const String& name, const Size& s) { return { name, s.height, s.width, CV_32F }; }
@@ -61,6 +63,11 @@ std::vector<ParameterShape> headParameterShapes(const HeadConfig& config, const 
     set.blockWeights.w_comp = set.blockWeights.a = set.blockWeights.b = Size(D, 1);
     set.classifierWeights = Size(D, config.numClasses);
     set.classifierBias = Size(1, config.numClasses);
+    const int K = config.numClasses, E = config.nonlocal.embedDim;
+    set.crfBilateral = set.crfSpatial = Size(K, 1);
+    set.crfCompat = Size(K, K);
+    set.nonlocalTheta = set.nonlocalPhi = set.nonlocalG = Size(D, E);
+    set.nonlocalOut = Size(E, D);
     std::vector<ParameterShape> rows;
     forEachHeadParameter(config, set, [&](const String& name, ParameterRole, const auto& shape) {
         rows.push_back(shapeRow(name, shape));
@@ -121,7 +128,7 @@ HeadTensors bindHeadGradients(const Head& head, std::vector<Mat>& grads)
 {
     HeadTensors g;
     g.projectionWeights.resize(head.projectionWeights.size());
-    if (head.needsGuide())
+    if (headVariantTraits(head.config().variant).stage == STAGE_BLOCK)
         g.blockWeights = head.blockWeights.zerosLike();
     size_t i = 0;
     forEachHeadParameter(head.config(), g, [&](const String&, ParameterRole, auto& tensor) {

@@ -7,12 +7,15 @@
 // parameter list and its names (Head::parameters / parameterNames / zeroGradients), the gradient
 // vector of Head::backward and of the GPU runner, the head file and the checkpoints, and the
 // optimizer's decay rule all iterate it. A head variant with parameters of its own adds its rows
-// to forEachHeadParameter (and the members to Head and HeadTensors); nothing else changes.
+// to forEachHeadParameter (and the members to Head and HeadTensors); nothing else changes. The
+// rows are in the order the head computes with them (projection, feature stage, classifier,
+// score stage).
 #ifndef OPENCV_ESCRF_HEAD_PARAMETERS_HPP
 #define OPENCV_ESCRF_HEAD_PARAMETERS_HPP
 
 #include "opencv2/core.hpp"
 #include "opencv2/escrf/head.hpp"
+#include "head/head_variants.hpp"
 #include <vector>
 
 namespace cv {
@@ -24,7 +27,10 @@ enum ParameterRole
 {
     PARAM_WEIGHT = 0,
     PARAM_BIAS = 1,
-    PARAM_SCALAR = 2   //!< a double of the head (a fusion weight, a bias), seen as a 1x1 CV_64F tensor
+    PARAM_SCALAR = 2,  //!< a double of the head (a fusion weight, a bias), seen as a 1x1 CV_64F tensor
+    /** the strength of a stage (the joint-crf's kernel weights and label compatibility): not decayed,
+    since decay would pull the stage towards off (as the fusion weights, which are scalars) */
+    PARAM_GAIN = 3
 };
 
 //! Tensors shaped like a head's parameters (the members of Head that forEachHeadParameter visits):
@@ -35,6 +41,8 @@ struct HeadTensors
     Mat projectionBias;
     EscrfBlockWeights blockWeights;
     Mat classifierWeights, classifierBias;
+    Mat crfBilateral, crfSpatial, crfCompat;
+    Mat nonlocalTheta, nonlocalPhi, nonlocalG, nonlocalOut;
 };
 
 //! Block options after the head variant is applied (Head::effectiveBlockParams).
@@ -52,7 +60,8 @@ void forEachHeadParameter(const HeadConfig& config, Set& set, Visit&& visit)
             visit("proj." + config.inputs[l], PARAM_WEIGHT, set.projectionWeights[l]);
         visit(String("proj.bias"), PARAM_BIAS, set.projectionBias);
     }
-    if (config.variant != HEAD_BASELINE)
+    const HeadStage stage = headVariantTraits(config.variant).stage;
+    if (stage == STAGE_BLOCK)
     {
         const EscrfBlockParams p = effectiveBlockParams(config);
         auto& b = set.blockWeights;
@@ -72,8 +81,21 @@ void forEachHeadParameter(const HeadConfig& config, Set& set, Visit&& visit)
         if (p.learnableFusion && p.alphaP != 0)
             visit(String("block.alpha_p"), PARAM_SCALAR, b.alphaP);
     }
+    if (stage == STAGE_NONLOCAL)
+    {
+        visit(String("nonlocal.W_theta"), PARAM_WEIGHT, set.nonlocalTheta);
+        visit(String("nonlocal.W_phi"), PARAM_WEIGHT, set.nonlocalPhi);
+        visit(String("nonlocal.W_g"), PARAM_WEIGHT, set.nonlocalG);
+        visit(String("nonlocal.W_out"), PARAM_WEIGHT, set.nonlocalOut);
+    }
     visit(String("cls.weight"), PARAM_WEIGHT, set.classifierWeights);
     visit(String("cls.bias"), PARAM_BIAS, set.classifierBias);
+    if (stage == STAGE_JOINT_CRF)
+    {
+        visit(String("crf.bilateral"), PARAM_GAIN, set.crfBilateral);
+        visit(String("crf.spatial"), PARAM_GAIN, set.crfSpatial);
+        visit(String("crf.compat"), PARAM_GAIN, set.crfCompat);
+    }
 }
 
 //! A parameter as a tensor: the Mat itself (shared storage), or a 1x1 CV_64F header onto a scalar.

@@ -30,6 +30,8 @@
 #include "head/head_device_math.hpp"
 #include "head/head_parameters.hpp"
 #include "head/head_runner.hpp"
+#include "head/head_stages.hpp"
+#include "head/head_variants.hpp"
 #include <map>
 #include <utility>
 #include <vector>
@@ -67,7 +69,10 @@ public:
         const HeadConfig& cfg = head_.config();
         if (head_.classifierWeights.empty())
             CV_Error(Error::StsBadArg, "HeadRunner: the head has no weights (use Head::create or Head::load)");
-        if (cfg.variant != HEAD_BASELINE && head_.blockWeights.W_img.type() != CV_32F)
+        if (!headVariantTraits(cfg.variant).onDevice)
+            CV_Error_(Error::StsNotImplemented, ("HeadRunner: the %s head has no GPU path; run it with Head::forward / "
+                                                 "Head::backward on the CPU", headVariantToString(cfg.variant).c_str()));
+        if (hasBlock() && head_.blockWeights.W_img.type() != CV_32F)
             CV_Error(Error::StsBadArg, "HeadRunner: the GPU path needs CV_32F block weights");
         syncParameters();
     }
@@ -230,6 +235,9 @@ public:
     }
 
 private:
+    // Whether the head runs the ES-CRF block (the runner takes no other stage: see the constructor).
+    bool hasBlock() const { return headVariantTraits(head_.config().variant).stage == STAGE_BLOCK; }
+
     // ------------------------------------------------------------ transfers
 
     void upload(const Mat& m, Buf<float>& buf, const char* what)
@@ -390,14 +398,9 @@ private:
             be_.copy(F_.get(), Z_.get(), (size_t)D * N);
 
         Fstar_.allocate((size_t)D * N);
-        if (cfg.variant != HEAD_BASELINE)
+        if (hasBlock())
         {
-            if (!guide)
-                CV_Error(Error::StsBadArg, "HeadRunner: this head variant needs the guide (image and superpixels)");
-            if (guide->featureSize != headSize)
-                CV_Error_(Error::StsBadArg, ("HeadRunner: guide is %dx%d, head resolution is %dx%d",
-                                             guide->featureSize.width, guide->featureSize.height, headSize.width,
-                                             headSize.height));
+            checkHeadGuide(head_, guide, headSize, "HeadRunner");
             Fhost_.release();   // may share a caller's cache (backward()): never written into
             download(F_, D, N, Fhost_);
             Mat Fs;
@@ -467,7 +470,7 @@ private:
             zeroLike(gProjB_, projB_.size());
         zeroLike(gClsW_, clsW_.size());
         zeroLike(gClsB_, clsB_.size());
-        if (cfg.variant != HEAD_BASELINE)
+        if (hasBlock())
             gBlock_ = head_.blockWeights.zerosLike();
         gradsValid_ = true;
     }
@@ -487,7 +490,7 @@ private:
         dF_.allocate((size_t)D * N);
         be_.gemm(true, false, D, N, K, 1.f, clsW_.get(), dLogits_.get(), 0.f, dF_.get());
 
-        if (cfg.variant != HEAD_BASELINE)
+        if (hasBlock())
         {
             CV_Assert(guide);
             const EscrfBlockParams p = head_.effectiveBlockParams();

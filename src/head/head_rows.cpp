@@ -60,13 +60,19 @@ Mat headInputPlanes(const Mat& blob, int channels, Size& size, const String& nam
 
 void checkHeadGuide(const Head& head, const EscrfGuide* guide, Size headSize, const char* who)
 {
-    if (head.config().variant == HEAD_BASELINE)
+    if (!head.needsGuide())
         return;
+    const char* needs = head.needsSuperpixels() ? "image and superpixels" : "image";
     if (!guide)
-        CV_Error_(Error::StsBadArg, ("%s: this head variant needs the guide (image and superpixels)", who));
+        CV_Error_(Error::StsBadArg, ("%s: the %s head needs the guide (%s)", who,
+                                     headVariantToString(head.config().variant).c_str(), needs));
     if (guide->featureSize != headSize)
         CV_Error_(Error::StsBadArg, ("%s: guide is %dx%d, head resolution is %dx%d", who, guide->featureSize.width,
                                      guide->featureSize.height, headSize.width, headSize.height));
+    if (guide->image.rows != 3 || guide->image.cols != headSize.area() || guide->image.type() != CV_32FC1)
+        CV_Error_(Error::StsBadArg, ("%s: guide.image is %dx%d %s, expected 3 x %d CV_32F (prepareGuide)", who,
+                                     guide->image.rows, guide->image.cols, typeToString(guide->image.type()).c_str(),
+                                     headSize.area()));
 }
 
 void Conv1x1::set(const Mat& W, const Mat& b)

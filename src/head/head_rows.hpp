@@ -21,7 +21,8 @@ namespace detail {
 //! A 1 x C x h x w CV_32F blob as a C x (h*w) header, checked (messages name the input).
 Mat headInputPlanes(const Mat& blob, int channels, Size& size, const String& name);
 
-//! The guide check of Head::forward (`who` names the caller): present and at headSize, unless baseline.
+/** The guide check of Head::forward / backward (`who` names the caller): what the head's variant
+reads at headSize (present when needsGuide(), of that feature size, with its 3 x N image). */
 void checkHeadGuide(const Head& head, const EscrfGuide* guide, Size headSize, const char* who);
 
 /** A 1x1 convolution of runs of cells, out[r][x] = sum_c W[r][c] X[c][x] (+ b[r]), CV_32F,

@@ -7,6 +7,7 @@
 // (erode / dilate / compare / countNonZero) so that one 480x360 image costs a few milliseconds.
 
 #include "precomp.hpp"
+#include "metrics/label_map.hpp"
 #include <cstdio>
 #include <limits>
 
@@ -18,23 +19,6 @@ namespace {
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 enum { B_MATCHED_PRED = 0, B_TOTAL_PRED = 1, B_MATCHED_GT = 2, B_TOTAL_GT = 3 };
-
-//! Checks the type of one label map and returns it as CV_32S (no copy when it already is).
-Mat labelsAs32S(InputArray arr, const char* what)
-{
-    Mat m = arr.getMat();
-    if (m.empty())
-        CV_Error_(Error::StsBadArg, ("SegmentationMetrics::add: %s is empty", what));
-    if (m.channels() != 1 || (m.depth() != CV_8U && m.depth() != CV_16U && m.depth() != CV_32S))
-        CV_Error_(Error::StsBadArg, ("SegmentationMetrics::add: %s must be a single-channel CV_8U, "
-                                     "CV_16U or CV_32S label map, got type %s",
-                                     what, typeToString(m.type()).c_str()));
-    if (m.depth() == CV_32S)
-        return m;
-    Mat out;
-    m.convertTo(out, CV_32S);
-    return out;
-}
 
 //! Pixels of a binary (0/255) mask that the 3x3 erosion with replicated border removes.
 void maskBoundary(const Mat& mask, Mat& boundary)
@@ -87,8 +71,8 @@ void SegmentationMetrics::reset()
 void SegmentationMetrics::add(InputArray prediction, InputArray groundTruth)
 {
     const int K = numClasses_;
-    Mat pred = labelsAs32S(prediction, "prediction");
-    Mat gt = labelsAs32S(groundTruth, "groundTruth");
+    Mat pred = detail::labelMapAs32S(prediction, "SegmentationMetrics::add", "prediction");
+    Mat gt = detail::labelMapAs32S(groundTruth, "SegmentationMetrics::add", "groundTruth");
     if (pred.size() != gt.size())
         CV_Error_(Error::StsUnmatchedSizes, ("SegmentationMetrics::add: prediction is %dx%d but groundTruth is %dx%d",
                                              pred.cols, pred.rows, gt.cols, gt.rows));

@@ -12,7 +12,9 @@
 #include "head/bilinear.hpp"
 #include "head/head_cuda.hpp"
 #include "core/cuda_device.hpp"
+#include "head/head_inputs.hpp"
 #include "head/head_parameters.hpp"
+#include "head/head_variants.hpp"
 #include "train/checkpoint.hpp"
 #include "train/feature_cache.hpp"
 #include "train/loss.hpp"
@@ -81,6 +83,10 @@ public:
         if (p_.device != TRAIN_DEVICE_CPU && p_.device != TRAIN_DEVICE_CUDA)
             CV_Error_(Error::StsBadArg, ("TrainParams::device: expected TRAIN_DEVICE_CPU (0) or TRAIN_DEVICE_CUDA (1), "
                                          "got %d", p_.device));
+        if (p_.device == TRAIN_DEVICE_CUDA && !detail::headVariantTraits(config_.variant).onDevice)
+            CV_Error_(Error::StsNotImplemented, ("HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA, but the %s head "
+                                                 "has no GPU path; train it with TRAIN_DEVICE_CPU",
+                                                 headVariantToString(config_.variant).c_str()));
         if (p_.device == TRAIN_DEVICE_CUDA)
             detail::requireCudaDevice("HeadTrainer: TrainParams::device is TRAIN_DEVICE_CUDA", "TRAIN_DEVICE_CPU");
     }
@@ -198,8 +204,7 @@ std::vector<float> HeadTrainerImpl::classWeights(const FeatureCache& cache) cons
 
 void HeadTrainerImpl::guideFor(const Head& head, const CachedSample& s, Size headSize, EscrfGuide& guide) const
 {
-    if (head.needsGuide())
-        prepareGuide(s.image, s.superpixels, s.numSuperpixels, headSize, head.effectiveBlockParams(), guide);
+    detail::prepareHeadGuide(head, s.image, s.superpixels, s.numSuperpixels, headSize, guide);
 }
 
 void HeadTrainerImpl::validate(const Head& head, detail::HeadRunner* runner, const FeatureCache& cache,
@@ -237,7 +242,7 @@ Ptr<Head> HeadTrainerImpl::train(const String& trainList, const String& valList,
     Progress progress(p_.verbose);
     backbone_ = Backbone::create(desc_);
     Ptr<Head> probe = Head::create(config_, std::vector<int>(config_.inputs.size(), 1));
-    const SuperpixelParams* sp = probe->needsGuide() ? &config_.superpixels : nullptr;
+    const SuperpixelParams* sp = probe->needsSuperpixels() ? &config_.superpixels : nullptr;
 
     FeatureCache trainCache(backbone_, config_.inputs, sp, p_.cacheBudgetMB, p_.cacheDir);
     if (fillCache(trainCache, trainList, p_.flip, progress) == 0)

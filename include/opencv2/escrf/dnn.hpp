@@ -16,11 +16,11 @@ class Head;
 /** @defgroup escrf_dnn cv::dnn integration: custom layers and a backbone + head network
 @ingroup escrf
 
-registerLayers() adds two layer types to cv::dnn::LayerFactory, so that an ONNX model
+registerLayers() adds four layer types to cv::dnn::LayerFactory, so that an ONNX model
 exported with them (e.g. from PyTorch) loads with cv::dnn::readNetFromONNX, and so that
 createHeadNet() can append a trained Head to a backbone as one cv::dnn::Net.
 
-Both layers run on the OpenCV backend (CPU) only: supportBackend() is true only for
+All of them run on the OpenCV backend (CPU) only: supportBackend() is true only for
 cv::dnn::DNN_BACKEND_OPENCV, so with another backend (CUDA, OpenVINO) cv::dnn runs them on
 the CPU and the rest of the net on the chosen backend.
 
@@ -58,6 +58,31 @@ class EscrfFn(torch.autograd.Function):
 with the weights passed as parameters (they become initializers). tools/make_escrf_onnx.py
 writes such a graph with the onnx package directly.
 
+### ONNX nodes "EscrfNonlocal" and "EscrfJointCrf" (the comparison variants' stages)
+
+Op types `EscrfNonlocal` and `EscrfJointCrf` (domain `escrf` or default), the stages of the
+HEAD_NONLOCAL and HEAD_JOINT_CRF heads (doc/variants.md), which appendHead() inserts:
+
+| node | inputs | initializers | attributes | output |
+| --- | --- | --- | --- | --- |
+| `EscrfNonlocal` | F (N x D x h x w) | W_theta, W_phi, W_g (E x D), W_out (D x E) | `factor` (int, 8) | F + up(W_out y), N x D x h x w |
+| `EscrfJointCrf` | U (N x K x h x w scores), I (N x 3 x H x W guide image, RGB in [0,1]) | bilateral, spatial (K), compat (K x K) | `iterations` (5), `factor` (1), `bilateral_sxy` (50), `bilateral_srgb` (3), `spatial_sxy` (3), `stride` (1: image pixels per score cell) | the refined scores, N x K x h x w |
+
+They compute exactly the head's stages: the non-local block streamed over tiles (no N x N buffer),
+the mean field with the permutohedral lattice built per image. Both are custom layers: a net with
+them runs where registerLayers() has registered them (this module), not in other ONNX runtimes.
+
+What is and is not exportable:
+- every head variant appends to a backbone with appendHead() / createHeadNet(), and its "scores"
+  equal Head::forward followed by the bilinear resize (up to float rounding of the convolutions);
+- a joint-crf net runs JointCrfOptions::inferenceIterations steps (the inference setting), as
+  Segmenter does; training (the backward passes) stays in the module (HeadTrainer);
+- the non-local block could also be written with standard layers (pooling, 1x1 convolutions,
+  MatMul, Softmax, Resize), but that materialises the Nc x Nc scores and cv::dnn's average pooling
+  does not average partial border blocks as the head does; the mean field has no standard-layer
+  form (lattice filtering). Neither is exported that way;
+- all custom layers run on the OpenCV backend (CPU), see above.
+
 ### ONNX node "EscrfResize"
 
 Op type `EscrfResize` (domain `escrf` or default). Inputs X (N x C x h x w) and R (any
@@ -68,8 +93,8 @@ net adapt to any input size (the head resolution follows the image).
 @{
 */
 
-/** @brief Registers the layer types "ESCRF", "escrf.ESCRF", "EscrfResize" and
-"escrf.EscrfResize" with cv::dnn::LayerFactory.
+/** @brief Registers the layer types "ESCRF", "EscrfResize", "EscrfNonlocal" and "EscrfJointCrf",
+each also with the prefix "escrf.", with cv::dnn::LayerFactory.
 
 Call it before cv::dnn::readNet of a model that uses them. Idempotent and thread-safe
 (createHeadNet() calls it itself). */
@@ -111,18 +136,20 @@ head.config().inputs): a 1x1 Convolution with head.projectionWeights[l] (no bias
 EscrfResize to the head resolution (image size / config().stride, integer division);
 the results are summed (Eltwise), the projection bias is added (Scale layer, bias only) and a
 ReLU follows when config().projectionRelu. Without projection the resized inputs are
-concatenated instead. Then, unless the variant is HEAD_BASELINE, an ESCRF layer with
+concatenated instead. Then the variant's stage on the features: an ESCRF layer with
 head.blockWeights and head.effectiveBlockParams() (the trained fusion weights when they are
-learnable); then the 1x1 classifier Convolution with bias, and an EscrfResize to the image
-size, the output layer "scores".
+learnable) for the pairwise, superpixel and escrf variants, an EscrfNonlocal layer for nonlocal;
+then the 1x1 classifier Convolution with bias, for joint-crf an EscrfJointCrf layer on its
+scores, and an EscrfResize to the image size, the output layer "scores".
 
 The network's inputs become, in this order:
 - `imageInputName`: the backbone input, preprocessed as the backbone expects (see
   BackboneDescription); only its spatial size H x W is used by the head;
-- "guide" (not for HEAD_BASELINE): 1 x 3 x H x W float, the same image as RGB in [0,1], e.g.
+- "guide" (when Head::needsGuide(): the ES-CRF variants and joint-crf; or when the head reads the
+  guide as an input): 1 x 3 x H x W float, the same image as RGB in [0,1], e.g.
   cv::dnn::blobFromImage(bgr, 1.0 / 255, Size(), Scalar(), true);
-- "superpixels" (not for HEAD_BASELINE): 1 x 1 x H x W float holding the integer labels
-  0..M-1 of computeSuperpixels() with head.config().superpixels.
+- "superpixels" (when Head::needsSuperpixels(): the ES-CRF variants): 1 x 1 x H x W float holding
+  the integer labels 0..M-1 of computeSuperpixels() with head.config().superpixels.
 
 Output "scores": 1 x K x H x W float logits (argmax gives the label map). Equal, up to float
 rounding of the convolutions, to Head::forward followed by a bilinear resize to H x W.

@@ -24,9 +24,13 @@ A head turns backbone outputs into class scores:
    (the image size divided by HeadConfig::stride); the projections are summed with a bias
    and passed through a ReLU. Without projection (HeadConfig::projection == 0) the resized
    outputs are concatenated instead;
-2. the ES-CRF block (absent in the baseline variant) refines the D x N features with the
-   image and its superpixels;
-3. a 1x1 classifier with bias gives K x N logits, which are resized bilinearly to the image.
+2. the variant's stage on the features: the ES-CRF block (pairwise, superpixel, escrf) refines
+   the D x N features with the image and its superpixels, the non-local block (nonlocal) with
+   self-attention over all cells; the baseline and joint-crf variants have none;
+3. a 1x1 classifier with bias gives K x N logits;
+4. the joint-crf variant refines the logits with mean-field CRF steps guided by the image.
+
+The logits are resized bilinearly to the image by the caller (Segmenter, trainer).
 @{
 */
 
@@ -41,13 +45,49 @@ enum HeadVariant
     HEAD_BASELINE   = 0, //!< classifier on the projected features, no block
     HEAD_PAIRWISE   = 1, //!< ES-CRF block with a_s = 0 (image-guided pairwise message only)
     HEAD_SUPERPIXEL = 2, //!< ES-CRF block with a_p = 0 (superpixel prior only)
-    HEAD_ESCRF      = 3  //!< the full ES-CRF block
+    HEAD_ESCRF      = 3, //!< the full ES-CRF block
+    /** mean-field CRF steps on the classifier's scores, trained with the head (CRF-as-RNN, Zheng
+    et al. 2015): bilateral and spatial Gaussian kernels with learned per-class weights and a learned
+    label compatibility (HeadConfig::jointCrf) */
+    HEAD_JOINT_CRF  = 4,
+    /** embedded-Gaussian self-attention over all cells of the projected features (non-local block,
+    Wang et al. 2018), with a residual (HeadConfig::nonlocal) */
+    HEAD_NONLOCAL   = 5
 };
 
-//! Parses "baseline", "pairwise", "superpixel" or "escrf" (cv::Exception otherwise).
+//! Parses "baseline", "pairwise", "superpixel", "escrf", "joint-crf" or "nonlocal" (cv::Exception otherwise).
 CV_EXPORTS_W int headVariantFromString(const String& name);
-//! The name of a HeadVariant.
+//! The name of a HeadVariant (cv::Exception for a value outside the enum).
 CV_EXPORTS_W String headVariantToString(int variant);
+
+/** @brief Options of the joint-crf variant (HEAD_JOINT_CRF): T mean-field steps of a fully connected
+CRF on the K x N logits (doc/variants.md). The steps run on a grid `factor` times coarser than the
+head's (box means of the scores and colours) and their change of the scores is interpolated back
+and added to the logits. The kernel widths are fixed; the per-class kernel weights and the K x K
+label compatibility are trained (initialised to DenseCrfParams' weights and Potts). */
+struct CV_EXPORTS_W_SIMPLE JointCrfOptions
+{
+    CV_WRAP JointCrfOptions();
+
+    CV_PROP_RW int iterations;          //!< T in training (Head::forward with a cache), >= 0 (default 5)
+    /** T at inference (Head::forward without a cache: Segmenter, validation), >= 0; -1 (the default)
+    means `iterations` */
+    CV_PROP_RW int inferenceIterations;
+    CV_PROP_RW int factor;              //!< mean-field grid = head grid / factor, >= 1 (default 4)
+    CV_PROP_RW float bilateralSxy;      //!< bilateral kernel: position std, image pixels (default 50)
+    CV_PROP_RW float bilateralSrgb;     //!< bilateral kernel: colour std, 8-bit levels (default 3)
+    CV_PROP_RW float spatialSxy;        //!< spatial kernel: position std, image pixels (default 3)
+};
+
+/** @brief Options of the nonlocal variant (HEAD_NONLOCAL): y = softmax(theta^T phi) g over all cells
+of a grid `factor` times coarser than the head's, out = F + up(W_out y) (doc/variants.md). */
+struct CV_EXPORTS_W_SIMPLE NonlocalOptions
+{
+    CV_WRAP NonlocalOptions();
+
+    CV_PROP_RW int embedDim;   //!< E, channels of the theta / phi / g embeddings, >= 1 (default 8)
+    CV_PROP_RW int factor;     //!< attention grid = head grid / factor, >= 1 (default 8)
+};
 
 //! Architecture of a head (what the head file stores besides the weights).
 struct CV_EXPORTS_W_SIMPLE HeadConfig
@@ -62,6 +102,8 @@ struct CV_EXPORTS_W_SIMPLE HeadConfig
     CV_PROP_RW int numClasses;               //!< K
     CV_PROP_RW EscrfBlockParams block;       //!< block options (the variant overrides the alphas)
     CV_PROP_RW SuperpixelParams superpixels; //!< superpixels of the guide image
+    CV_PROP_RW JointCrfOptions jointCrf;     //!< options of HEAD_JOINT_CRF (unused by the others)
+    CV_PROP_RW NonlocalOptions nonlocal;     //!< options of HEAD_NONLOCAL (unused by the others)
 };
 
 /** @brief Tensors a head forward pass keeps for its backward pass (opaque). Head::forward and the
@@ -115,17 +157,24 @@ public:
     CV_WRAP const std::vector<int>& inputChannels() const { return inputChannels_; }
     //! Feature channels entering the block and the classifier.
     CV_WRAP int featureChannels() const;
-    //! Whether the head needs the guide image and superpixels (every variant but baseline).
+    /** @brief Whether forward() needs a guide: the ES-CRF variants (image, positions and superpixels)
+    and joint-crf (EscrfGuide::featureSize and ::image only, see needsSuperpixels()). */
     CV_WRAP bool needsGuide() const;
+    //! Whether the guide needs superpixels (the ES-CRF block variants only).
+    CV_WRAP bool needsSuperpixels() const;
     //! Block options after the variant is applied (alphas zeroed as the variant says).
     CV_WRAP EscrfBlockParams effectiveBlockParams() const;
 
     /** @brief Forward pass for one image.
     @param inputs backbone outputs named in config().inputs, 1 x C_l x h_l x w_l each.
     @param headSize w x h of the head resolution (the image size / stride).
-    @param guide guide of the image at headSize; may be null for the baseline variant.
+    @param guide guide of the image at headSize (prepareGuide); may be null when !needsGuide(). A
+    joint-crf head reads only its featureSize and image, and takes the image to be headSize * stride
+    pixels (the positions of its kernels).
     @param logits K x (h*w) CV_32F output at head resolution.
-    @param cache when not null, filled for backward().
+    @param cache when not null, filled for backward(). A joint-crf head runs
+    config().jointCrf.iterations mean-field steps when a cache is asked for (training) and
+    inferenceIterations otherwise.
     */
     void forward(const std::vector<Mat>& inputs, Size headSize, const EscrfGuide* guide,
                  Mat& logits, HeadCache* cache = nullptr) const;
@@ -151,6 +200,15 @@ public:
     EscrfBlockWeights blockWeights;
     //! Classifier K x D and bias K x 1.
     CV_PROP_RW Mat classifierWeights, classifierBias;
+    /** joint-crf weights (HEAD_JOINT_CRF only): per-class weights of the bilateral and the spatial
+    message (1 x K each) and the label compatibility mu(l, l') (K x K). */
+    CV_PROP_RW Mat crfBilateral, crfSpatial, crfCompat;
+    //! nonlocal weights (HEAD_NONLOCAL only): theta, phi, g embeddings (E x D each) and output W_out (D x E).
+    CV_PROP_RW Mat nonlocalTheta, nonlocalPhi, nonlocalG, nonlocalOut;
+
+    /** @brief Sets the joint-crf's inference steps (JointCrfOptions::inferenceIterations, >= 0, or -1
+    for the training value): what Segmenter and validation run; saved with the head. */
+    CV_WRAP void setJointCrfInferenceIterations(int iterations);
 
     Head() {}
 private:
@@ -159,6 +217,38 @@ private:
     BackboneDescription backbone_;
     friend class HeadIO;
 };
+
+/** @brief What a head's pairwise stage does at one pixel (the ES-CRF paper's Fig. 4): the weights
+the pixel's cell gives its neighbours, from the head's own block math (explainHeadKernel). */
+struct CV_EXPORTS HeadKernelMaps
+{
+    Size mapSize;       //!< w x h of the maps: the head's grid (ES-CRF block) or the attention grid (nonlocal)
+    int cellSize = 1;   //!< image pixels per map cell along each axis: stride, or stride * factor (nonlocal)
+    Point cell;         //!< the map cell that holds the pixel
+    /** h x w CV_64F maps, NaN outside the cell's neighbourhood G(i) (the window, or every cell when
+    dense). For the ES-CRF block: `appearance` and `position` are the kernel the message would use
+    with only the appearance half (W_img, colour) or only the position half (W_pos) of the score,
+    normalised as the head's options say (softmax over G(i), exp, or the raw score); `weight` is the
+    final pairwise weight psi(i, j) = mu(i, j) K(i, j) of the message. For nonlocal, `weight` is the
+    attention softmax_j(theta_i . phi_j) over all cells and the other two are empty. */
+    Mat appearance, position, weight;
+};
+
+/** @brief Explains the pairwise stage of a head at one pixel of an image.
+
+The image is processed as Segmenter does (padded to the backbone's size multiple and the stride,
+backbone outputs, superpixels with the head's SuperpixelParams); the maps come from the same
+functions as Head::forward (the block's embeddings, compatibility and kernel normalisation; the
+non-local block's embeddings and softmax).
+@param head a pairwise, escrf or nonlocal head (cv::Exception naming the variant for a head without a
+pairwise kernel: baseline, superpixel, joint-crf)
+@param backbone the backbone the head reads (Backbone::create of its description)
+@param image CV_8UC3 BGR image
+@param pixel (x, y) inside the image (cv::Exception otherwise)
+@param maps output
+*/
+CV_EXPORTS void explainHeadKernel(const Head& head, Backbone& backbone, InputArray image, Point pixel,
+                                  HeadKernelMaps& maps);
 
 //! @}
 

@@ -107,6 +107,56 @@ private:
 };
 
 //! @}
+
+/** @defgroup escrf_class_analysis Adjacent classes and classifier similarity (the PFB analysis)
+@ingroup escrf
+
+The ES-CRF paper's Fig. 1(a) ("pernicious favour on boundary"): for each class, the class whose
+pixels touch it most often in the ground truth, and how alike the classifier's weight vectors of
+the two classes are. A head whose classifier makes adjacent classes similar has a harder time
+separating them at their common boundary. `samples/escrf_analyze_pfb.cpp` plots it.
+@{
+*/
+
+/** @brief Adds the 4-neighbour class adjacencies of one ground-truth label map to `counts`.
+
+Every pair of horizontally or vertically neighbouring pixels with labels a != b, neither the
+ignore label, adds 1 to counts(a, b) and to counts(b, a); the diagonal stays 0.
+@param labels single-channel CV_8U, CV_16U or CV_32S map of labels in [0, numClasses) or ignoreLabel.
+@param numClasses K > 0.
+@param ignoreLabel the label that is skipped (outside [0, K)), or -1 for none.
+@param counts K x K CV_64F accumulator; allocated (zeros) when empty. Labels out of range raise
+cv::Exception naming the value and its position, and leave counts unchanged. */
+CV_EXPORTS_W void accumulateClassAdjacency(InputArray labels, int numClasses, int ignoreLabel,
+                                           InputOutputArray counts);
+
+/** @brief Cosine similarity of every pair of rows of `weights` (K x D, CV_32F or CV_64F), e.g. a
+classifier's weight matrix: a K x K CV_64F matrix, 1 on the diagonal. A zero row has similarity 0
+with every row (and 1 with itself). */
+CV_EXPORTS_W Mat rowCosineSimilarity(InputArray weights);
+
+//! One point of the analysis: a class, its most adjacent class and what they share.
+struct CV_EXPORTS_W_SIMPLE AdjacentClassPair
+{
+    CV_WRAP AdjacentClassPair() : classA(-1), classB(-1), adjacency(0), similarity(0) {}
+
+    CV_PROP_RW int classA;         //!< the smaller class index of the pair
+    CV_PROP_RW int classB;         //!< the larger class index of the pair
+    CV_PROP_RW double adjacency;   //!< counts(classA, classB) of accumulateClassAdjacency
+    CV_PROP_RW double similarity;  //!< similarity(classA, classB), e.g. of rowCosineSimilarity
+};
+
+/** @brief For each class, the class it is most often adjacent to; each unordered pair listed once,
+sorted by decreasing adjacency (ties: by classA, then classB).
+
+A class without any neighbour gives no pair; among equally adjacent partners the smaller index is
+taken.
+@param adjacency K x K CV_64F symmetric counts (accumulateClassAdjacency).
+@param similarity K x K matrix giving each pair's similarity (rowCosineSimilarity), or empty (0). */
+CV_EXPORTS std::vector<AdjacentClassPair> mostAdjacentClassPairs(InputArray adjacency,
+                                                                 InputArray similarity = noArray());
+
+//! @}
 //! @}
 
 }} // namespace cv::escrf
