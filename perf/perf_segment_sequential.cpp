@@ -7,8 +7,8 @@
 // public API only, so that this file also builds against the module as it was before the lean
 // head and the overlap (issue #10's "before" column; doc/performance.md says how).
 //
-//  * BM_SegmentSequential/w/h/impl: impl 0 = the superpixel implementation the head file names
-//    (the shipped head names none: ximgproc), 1 = the module's SLIC set explicitly. Counters: the
+//  * BM_SegmentSequential/w/h/impl: the superpixel implementation, set explicitly: 0 =
+//    SUPERPIXEL_IMPL_XIMGPROC, 1 = SUPERPIXEL_IMPL_ESCRF (the module's SLIC). Counters: the
 //    medians of the backbone alone, of segment() and of each public stage, and segment / backbone.
 //
 // Needs $ESCRF_SHARED_DIR (default ../shared) and $ESCRF_HEAD (default
@@ -60,8 +60,7 @@ void BM_SegmentSequential(benchmark::State& state)
     Ptr<Head> head = Head::load(headFile);
     const HeadConfig cfg = head->config();
     SuperpixelParams sp = cfg.superpixels;
-    if (state.range(2) == 1)
-        sp.implementation = SUPERPIXEL_IMPL_ESCRF;
+    sp.implementation = (int)state.range(2);
     const BackboneDescription desc = BackboneDescription::read(shared + "/models/espnet_camvid.yml");
     Ptr<Backbone> backbone = Backbone::create(desc);
     Ptr<Segmenter> seg = Segmenter::create(head, desc);

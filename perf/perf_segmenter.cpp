@@ -5,10 +5,13 @@
 // Speed of Segmenter::segment with the shipped CamVid head (issue #10): side by side with the
 // ESPNet backbone alone computing the same outputs, in one process, image after image.
 //
-//  * BM_Segment/w/h: each iteration runs the backbone alone (its own Backbone object, the outputs
-//    the head reads), then segment(); the reported time is segment()'s, the counters hold the
-//    medians of both, their ratio, the median of each stage of getPerfProfile() and the peak
-//    resident memory of the whole process (VmHWM) at the end (run one size per process for it).
+//  * BM_Segment/w/h/impl: each iteration runs the backbone alone (its own Backbone object, the
+//    outputs the head reads), then segment(); the reported time is segment()'s, the counters hold
+//    the medians of both, their ratio, the median of each stage of getPerfProfile() and the peak
+//    resident memory of the whole process (VmHWM) at the end (for it, run one size per process with
+//    ESCRF_PERF_SEGMENT_ONLY=1, which leaves the backbone alone out).
+//    impl: the superpixel implementation, set explicitly: 0 = SUPERPIXEL_IMPL_XIMGPROC,
+//    1 = SUPERPIXEL_IMPL_ESCRF (the module's SLIC).
 //  * BM_HeadStages: the head's stages at 480x360, each timed alone over the whole map the way the
 //    inference path runs it (strips of rows in parallel): where the time of the fused passes goes
 //    (wall time; the CPU time of the process with ESCRF_PERF_CPU_TIME=1).
@@ -103,9 +106,18 @@ void BM_Segment(benchmark::State& state)
         return;
     Ptr<Backbone> alone = Backbone::create(s.backbone);
     Ptr<Segmenter> seg = Segmenter::create(s.head, s.backbone);
+    SuperpixelParams sp = seg->getSuperpixelParams();
+    sp.implementation = (int)state.range(2);   // SUPERPIXEL_IMPL_XIMGPROC (0) or SUPERPIXEL_IMPL_ESCRF (1)
+    seg->setSuperpixelParams(sp);
     std::vector<Mat> outputs;
     Mat labels;
-    alone->forward(s.image, s.head->config().inputs, outputs);   // first runs create the nets
+    // Beyond the maximum processing area segment() works on a reduced image: the backbone alone
+    // at the full size is no comparison (and may not fit), so it is not run there.
+    // ESCRF_PERF_SEGMENT_ONLY=1 leaves it out everywhere: the peak RSS is then segment()'s alone.
+    const bool compare = (int64)s.image.total() <= seg->getMaxProcessingArea() &&
+                         envOr("ESCRF_PERF_SEGMENT_ONLY", "0") != "1";
+    if (compare)
+        alone->forward(s.image, s.head->config().inputs, outputs);   // first runs create the nets
     seg->segment(s.image, labels);
     std::vector<double> backbone, segment;
     std::map<std::string, std::vector<double> > stages;
@@ -113,8 +125,11 @@ void BM_Segment(benchmark::State& state)
     for (auto _ : state)
     {
         int64 t0 = getTickCount();
-        alone->forward(s.image, s.head->config().inputs, outputs);
-        backbone.push_back(millisecondsSince(t0));
+        if (compare)
+        {
+            alone->forward(s.image, s.head->config().inputs, outputs);
+            backbone.push_back(millisecondsSince(t0));
+        }
         t0 = getTickCount();
         seg->segment(s.image, labels);
         const double ms = millisecondsSince(t0);
@@ -133,7 +148,8 @@ void BM_Segment(benchmark::State& state)
     const double b = median(backbone), t = median(segment);
     state.counters["backbone_ms"] = b;
     state.counters["segment_ms"] = t;
-    state.counters["ratio"] = t / b;
+    if (compare)
+        state.counters["ratio"] = t / b;
     for (size_t i = 0; i < order.size(); i++)
         state.counters[format("%02d %s", (int)i, order[i].c_str())] = median(stages[order[i]]);
     state.counters["peak_rss_MiB"] = peakRssMiB();
@@ -271,7 +287,9 @@ void BM_HeadStages(benchmark::State& state)
         state.counters[format("%02d %s", (int)i, order[i].c_str())] = median(t[order[i]]);
 }
 
-BENCHMARK(BM_Segment)->ArgNames({ "w", "h" })->Args({ 480, 360 })->Args({ 1024, 512 })->Args({ 2048, 1024 })
+BENCHMARK(BM_Segment)->ArgNames({ "w", "h", "impl" })->Args({ 480, 360, 0 })->Args({ 480, 360, 1 })
+    ->Args({ 1024, 512, 0 })->Args({ 1024, 512, 1 })->Args({ 2048, 1024, 0 })->Args({ 2048, 1024, 1 })
+    ->Args({ 10000, 10000, 1 })
     ->Unit(benchmark::kMillisecond)->UseManualTime();
 BENCHMARK(BM_HeadStages)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -41,13 +41,15 @@ what it reads again; its buffers belong to the Segmenter and keep their size bet
 a stream of images of one size allocates nothing large after the first. A Segmenter is
 therefore not thread-safe: use one per thread.
 
-Memory: segment() on the CPU holds, besides the caller's image and the label map, the backbone's
-blobs and about 110 bytes per processed pixel for the head and the superpixels at stride 1 (the
-features F, the guide image, the labels, the backbone outputs it reads); with the default
-maximum processing area the peak resident memory of a whole process segmenting with the
-ESPNet CamVid head stays under 2 GB for any image size (measured: doc/performance.md), plus
-1 byte per output pixel (CV_8U labels). predict() returns K floats per pixel by contract, so it
-is not bounded that way.
+Memory: the processed image has at most getMaxProcessingArea() pixels (2048 x 1024 by default),
+so what segment() holds besides the caller's image and the label map (1 byte per pixel with
+CV_8U) is bounded whatever the image size: the backbone's nets and blobs, the backbone outputs
+the head reads, the head's buffers (the D x N features, the guide and the superpixel labels at
+the processed size) and, when the scores are resized back, the K x N logits at the processed
+size and K x 16 rows of the output width per parallel strip. Measured with the ESPNet CamVid head on the CPU (doc/performance.md): peak
+resident memory of the whole process 1.3 GB for a 2048 x 1024 image and 1.7 GB for a
+10000 x 10000 image (0.4 GB of which are that image and its label map). predict() is bounded the
+same way while it computes, but returns K floats per pixel by contract.
 
 @code
 cv::Ptr<cv::escrf::Segmenter> seg = cv::escrf::Segmenter::create("camvid_escrf.yml");
