@@ -13,8 +13,8 @@ CRF message passing guided by the image (learned appearance and cosine position
 embeddings, feature compatibility) and with a superpixel (SLIC @cite achanta2012slic)
 average prior, before a 1x1 classifier. This module provides:
 
-- superpixels (ximgproc SLIC on the CPU, a CUDA SLIC on the GPU) and their label maps at
-  feature resolution, see @ref escrf_superpixels;
+- superpixels (the module's SLIC on the CPU and the GPU, or ximgproc's SLIC) and their label
+  maps at feature resolution, see @ref escrf_superpixels;
 - the ES-CRF block, forward and backward, exactly as the module's specification defines it;
 - custom cv::dnn layers so that a backbone and the ES-CRF head run as one cv::dnn::Net;
 - a small solver that trains the head on features of a frozen cv::dnn backbone;
