@@ -54,10 +54,12 @@ template <typename T>
 void scoreRange(const WindowScores<T>& s, int y, int o, int lo, int hi, T* S)
 {
     using simd::all;
+    if (lo >= hi)
+        return;   // (row y + dy may be outside the map: no pointer into it is formed)
     const int w = s.w, dy = s.offsets.dy[o], dx = s.offsets.dx[o];
     const size_t N = (size_t)w * s.h;
-    const T* gi = s.image.template ptr<T>() + (size_t)y * w;         // channel 0 of the cells
-    const T* gj = s.image.template ptr<T>() + (size_t)(y + dy) * w + dx; // channel 0 of their neighbours
+    const T* gi = s.image.template ptr<T>() + (size_t)y * w;                   // channel 0 of the cells
+    const T* gj = s.image.template ptr<T>() + ((ptrdiff_t)(y + dy) * w + dx); // channel 0 of their neighbours
     const T* ax = s.alongX.template ptr<T>(o);
     const T ay = s.alongY.template ptr<T>(o)[y];
     const T* abi = s.cross.template ptr<T>(y);
