@@ -142,13 +142,20 @@ void compatibilities(const WindowInput<T>& in, int y, int o, int lo, int hi, T* 
     using simd::all;
     const WindowScores<T>& s = *in.scores;
     const int w = s.w;
-    const size_t i0 = (size_t)y * w, j0 = (size_t)(y + s.offsets.dy[o]) * w + s.offsets.dx[o];
+    const size_t i0 = (size_t)y * w;
+    // Signed: j0 is negative on row 0 for offsets to the left (only x >= lo > 0 is read there).
+    const ptrdiff_t j0 = (ptrdiff_t)(y + s.offsets.dy[o]) * w + s.offsets.dx[o];
+    if (lo >= hi)
+    {
+        std::fill(Mu, Mu + w, T(0));   // (row y + dy may be outside the map: no pointer into it is formed)
+        return;
+    }
     std::fill(Mu, Mu + lo, T(0));
     std::fill(Mu + hi, Mu + w, T(0));
     if (!in.pair)
     {
         if (in.muJ)
-            std::copy(in.muJ + j0 + lo, in.muJ + j0 + hi, Mu + lo);
+            std::copy(in.muJ + (j0 + lo), in.muJ + (j0 + hi), Mu + lo);
         else
             std::fill(Mu + lo, Mu + hi, T(1));
         return;
@@ -182,7 +189,7 @@ void accumulateMessage(const WindowInput<T>& in, int y, const int* lo, const int
         xa = xb = w;   // no interior: a row near the top or bottom
     AutoBuffer<const T*, 64> rows(K);
     for (int o = 0; o < K; o++)   // (an offset whose row is out of the map has an empty run: never read)
-        rows[o] = lo[o] < hi[o] ? in.F + (size_t)(y + s.offsets.dy[o]) * w + s.offsets.dx[o] : in.F;
+        rows[o] = lo[o] < hi[o] ? in.F + ((ptrdiff_t)(y + s.offsets.dy[o]) * w + s.offsets.dx[o]) : in.F;
     for (int c = 0; c < in.C; c++)
     {
         T* fp = Fp + c * FpStride;
