@@ -64,8 +64,13 @@ void putVerticalText(Mat& canvas, const std::string& text, Point bottom, double 
 Mat plot(const std::vector<escrf::AdjacentClassPair>& pairs, const std::vector<std::string>& names,
          const std::vector<HeadCurve>& curves)
 {
-    const int left = 70, right = 20, top = 50, bottom = 170, step = 48;
-    const int plotW = std::max(300, step * (int)pairs.size()), plotH = 320;
+    const int left = 70, right = 20, top = 50, bottom = 170, step = 48, legendStep = 260;
+    const String title = "cosine similarity of the classifier weights of the most adjacent class pairs";
+    int base = 0;
+    const int titleW = getTextSize(title, FONT_HERSHEY_SIMPLEX, 0.5, 1, &base).width;
+    // Wide enough for the pairs, the title and the legend (one entry per head).
+    const int plotW = std::max({ 300, step * (int)pairs.size(), titleW + 10, legendStep * (int)curves.size() + 10 });
+    const int plotH = 320;
     Mat canvas(top + plotH + bottom, left + plotW + right, CV_8UC3, Scalar::all(255));
     auto yOf = [&](double s) { return top + (int)std::lround((1.0 - s) / 2.0 * plotH); };
     auto xOf = [&](size_t i) { return left + step / 2 + (int)i * step; };
@@ -76,8 +81,7 @@ Mat plot(const std::vector<escrf::AdjacentClassPair>& pairs, const std::vector<s
                 LINE_AA);
     }
     rectangle(canvas, Rect(left, top, plotW, plotH), Scalar::all(60), 1);
-    putText(canvas, "cosine similarity of the classifier weights of the most adjacent class pairs",
-            Point(left, 20), FONT_HERSHEY_SIMPLEX, 0.5, Scalar::all(20), 1, LINE_AA);
+    putText(canvas, title, Point(left, 20), FONT_HERSHEY_SIMPLEX, 0.5, Scalar::all(20), 1, LINE_AA);
     for (size_t i = 0; i < pairs.size(); i++)
     {
         const escrf::AdjacentClassPair& p = pairs[i];
@@ -96,7 +100,7 @@ Mat plot(const std::vector<escrf::AdjacentClassPair>& pairs, const std::vector<s
                 line(canvas, Point(xOf(i - 1), yOf(h.similarity.at<double>(pairs[i - 1].classA, pairs[i - 1].classB))),
                      pt, h.colour, 2, LINE_AA);
         }
-        const int lx = left + 10 + (int)c * 260;
+        const int lx = left + 10 + (int)c * legendStep;
         line(canvas, Point(lx, 36), Point(lx + 25, 36), h.colour, 2, LINE_AA);
         putText(canvas, h.name, Point(lx + 32, 40), FONT_HERSHEY_SIMPLEX, 0.45, Scalar::all(20), 1, LINE_AA);
     }
