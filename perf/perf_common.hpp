@@ -23,6 +23,16 @@ namespace escrf_perf {
 using namespace cv;
 using namespace cv::escrf;
 
+//! The environment variable `name`, or `fallback` where it is unset or empty.
+inline std::string envOr(const char* name, const std::string& fallback)
+{
+    const char* v = std::getenv(name);
+    return v && *v ? std::string(v) : fallback;
+}
+
+//! The shared data folder: ESCRF_SHARED_DIR, ../shared by default.
+inline std::string sharedDir() { return envOr("ESCRF_SHARED_DIR", "../shared"); }
+
 //! ESCRF_PERF_THREADS in the environment sets cv::setNumThreads.
 inline void setThreads()
 {

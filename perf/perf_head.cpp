@@ -73,8 +73,7 @@ typedef perf::TestBaseWithParam<int> EscrfSegmenter;  // HeadVariant
 PERF_TEST_P(EscrfSegmenter, segment, ::testing::Values((int)HEAD_BASELINE, (int)HEAD_ESCRF))
 {
     setThreads();
-    const char* env = std::getenv("ESCRF_SHARED_DIR");
-    const std::string shared = env && *env ? env : "../shared";
+    const std::string shared = sharedDir();
     BackboneDescription backbone;
     try
     {

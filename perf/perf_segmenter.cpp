@@ -40,12 +40,6 @@ using namespace cv;
 using namespace cv::escrf;
 using namespace escrf_perf;
 
-std::string envOr(const char* name, const std::string& fallback)
-{
-    const char* v = std::getenv(name);
-    return v && *v ? std::string(v) : fallback;
-}
-
 struct Setup
 {
     Ptr<Head> head;
@@ -58,7 +52,7 @@ struct Setup
 Setup load(benchmark::State& state, Size size)
 {
     Setup s;
-    const std::string shared = envOr("ESCRF_SHARED_DIR", "../shared");
+    const std::string shared = sharedDir();
     const std::string headFile = envOr("ESCRF_HEAD", "models/escrf_espnet_camvid.yml");
     Mat image = imread(shared + "/data/camvid/val/0016E5_07959.png", IMREAD_COLOR);
     if (image.empty() || !utils::fs::exists(headFile))

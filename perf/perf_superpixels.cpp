@@ -58,8 +58,7 @@ SuperpixelParams paramsOf(const SuperpixelCase& c)
 
 std::vector<Mat> camvidFrames()
 {
-    const char* env = std::getenv("ESCRF_SHARED_DIR");
-    const std::string root = std::string(env && *env ? env : "../shared") + "/data/camvid/";
+    const std::string root = sharedDir() + "/data/camvid/";
     std::ifstream list(root + "val.txt");
     std::vector<Mat> frames;
     std::string img, ann;
