@@ -180,12 +180,8 @@ int addBlockLayer(dnn::Net& net, const Head& head, int feat)
 // The non-local block on the features; returns its layer.
 int addNonlocalLayer(dnn::Net& net, const Head& head, int feat)
 {
-    detail::NonlocalWeights w;
-    w.W_theta = head.nonlocalTheta;
-    w.W_phi = head.nonlocalPhi;
-    w.W_g = head.nonlocalG;
-    w.W_out = head.nonlocalOut;
-    LayerParams lp = detail::nonlocalLayerParams(kPrefix + String("nonlocal"), detail::nonlocalParams(head.config()), w);
+    LayerParams lp = detail::nonlocalLayerParams(kPrefix + String("nonlocal"), detail::nonlocalParams(head.config()),
+                                                 detail::nonlocalWeightsOf(head));
     const int id = addLayer(net, lp);
     net.connect(feat, 0, id, 0);
     return id;
@@ -194,12 +190,8 @@ int addNonlocalLayer(dnn::Net& net, const Head& head, int feat)
 // The joint-crf's mean field (inference iterations) on the scores, with the net's guide; returns its layer.
 int addJointCrfLayer(dnn::Net& net, const Head& head, int scores)
 {
-    detail::CrfRnnWeights w;
-    w.bilateral = head.crfBilateral;
-    w.spatial = head.crfSpatial;
-    w.compat = head.crfCompat;
-    LayerParams lp = detail::jointCrfLayerParams(kPrefix + String("joint_crf"),
-                                                 detail::crfRnnParams(head.config(), false), w, head.config().stride);
+    LayerParams lp = detail::jointCrfLayerParams(kPrefix + String("joint_crf"), detail::crfRnnParams(head.config(), false),
+                                                 detail::crfWeightsOf(head), head.config().stride);
     const int id = addLayer(net, lp);
     net.connect(scores, 0, id, 0);
     net.connect(0, 1, id, 1);

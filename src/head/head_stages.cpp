@@ -12,29 +12,6 @@ namespace detail {
 
 namespace {
 
-// The cores' weight structs as headers onto a Head's or a HeadTensors' members (shared storage,
-// so that what a backward pass adds lands in the members).
-template <class Set>
-CrfRnnWeights crfWeightsOf(Set& s)
-{
-    CrfRnnWeights w;
-    w.bilateral = s.crfBilateral;
-    w.spatial = s.crfSpatial;
-    w.compat = s.crfCompat;
-    return w;
-}
-
-template <class Set>
-NonlocalWeights nonlocalWeightsOf(Set& s)
-{
-    NonlocalWeights w;
-    w.W_theta = s.nonlocalTheta;
-    w.W_phi = s.nonlocalPhi;
-    w.W_g = s.nonlocalG;
-    w.W_out = s.nonlocalOut;
-    return w;
-}
-
 HeadStage stageOf(const Head& head)
 {
     return headVariantTraits(head.config().variant).stage;

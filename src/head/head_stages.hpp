@@ -34,6 +34,29 @@ block's, the non-local block's (drawing from rng, in this order before the class
 joint-crf's (no draws). */
 void createStageWeights(const HeadConfig& config, int channels, RNG& rng, Head& head);
 
+/* The cores' weight structs as headers onto a Head's or a HeadTensors' members (shared storage,
+so that what a backward pass adds lands in the members); the dnn export reads them too. */
+template <class Set>
+CrfRnnWeights crfWeightsOf(Set& s)
+{
+    CrfRnnWeights w;
+    w.bilateral = s.crfBilateral;
+    w.spatial = s.crfSpatial;
+    w.compat = s.crfCompat;
+    return w;
+}
+
+template <class Set>
+NonlocalWeights nonlocalWeightsOf(Set& s)
+{
+    NonlocalWeights w;
+    w.W_theta = s.nonlocalTheta;
+    w.W_phi = s.nonlocalPhi;
+    w.W_g = s.nonlocalG;
+    w.W_out = s.nonlocalOut;
+    return w;
+}
+
 //! The joint-crf's settings for a head: training (iterations) or inference (inferenceIterations).
 CrfRnnParams crfRnnParams(const HeadConfig& config, bool training);
 //! The non-local block's settings for a head.
