@@ -9,6 +9,8 @@
 #include "core/yaml_gate.hpp"
 #include "core/checksum.hpp"
 
+#include <climits>
+#include <cmath>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -541,6 +543,76 @@ bool verifyChecksumLine(const std::string& bytes, const String& path, const char
         CV_Error_(Error::StsParseError, ("%s '%s' is corrupt: its content does not match the checksum on its last "
                                          "line", what, path.c_str()));
     return true;
+}
+
+void YamlReader::fail(const char* key, const String& problem) const
+{
+    CV_Error_(Error::StsParseError, ("%s: key '%s' %s%s", where_.c_str(), key, problem.c_str(), hint_.c_str()));
+}
+
+FileNode YamlReader::required(const FileNode& map, const char* key) const
+{
+    FileNode n = map.isMap() ? map[key] : FileNode();
+    if (n.empty())
+        CV_Error_(Error::StsParseError, ("%s: missing key '%s'%s", where_.c_str(), key, hint_.c_str()));
+    return n;
+}
+
+double YamlReader::asNumber(const FileNode& value, const char* key) const
+{
+    if (!value.isInt() && !value.isReal())
+        fail(key, "must be a number");
+    return (double)value;
+}
+
+int YamlReader::asInteger(const FileNode& value, const char* key) const
+{
+    if (!value.isInt())
+        fail(key, "must be an integer");
+    return (int)value;
+}
+
+int YamlReader::asCount(const FileNode& value, const char* key) const
+{
+    const double v = asNumber(value, key);
+    if (!(v >= 0 && v <= INT_MAX) || v != std::floor(v))
+        fail(key, format("= %g, expected a count >= 0", v));
+    return (int)v;
+}
+
+bool YamlReader::asBoolean(const FileNode& value, const char* key) const
+{
+    if (value.isInt() && ((int)value == 0 || (int)value == 1))
+        return (int)value != 0;
+    if (value.isString())
+    {
+        const String s = (String)value;
+        if (s == "true" || s == "True")
+            return true;
+        if (s == "false" || s == "False")
+            return false;
+    }
+    fail(key, "must be 0 or 1 (or true / false)");
+}
+
+String YamlReader::asString(const FileNode& value, const char* key) const
+{
+    if (!value.isString())
+        fail(key, "must be a string");
+    return (String)value;
+}
+
+std::vector<String> YamlReader::asStrings(const FileNode& value, const char* key) const
+{
+    std::vector<String> out;
+    if (value.isString())
+        out.push_back((String)value);
+    else if (value.isSeq())
+        for (FileNodeIterator it = value.begin(); it != value.end(); ++it)
+            out.push_back(asString(*it, key));
+    else
+        fail(key, "must be a sequence of strings");
+    return out;
 }
 
 void readMatrix(const FileNode& node, int rows, int cols, int type, Mat& out, const String& where)

@@ -62,6 +62,37 @@ void appendChecksumLine(std::string& text);
 throws Error::StsParseError naming `what` and the path when it does not match (a corrupt file). */
 bool verifyChecksumLine(const std::string& bytes, const String& path, const char* what);
 
+/** @brief Typed reads of the keys of a checked document, worded alike for every file kind.
+Each failure throws Error::StsParseError "<where>: key '<key>' <problem><hint>" (a missing key:
+"<where>: missing key '<key>'<hint>"). `where` names the file (and the entry), e.g.
+"head file 'a.yml'"; `hint` ends every message, e.g. " (delete it to start over)". The as*
+functions check a value already looked up (an optional key, a sequence element); the others read a
+required key of a map. */
+class YamlReader
+{
+public:
+    explicit YamlReader(const String& where, const String& hint = String()) : where_(where), hint_(hint) {}
+
+    [[noreturn]] void fail(const char* key, const String& problem) const;
+    FileNode required(const FileNode& map, const char* key) const;
+
+    double asNumber(const FileNode& value, const char* key) const;   //!< an integer or a real
+    int asInteger(const FileNode& value, const char* key) const;     //!< an integer
+    int asCount(const FileNode& value, const char* key) const;       //!< a whole number in [0, INT_MAX]
+    bool asBoolean(const FileNode& value, const char* key) const;    //!< 0, 1, true or false
+    String asString(const FileNode& value, const char* key) const;   //!< a string
+    std::vector<String> asStrings(const FileNode& value, const char* key) const; //!< a string or a sequence of them
+
+    double number(const FileNode& map, const char* key) const { return asNumber(required(map, key), key); }
+    int integer(const FileNode& map, const char* key) const { return asInteger(required(map, key), key); }
+    int count(const FileNode& map, const char* key) const { return asCount(required(map, key), key); }
+    bool boolean(const FileNode& map, const char* key) const { return asBoolean(required(map, key), key); }
+    String string(const FileNode& map, const char* key) const { return asString(required(map, key), key); }
+
+private:
+    String where_, hint_;
+};
+
 /** @brief Reads a cv::Mat written by FileStorage (`!!opencv-matrix`) that must be rows x cols of
 `type`, checking the declared shape, the element type and the number of values present in the file
 before allocating; throws Error::StsParseError naming `where` otherwise. */

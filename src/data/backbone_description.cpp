@@ -15,82 +15,13 @@ namespace escrf {
 
 namespace {
 
-struct EntryReader
+// The description's one compound value: mean, std and each colour are [a, b, c] triples.
+Scalar readTriple(const detail::YamlReader& r, const FileNode& n, const char* key)
 {
-    const FileNode& entry;
-    const String& where;  // "file, entry 'name'" for messages
-
-    [[noreturn]] void fail(const char* key, const String& what) const
-    {
-        CV_Error_(Error::StsParseError, ("backbone description %s: key '%s' %s", where.c_str(), key, what.c_str()));
-    }
-
-    FileNode required(const char* key) const
-    {
-        FileNode n = entry[key];
-        if (n.empty())
-            fail(key, "is missing");
-        return n;
-    }
-
-    static bool isNumber(const FileNode& n) { return n.isInt() || n.isReal(); }
-
-    double number(const FileNode& n, const char* key) const
-    {
-        if (!isNumber(n))
-            fail(key, "must be a number");
-        return (double)n;
-    }
-
-    int integer(const FileNode& n, const char* key) const
-    {
-        if (!n.isInt())
-            fail(key, "must be an integer");
-        return (int)n;
-    }
-
-    String string(const FileNode& n, const char* key) const
-    {
-        if (!n.isString())
-            fail(key, "must be a string");
-        return (String)n;
-    }
-
-    std::vector<String> strings(const FileNode& n, const char* key) const
-    {
-        std::vector<String> out;
-        if (n.isString())
-            out.push_back((String)n);
-        else if (n.isSeq())
-        {
-            for (FileNodeIterator it = n.begin(); it != n.end(); ++it)
-                out.push_back(string(*it, key));
-        }
-        else
-            fail(key, "must be a sequence of strings");
-        return out;
-    }
-
-    Scalar triple(const FileNode& n, const char* key) const
-    {
-        if (!n.isSeq() || n.size() != 3)
-            fail(key, "must be a sequence of 3 numbers (one per input channel)");
-        return Scalar(number(n[0], key), number(n[1], key), number(n[2], key));
-    }
-
-    bool boolean(const FileNode& n, const char* key) const
-    {
-        if (n.isInt() && ((int)n == 0 || (int)n == 1))
-            return (int)n != 0;
-        if (n.isString())
-        {
-            const String s = (String)n;
-            if (s == "true" || s == "True") return true;
-            if (s == "false" || s == "False") return false;
-        }
-        fail(key, "must be 0 or 1 (or true / false)");
-    }
-};
+    if (!n.isSeq() || n.size() != 3)
+        r.fail(key, "must be a sequence of 3 numbers (one per input channel)");
+    return Scalar(r.asNumber(n[0], key), r.asNumber(n[1], key), r.asNumber(n[2], key));
+}
 
 String entryWhere(const String& where, const String& name)
 {
@@ -156,24 +87,24 @@ void BackboneDescription::read(const FileNode& node, const String& baseDir, cons
     if (!node["name"].empty())
         d.name = (String)node["name"];
     const String at = entryWhere(where, d.name);
-    const EntryReader r{node, at};
+    const detail::YamlReader r("backbone description " + at);
 
-    d.model = r.string(r.required("model"), "model");
+    d.model = r.string(node, "model");
     if (d.model.empty())
         r.fail("model", "must not be empty");
     if (!baseDir.empty())
         d.model = absolutePath(detail::resolvePath(baseDir, d.model));
-    d.mean = r.triple(r.required("mean"), "mean");
-    d.stddev = r.triple(r.required("std"), "std");
-    d.scale = r.number(r.required("scale"), "scale");
-    d.rgb = r.boolean(r.required("rgb"), "rgb");
-    d.width = r.integer(r.required("width"), "width");
-    d.height = r.integer(r.required("height"), "height");
-    d.sizeMultiple = r.integer(r.required("size_multiple"), "size_multiple");
+    d.mean = readTriple(r, r.required(node, "mean"), "mean");
+    d.stddev = readTriple(r, r.required(node, "std"), "std");
+    d.scale = r.number(node, "scale");
+    d.rgb = r.boolean(node, "rgb");
+    d.width = r.integer(node, "width");
+    d.height = r.integer(node, "height");
+    d.sizeMultiple = r.integer(node, "size_multiple");
     if (!node["features"].empty())
-        d.features = r.strings(node["features"], "features");
-    d.logits = r.string(r.required("logits"), "logits");
-    d.classes = r.strings(r.required("classes"), "classes");
+        d.features = r.asStrings(node["features"], "features");
+    d.logits = r.string(node, "logits");
+    d.classes = r.asStrings(r.required(node, "classes"), "classes");
     if (!node["colors"].empty())
     {
         const FileNode cn = node["colors"];
@@ -181,7 +112,7 @@ void BackboneDescription::read(const FileNode& node, const String& baseDir, cons
             r.fail("colors", "must be a sequence of [R, G, B] triples");
         for (FileNodeIterator it = cn.begin(); it != cn.end(); ++it)
         {
-            const Scalar c = r.triple(*it, "colors");
+            const Scalar c = readTriple(r, *it, "colors");
             for (int k = 0; k < 3; k++)
                 if (c[k] < 0 || c[k] > 255 || c[k] != (int)c[k])
                     r.fail("colors", "must hold integers in [0, 255]");
@@ -189,7 +120,7 @@ void BackboneDescription::read(const FileNode& node, const String& baseDir, cons
         }
     }
     if (!node["ignore_label"].empty())
-        d.ignoreLabel = r.integer(node["ignore_label"], "ignore_label");
+        d.ignoreLabel = r.asInteger(node["ignore_label"], "ignore_label");
     d.validate(at);
     *this = d;
 }
@@ -205,8 +136,7 @@ BackboneDescription BackboneDescription::read(const String& file, const String& 
 void BackboneDescription::validate(const String& where) const
 {
     const String at = where.empty() ? entryWhere(String(), name) : where;
-    const FileNode none;
-    const EntryReader r{none, at};
+    const detail::YamlReader r("backbone description " + at);
     if (model.empty())
         r.fail("model", "must not be empty");
     for (int k = 0; k < 3; k++)

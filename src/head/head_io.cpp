@@ -84,93 +84,66 @@ void writeStageOptions(FileStorage& fs, const HeadConfig& c)
         fs << "nonlocal" << "{" << "embed_dim" << c.nonlocal.embedDim << "factor" << c.nonlocal.factor << "}";
 }
 
-// Reads a required key; a missing key means the file is truncated or not a head file.
-FileNode required(const FileNode& parent, const char* key, const String& file)
-{
-    FileNode n = parent[key];
-    if (n.empty())
-        CV_Error_(Error::StsParseError, ("head file '%s': missing key '%s' (truncated or not a head file)",
-                                         file.c_str(), key));
-    return n;
-}
-
-int readInt(const FileNode& parent, const char* key, const String& file)
-{
-    FileNode n = required(parent, key, file);
-    if (!n.isInt())
-        CV_Error_(Error::StsParseError, ("head file '%s': key '%s' must be an integer", file.c_str(), key));
-    return (int)n;
-}
-
-float readReal(const FileNode& parent, const char* key, const String& file)
-{
-    FileNode n = required(parent, key, file);
-    if (!n.isReal() && !n.isInt())
-        CV_Error_(Error::StsParseError, ("head file '%s': key '%s' must be a number", file.c_str(), key));
-    return (float)(double)n;
-}
-
-EscrfBlockParams readBlockParams(const FileNode& n, const String& file)
+EscrfBlockParams readBlockParams(const detail::YamlReader& r, const FileNode& n)
 {
     EscrfBlockParams p;
-    p.embedDim = readInt(n, "embed_dim", file);
-    p.posDim = readInt(n, "pos_dim", file);
-    p.window = readInt(n, "window", file);
-    p.dilation = readInt(n, "dilation", file);
-    p.alphaS = readReal(n, "alpha_s", file);
-    p.alphaP = readReal(n, "alpha_p", file);
-    p.normalize = readInt(n, "normalize", file) != 0;
-    p.dense = readInt(n, "dense", file) != 0;
-    p.pairCompatibility = readInt(n, "pair_compatibility", file) != 0;
-    p.softSuperpixels = readInt(n, "soft_superpixels", file) != 0;
-    p.learnableFusion = readInt(n, "learnable_fusion", file) != 0;
+    p.embedDim = r.integer(n, "embed_dim");
+    p.posDim = r.integer(n, "pos_dim");
+    p.window = r.integer(n, "window");
+    p.dilation = r.integer(n, "dilation");
+    p.alphaS = (float)r.number(n, "alpha_s");
+    p.alphaP = (float)r.number(n, "alpha_p");
+    p.normalize = r.boolean(n, "normalize");
+    p.dense = r.boolean(n, "dense");
+    p.pairCompatibility = r.boolean(n, "pair_compatibility");
+    p.softSuperpixels = r.boolean(n, "soft_superpixels");
+    p.learnableFusion = r.boolean(n, "learnable_fusion");
     // Added after version 1 files were shipped: absent means the reference dot-product kernel.
-    p.gaussianKernel = !n["gaussian_kernel"].empty() && readInt(n, "gaussian_kernel", file) != 0;
+    p.gaussianKernel = !n["gaussian_kernel"].empty() && r.boolean(n, "gaussian_kernel");
     return p;
 }
 
-SuperpixelParams readSuperpixelParams(const FileNode& n, const String& file)
+SuperpixelParams readSuperpixelParams(const detail::YamlReader& r, const FileNode& n)
 {
     SuperpixelParams p;
-    p.algorithm = readInt(n, "algorithm", file);
-    p.numSuperpixels = readInt(n, "num_superpixels", file);
-    p.ruler = readReal(n, "ruler", file);
-    p.iterations = readInt(n, "iterations", file);
-    p.enforceConnectivity = readInt(n, "enforce_connectivity", file) != 0;
-    p.minElementSize = readInt(n, "min_element_size", file);
-    p.blurKernel = readInt(n, "blur_kernel", file);
+    p.algorithm = r.integer(n, "algorithm");
+    p.numSuperpixels = r.integer(n, "num_superpixels");
+    p.ruler = (float)r.number(n, "ruler");
+    p.iterations = r.integer(n, "iterations");
+    p.enforceConnectivity = r.boolean(n, "enforce_connectivity");
+    p.minElementSize = r.integer(n, "min_element_size");
+    p.blurKernel = r.integer(n, "blur_kernel");
     // Added after version 1 files were shipped: heads without the key were trained with ximgproc.
     const FileNode impl = n["implementation"];
-    const String name = impl.empty() ? String("ximgproc") : impl.isString() ? (String)impl : String();
+    const String name = impl.empty() ? String("ximgproc") : r.asString(impl, "implementation");
     if (name == superpixelImplementationName(SUPERPIXEL_IMPL_ESCRF))
         p.implementation = SUPERPIXEL_IMPL_ESCRF;
     else if (name == superpixelImplementationName(SUPERPIXEL_IMPL_XIMGPROC))
         p.implementation = SUPERPIXEL_IMPL_XIMGPROC;
     else
-        CV_Error_(Error::StsParseError, ("head file '%s': key 'implementation' must be \"ximgproc\" or \"escrf\"",
-                                         file.c_str()));
+        r.fail("implementation", "must be \"ximgproc\" or \"escrf\"");
     return p;
 }
 
-void readStageOptions(const FileNode& root, const String& file, HeadConfig& c)
+void readStageOptions(const detail::YamlReader& r, const FileNode& root, HeadConfig& c)
 {
     const detail::HeadStage stage = detail::headVariantTraits(c.variant).stage;
     if (stage == detail::STAGE_JOINT_CRF)
     {
-        const FileNode n = required(root, "joint_crf", file);
+        const FileNode n = r.required(root, "joint_crf");
         JointCrfOptions& o = c.jointCrf;
-        o.iterations = readInt(n, "iterations", file);
-        o.inferenceIterations = readInt(n, "inference_iterations", file);
-        o.factor = readInt(n, "factor", file);
-        o.bilateralSxy = readReal(n, "bilateral_sxy", file);
-        o.bilateralSrgb = readReal(n, "bilateral_srgb", file);
-        o.spatialSxy = readReal(n, "spatial_sxy", file);
+        o.iterations = r.integer(n, "iterations");
+        o.inferenceIterations = r.integer(n, "inference_iterations");
+        o.factor = r.integer(n, "factor");
+        o.bilateralSxy = (float)r.number(n, "bilateral_sxy");
+        o.bilateralSrgb = (float)r.number(n, "bilateral_srgb");
+        o.spatialSxy = (float)r.number(n, "spatial_sxy");
     }
     if (stage == detail::STAGE_NONLOCAL)
     {
-        const FileNode n = required(root, "nonlocal", file);
-        c.nonlocal.embedDim = readInt(n, "embed_dim", file);
-        c.nonlocal.factor = readInt(n, "factor", file);
+        const FileNode n = r.required(root, "nonlocal");
+        c.nonlocal.embedDim = r.integer(n, "embed_dim");
+        c.nonlocal.factor = r.integer(n, "factor");
     }
 }
 
@@ -230,7 +203,8 @@ void checkDeclaredWeights(const FileNode& weights, const std::vector<detail::Par
 
 Ptr<Head> HeadIO::read(const FileNode& root, const String& file, bool checksummed)
 {
-    const int version = readInt(root, "version", file);
+    const detail::YamlReader r("head file '" + file + "'");
+    const int version = r.integer(root, "version");
     if (version != kHeadFileVersion && version != kHeadFileVersionUnchecked)
         CV_Error_(Error::StsParseError, ("head file '%s': version %d is not supported (this build reads versions %d "
                                          "and %d)", file.c_str(), version, kHeadFileVersionUnchecked, kHeadFileVersion));
@@ -238,21 +212,21 @@ Ptr<Head> HeadIO::read(const FileNode& root, const String& file, bool checksumme
         CV_Error_(Error::StsParseError, ("head file '%s' is corrupt or truncated: a version %d head file ends with a "
                                          "checksum line, this one does not", file.c_str(), version));
     HeadConfig c;
-    c.variant = headVariantFromString((String)required(root, "variant", file));
-    required(root, "inputs", file) >> c.inputs;
+    c.variant = headVariantFromString(r.string(root, "variant"));
+    r.required(root, "inputs") >> c.inputs;
     std::vector<int> channels;
-    required(root, "input_channels", file) >> channels;
-    c.stride = readInt(root, "stride", file);
-    c.projection = readInt(root, "projection", file);
-    c.projectionRelu = readInt(root, "projection_relu", file) != 0;
-    c.numClasses = readInt(root, "num_classes", file);
-    c.block = readBlockParams(required(root, "block", file), file);
-    c.superpixels = readSuperpixelParams(required(root, "superpixels", file), file);
-    readStageOptions(root, file, c);
+    r.required(root, "input_channels") >> channels;
+    c.stride = r.integer(root, "stride");
+    c.projection = r.integer(root, "projection");
+    c.projectionRelu = r.boolean(root, "projection_relu");
+    c.numClasses = r.integer(root, "num_classes");
+    c.block = readBlockParams(r, r.required(root, "block"));
+    c.superpixels = readSuperpixelParams(r, r.required(root, "superpixels"));
+    readStageOptions(r, root, c);
 
     // Limits first, then the declared tensors against the data present: only then allocate.
     detail::checkHeadConfig(c, channels, "head file '" + file + "'");
-    FileNode weights = required(root, "weights", file);
+    FileNode weights = r.required(root, "weights");
     checkDeclaredWeights(weights, detail::headParameterShapes(c, channels), file);
 
     Ptr<Head> head = Head::create(c, channels);

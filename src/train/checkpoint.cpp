@@ -39,27 +39,10 @@ void saveCheckpoint(const String& file, const TrainState& s, const std::vector<S
 
 namespace {
 
-double readNumber(const FileNode& n, const char* key, const String& file)
-{
-    const FileNode v = n[key];
-    if (!v.isInt() && !v.isReal())
-        CV_Error_(Error::StsParseError, ("checkpoint '%s': key '%s' is missing or not a number (delete it to start over)",
-                                         file.c_str(), key));
-    return (double)v;
-}
-
-int readCount(const FileNode& n, const char* key, const String& file)
-{
-    const double v = readNumber(n, key, file);
-    if (!(v >= 0 && v <= INT_MAX) || v != std::floor(v))
-        CV_Error_(Error::StsParseError, ("checkpoint '%s': key '%s' = %g, expected a count >= 0 (delete it to start "
-                                         "over)", file.c_str(), key, v));
-    return (int)v;
-}
-
 void readCheckpointRoot(const FileNode& root, const String& file, TrainState& s, const std::vector<String>& names,
                         std::vector<Mat>& params, Optimizer& optimizer)
 {
+    const YamlReader r("checkpoint '" + file + "'", " (delete it to start over)");
     std::vector<String> storedNames;
     if (root["names"].isSeq())
         root["names"] >> storedNames;
@@ -71,13 +54,13 @@ void readCheckpointRoot(const FileNode& root, const String& file, TrainState& s,
     readMatrices(root["params"], params, stored, format("checkpoint '%s': params", file.c_str()));
     for (size_t i = 0; i < params.size(); i++)
         stored[i].copyTo(params[i]);
-    s.epoch = readCount(root, "epoch", file);
-    s.stepInEpoch = readCount(root, "step_in_epoch", file);
-    s.globalStep = readCount(root, "global_step", file);
-    s.lossSum = readNumber(root, "loss_sum", file);
-    s.weightSum = readNumber(root, "weight_sum", file);
-    s.epochSeconds = readNumber(root, "epoch_seconds", file);
-    s.bestScore = readNumber(root, "best_score", file);
+    s.epoch = r.count(root, "epoch");
+    s.stepInEpoch = r.count(root, "step_in_epoch");
+    s.globalStep = r.count(root, "global_step");
+    s.lossSum = r.number(root, "loss_sum");
+    s.weightSum = r.number(root, "weight_sum");
+    s.epochSeconds = r.number(root, "epoch_seconds");
+    s.bestScore = r.number(root, "best_score");
     const FileNode bestNode = root["best"];
     if (bestNode.isSeq() && bestNode.size() > 0)
         readMatrices(bestNode, params, best, format("checkpoint '%s': best", file.c_str()));
@@ -89,13 +72,13 @@ void readCheckpointRoot(const FileNode& root, const String& file, TrainState& s,
     for (const FileNode& n : history)
     {
         TrainEpochStats h;
-        h.epoch = readCount(n, "epoch", file);
-        h.loss = readNumber(n, "loss", file);
-        h.learningRate = readNumber(n, "lr", file);
-        h.seconds = readNumber(n, "seconds", file);
-        h.valMeanIoU = readNumber(n, "miou", file);
-        h.valBoundaryF = readNumber(n, "bf", file);
-        h.valPixelAccuracy = readNumber(n, "pa", file);
+        h.epoch = r.count(n, "epoch");
+        h.loss = r.number(n, "loss");
+        h.learningRate = r.number(n, "lr");
+        h.seconds = r.number(n, "seconds");
+        h.valMeanIoU = r.number(n, "miou");
+        h.valBoundaryF = r.number(n, "bf");
+        h.valPixelAccuracy = r.number(n, "pa");
         s.history.push_back(h);
     }
     optimizer.read(root["optimizer"], file);
