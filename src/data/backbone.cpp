@@ -11,6 +11,8 @@
 #include "opencv2/dnn/all_layers.hpp"
 #include "head/argmax.hpp"
 #include <climits>
+#include <mutex>
+#include <utility>
 
 namespace cv {
 namespace escrf {
@@ -116,7 +118,7 @@ private:
         std::vector<String> outputs;
         dnn::Net net;
     };
-    enum { kMaxCachedNets = 4 };
+    enum { kMaxCachedNets = 4, kMaxCachedSizeVerdicts = 16 };
 
     dnn::Net loadNet() const
     {
@@ -145,8 +147,20 @@ private:
 
     bool supportsInputSize(Size size) const CV_OVERRIDE
     {
-        return size.width > 0 && size.height > 0 && size.width % desc_.sizeMultiple == 0 &&
-               size.height % desc_.sizeMultiple == 0 && largestDeconvolutionOffset(size).offset <= INT_MAX;
+        if (size.width <= 0 || size.height <= 0 || size.width % desc_.sizeMultiple != 0 ||
+            size.height % desc_.sizeMultiple != 0)
+            return false;
+        // The shape inference behind the answer costs about 0.5 ms, and the Segmenter asks for every
+        // image: remember the answers for the last few sizes.
+        std::lock_guard<std::mutex> lock(sizeVerdictsMutex_);
+        for (const std::pair<Size, bool>& v : sizeVerdicts_)
+            if (v.first == size)
+                return v.second;
+        const bool supported = largestDeconvolutionOffset(size).offset <= INT_MAX;
+        if (sizeVerdicts_.size() >= (size_t)kMaxCachedSizeVerdicts)
+            sizeVerdicts_.erase(sizeVerdicts_.begin());
+        sizeVerdicts_.emplace_back(size, supported);
+        return supported;
     }
 
     //! The net that runs this configuration (most recently used first).
@@ -266,6 +280,8 @@ private:
     int backend_, target_;
     dnn::Net probe_;                 // never run: answers questions about layer names
     std::vector<CachedNet> cache_;
+    mutable std::mutex sizeVerdictsMutex_;                      // supportsInputSize is const and may be
+    mutable std::vector<std::pair<Size, bool>> sizeVerdicts_;  // asked from several threads
 };
 
 } // namespace
