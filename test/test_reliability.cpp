@@ -9,10 +9,12 @@
 #include "opencv2/core/utils/filesystem.hpp"
 #include "opencv2/dnn.hpp"
 #include "core/atomic_file.hpp"
+#include "core/yaml_gate.hpp"
 #include "head/head_parameters.hpp"
 #include "train/checkpoint.hpp"
 
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -96,6 +98,36 @@ TEST(Escrf_Reliability, escrf_onnx_reproducers_throw)
             EXPECT_NE(std::string::npos, std::string(e.what()).find("kMaxWindow")) << e.what();
         }
     }
+}
+
+TEST(Escrf_Reliability, yaml_reader_checks_each_type_and_names_file_and_key)
+{
+    // The one typed reader of head files, checkpoints and backbone descriptions.
+    FileStorage fs("%YAML:1.0\n---\ni: 3\nr: 2.5\nneg: -1\nb: 1\nbt: true\nb2: 2\ns: abc\n"
+                   "l: [ a, b ]\nw: 1.5\n", FileStorage::READ | FileStorage::MEMORY);
+    const FileNode root = fs.root();
+    const ed::YamlReader r("test file 'x.yml'", " (hint)");
+    EXPECT_EQ(r.integer(root, "i"), 3);
+    EXPECT_EQ(r.number(root, "r"), 2.5);
+    EXPECT_EQ(r.number(root, "i"), 3.0);
+    EXPECT_EQ(r.count(root, "i"), 3);
+    EXPECT_TRUE(r.boolean(root, "b"));
+    EXPECT_TRUE(r.boolean(root, "bt"));
+    EXPECT_EQ(r.string(root, "s"), "abc");
+    EXPECT_EQ(r.asStrings(root["l"], "l"), std::vector<String>({ "a", "b" }));
+    EXPECT_EQ(r.asStrings(root["s"], "s"), std::vector<String>({ "abc" }));
+    const struct { std::function<void()> read; const char* says; } cases[] = {
+        { [&] { r.integer(root, "missing"); }, "missing key 'missing' (hint)" },
+        { [&] { r.integer(root, "r"); }, "key 'r' must be an integer (hint)" },
+        { [&] { r.number(root, "s"); }, "key 's' must be a number" },
+        { [&] { r.count(root, "neg"); }, "key 'neg' = -1, expected a count >= 0" },
+        { [&] { r.count(root, "w"); }, "key 'w' = 1.5, expected a count >= 0" },
+        { [&] { r.boolean(root, "b2"); }, "key 'b2' must be 0 or 1 (or true / false)" },
+        { [&] { r.string(root, "i"); }, "key 'i' must be a string" },
+        { [&] { r.asStrings(root["i"], "i"); }, "key 'i' must be a sequence of strings" },
+    };
+    for (const auto& c : cases)
+        expectThrowContaining(c.read, { "test file 'x.yml': ", c.says });
 }
 
 TEST(Escrf_Reliability, files_outside_the_yaml_subset_are_refused_before_filestorage)
