@@ -88,14 +88,14 @@ void Optimizer::read(const FileNode& node, const String& file)
     readMatrices(node["m"], m_, m, format("checkpoint '%s': optimizer state m (other settings?)", file.c_str()));
     if (p_.optimizer == OPTIMIZER_ADAMW)
         readMatrices(node["v"], v_, v, format("checkpoint '%s': optimizer state v (other settings?)", file.c_str()));
-    const FileNode t = node["t"];
-    if (!t.isInt() || (int)t < 0)
-        CV_Error_(Error::StsParseError, ("checkpoint '%s': optimizer step count 't' is missing or negative",
-                                         file.c_str()));
+    const YamlReader r("checkpoint '" + file + "': optimizer state", " (delete it to start over)");
+    const int t = r.integer(node, "t");
+    if (t < 0)
+        r.fail("t", format("= %d, expected the step count >= 0", t));
     m_ = m;
     if (p_.optimizer == OPTIMIZER_ADAMW)
         v_ = v;
-    t_ = (int)t;
+    t_ = t;
 }
 
 }}} // namespace cv::escrf::detail
