@@ -722,4 +722,57 @@ TEST(Escrf_DnnLayers, variant_layers_bad_weights_and_attributes_throw)
     expectThrowContaining([&] { dnn::LayerFactory::createLayerInstance("EscrfJointCrf", lp); }, { "stride" });
 }
 
+// The fuzzer's finding: ONNX gives attributes as int64 or double, and dnn's DictValue::get<int>
+// converts a huge double with undefined behaviour and truncates a large int64 silently. Every
+// numeric attribute of every layer goes through intAttribute / realAttribute instead.
+TEST(Escrf_DnnLayers, numeric_attributes_out_of_range_or_of_the_wrong_kind_throw)
+{
+    registerLayers();
+    using namespace cv::escrf::detail;
+    const auto create = [](const char* type, LayerParams lp) {
+        return [type, lp]() mutable { dnn::LayerFactory::createLayerInstance(type, lp); };
+    };
+    EscrfBlockParams p;
+    p.embedDim = 4;
+    p.posDim = 4;
+    RNG rng(29);
+    const EscrfBlockWeights w = EscrfBlockWeights::create(p, 3, rng, CV_32F);
+    LayerParams lp = escrfLayerParams(p, w);
+    lp.set("k", -4.57338e+37); // the fuzzer's input: a real window far outside int
+    expectThrowContaining(create("ESCRF", lp), { "ESCRF layer", "attribute 'k' = -4.57338e+37" });
+    lp = escrfLayerParams(p, w);
+    lp.set("dilation", (int64)1 << 32 | 1); // get<int> would read 1
+    expectThrowContaining(create("ESCRF", lp), { "'dilation'", "expected an integer" });
+    lp = escrfLayerParams(p, w);
+    lp.set("k", 3.5);
+    expectThrowContaining(create("ESCRF", lp), { "'k' = 3.5", "expected an integer" });
+    lp = escrfLayerParams(p, w);
+    lp.set("alpha_s", 1e300);
+    expectThrowContaining(create("ESCRF", lp), { "'alpha_s'", "finite float" });
+    lp = escrfLayerParams(p, w);
+    lp.set("normalize", String("yes"));
+    expectThrowContaining(create("ESCRF", lp), { "'normalize' must be one integer" });
+    lp = escrfLayerParams(p, w);
+    lp.set("k", 5.0); // an integral real is an integer
+    EXPECT_FALSE(dnn::LayerFactory::createLayerInstance("ESCRF", lp).empty());
+
+    LayerParams rp;
+    rp.set("stride", 1e20);
+    expectThrowContaining(create("EscrfResize", rp), { "EscrfResize layer", "'stride'" });
+
+    NonlocalParams np;
+    np.embedDim = 2;
+    LayerParams nl = nonlocalLayerParams("nl", np, NonlocalWeights::create(np, 3, rng));
+    nl.set("factor", -1e30);
+    expectThrowContaining(create("EscrfNonlocal", nl), { "EscrfNonlocal layer 'nl'", "'factor'" });
+
+    const CrfRnnParams cp;
+    LayerParams jc = jointCrfLayerParams("jc", cp, CrfRnnWeights::create(3), 8);
+    jc.set("iterations", 1e19);
+    expectThrowContaining(create("EscrfJointCrf", jc), { "EscrfJointCrf layer 'jc'", "'iterations'" });
+    jc = jointCrfLayerParams("jc", cp, CrfRnnWeights::create(3), 8);
+    jc.set("bilateral_srgb", -std::numeric_limits<double>::infinity());
+    expectThrowContaining(create("EscrfJointCrf", jc), { "'bilateral_srgb'", "finite float" });
+}
+
 }} // namespace opencv_test::<anonymous>

@@ -78,6 +78,13 @@ TEST(Escrf_Reliability, backbone_description_reproducers_throw_naming_the_file)
         expectThrowContaining([&] { BackboneDescription::read(badInput(f)); }, { f, "backbone description" });
 }
 
+TEST(Escrf_Reliability, escrf_onnx_real_attribute_out_of_int_range_throws)
+{
+    registerLayers();
+    expectThrowContaining([] { dnn::readNetFromONNX(badInput("escrf_block_k_real_huge.onnx")); },
+                          { "attribute 'k' = -4.57338e+37", "expected an integer" });
+}
+
 TEST(Escrf_Reliability, escrf_onnx_reproducers_throw)
 {
     registerLayers();

@@ -40,6 +40,14 @@ in [0,1]); output the refined scores, shaped like U. */
 dnn::LayerParams jointCrfLayerParams(const String& name, const CrfRnnParams& params, const CrfRnnWeights& weights,
                                      int stride);
 
+/** An integer attribute of a layer (@p defaultValue when absent). ONNX gives attributes as 64-bit
+integers or doubles: the value must be one integer inside int's range (a real one must be
+integral), else a cv::Exception names the layer and the attribute - never a truncated or
+undefined conversion. */
+int intAttribute(const dnn::LayerParams& params, const char* key, int defaultValue, const String& who);
+//! A real attribute (@p defaultValue when absent): one finite value inside float's range.
+float realAttribute(const dnn::LayerParams& params, const char* key, float defaultValue, const String& who);
+
 //! Logs once per process that a layer runs on the CPU although a CUDA target was chosen.
 void warnCpuFallback(const dnn::Layer& layer);
 

@@ -62,16 +62,16 @@ const char* const kAlphaPAttribute = "alpha_p";
 
 // Block options from the attributes (defaults: EscrfBlockParams'); the fusion weights are
 // constants at inference.
-EscrfBlockParams blockParamsFrom(const LayerParams& lp)
+EscrfBlockParams blockParamsFrom(const LayerParams& lp, const String& who)
 {
     const EscrfBlockParams defaults;
     EscrfBlockParams p;
-    p.window = lp.get<int>(kWindowAttribute, defaults.window);
-    p.dilation = lp.get<int>(kDilationAttribute, defaults.dilation);
-    p.alphaS = lp.get<float>(kAlphaSAttribute, defaults.alphaS);
-    p.alphaP = lp.get<float>(kAlphaPAttribute, defaults.alphaP);
+    p.window = intAttribute(lp, kWindowAttribute, defaults.window, who);
+    p.dilation = intAttribute(lp, kDilationAttribute, defaults.dilation, who);
+    p.alphaS = realAttribute(lp, kAlphaSAttribute, defaults.alphaS, who);
+    p.alphaP = realAttribute(lp, kAlphaPAttribute, defaults.alphaP, who);
     for (const FlagAttribute& f : kFlagAttributes)
-        p.*f.option = lp.get<int>(f.name, 0) != 0;
+        p.*f.option = intAttribute(lp, f.name, 0, who) != 0;
     p.learnableFusion = false;
     return p;
 }
@@ -81,7 +81,7 @@ class EscrfLayer CV_FINAL : public dnn::Layer
 public:
     explicit EscrfLayer(const LayerParams& lp) : dnn::Layer(lp)
     {
-        params_ = blockParamsFrom(lp);
+        params_ = blockParamsFrom(lp, "ESCRF layer '" + name + "'");
         block::checkWindow("ESCRF layer '" + name + "'", kWindowAttribute, params_.window, params_.dilation);
 
         const size_t expected = params_.pairCompatibility ? 5 : 3;

@@ -7,11 +7,49 @@
 #include "opencv2/escrf/dnn.hpp"
 #include "dnn/dnn_layers.hpp"
 #include <atomic>
+#include <cfloat>
+#include <climits>
+#include <cmath>
 
 namespace cv {
 namespace escrf {
 
 namespace detail {
+
+namespace {
+
+// The attribute's one number as a double (ints up to 2^53 are exact, larger ones are out of range
+// anyway); a string, a list or an empty value is refused.
+double singleNumber(const dnn::LayerParams& params, const char* key, const String& who, const char* expected)
+{
+    const dnn::DictValue& v = params.get(key);
+    if (v.size() != 1 || !(v.isInt() || v.isReal()))
+        CV_Error_(Error::StsBadArg, ("%s: attribute '%s' must be %s", who.c_str(), key, expected));
+    return v.isInt() ? (double)v.get<int64>() : v.get<double>();
+}
+
+} // namespace
+
+int intAttribute(const dnn::LayerParams& params, const char* key, int defaultValue, const String& who)
+{
+    if (!params.has(key))
+        return defaultValue;
+    const double x = singleNumber(params, key, who, "one integer");
+    if (!(x >= INT_MIN && x <= INT_MAX) || x != std::floor(x))
+        CV_Error_(Error::StsBadArg, ("%s: attribute '%s' = %g, expected an integer in [%d, %d]", who.c_str(), key,
+                                     x, INT_MIN, INT_MAX));
+    return (int)x;
+}
+
+float realAttribute(const dnn::LayerParams& params, const char* key, float defaultValue, const String& who)
+{
+    if (!params.has(key))
+        return defaultValue;
+    const double x = singleNumber(params, key, who, "one number");
+    if (!(std::fabs(x) <= FLT_MAX))
+        CV_Error_(Error::StsBadArg, ("%s: attribute '%s' = %g, expected a finite float", who.c_str(), key, x));
+    return (float)x;
+}
 
 void warnCpuFallback(const dnn::Layer& layer)
 {

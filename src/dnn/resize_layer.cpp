@@ -23,7 +23,7 @@ class EscrfResizeLayer CV_FINAL : public dnn::Layer
 public:
     explicit EscrfResizeLayer(const dnn::LayerParams& lp) : dnn::Layer(lp)
     {
-        stride_ = lp.get<int>("stride", 1);
+        stride_ = intAttribute(lp, "stride", 1, "EscrfResize layer '" + name + "'");
         if (stride_ < 1)
             CV_Error_(Error::StsBadArg, ("EscrfResize layer '%s': stride = %d, expected >= 1", name.c_str(), stride_));
         if (!blobs.empty())

@@ -92,12 +92,13 @@ class NonlocalLayer CV_FINAL : public dnn::Layer
 public:
     explicit NonlocalLayer(const LayerParams& lp) : dnn::Layer(lp)
     {
+        const String who = "EscrfNonlocal layer '" + name + "'";
         for (const IntAttribute& a : kNonlocalInts)
-            params_.*a.nonlocal = lp.get<int>(a.name, NonlocalParams().*a.nonlocal);
+            params_.*a.nonlocal = intAttribute(lp, a.name, NonlocalParams().*a.nonlocal, who);
         checkBlobCount(blobs, 4, name, "EscrfNonlocal", "W_theta, W_phi, W_g, W_out");
         const int E = blobs[0].size[0], D = (int)blobs[0].total() / std::max(E, 1);
         params_.embedDim = E;
-        checkNonlocalParams(("EscrfNonlocal layer '" + name + "'").c_str(), "attributes", params_);
+        checkNonlocalParams(who.c_str(), "attributes", params_);
         weights_.W_theta = weightBlob(blobs, 0, E, D, name, "EscrfNonlocal", "W_theta");
         weights_.W_phi = weightBlob(blobs, 1, E, D, name, "EscrfNonlocal", "W_phi");
         weights_.W_g = weightBlob(blobs, 2, E, D, name, "EscrfNonlocal", "W_g");
@@ -148,12 +149,12 @@ public:
     explicit JointCrfLayer(const LayerParams& lp) : dnn::Layer(lp)
     {
         const CrfRnnParams defaults;
-        for (const IntAttribute& a : kJointCrfInts)
-            params_.*a.crf = lp.get<int>(a.name, defaults.*a.crf);
-        for (const RealAttribute& a : kJointCrfReals)
-            params_.*a.crf = lp.get<float>(a.name, defaults.*a.crf);
-        stride_ = lp.get<int>(kStrideAttribute, 1);
         const String who = "EscrfJointCrf layer '" + name + "'";
+        for (const IntAttribute& a : kJointCrfInts)
+            params_.*a.crf = intAttribute(lp, a.name, defaults.*a.crf, who);
+        for (const RealAttribute& a : kJointCrfReals)
+            params_.*a.crf = realAttribute(lp, a.name, defaults.*a.crf, who);
+        stride_ = intAttribute(lp, kStrideAttribute, 1, who);
         checkCrfRnnParams(who.c_str(), "attributes", params_);
         if (stride_ < 1)
             CV_Error_(Error::StsBadArg, ("%s: stride = %d, expected >= 1", who.c_str(), stride_));
