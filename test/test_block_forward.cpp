@@ -8,6 +8,7 @@
 
 #include "test_precomp.hpp"
 #include "opencv2/escrf/block.hpp"
+#include "block/block_kernels.hpp"
 
 namespace opencv_test { namespace {
 
@@ -311,6 +312,60 @@ TEST(Escrf_BlockGuide, position_encoding_and_image)
     prepareGuide(bgr8, labels, 1, fs, p, g8, CV_32F);
     prepareGuide(rgbf, labels, 1, fs, p, gf, CV_32F);
     EXPECT_LE(norm(g8.image, gf.image, NORM_INF), 1e-6);
+}
+
+// At the image size an 8-bit image takes a fused path (one pass into the planes): its values are
+// those of cvtColor + convertTo(CV_32F, 1/255) bit for bit, at widths with and without a SIMD tail.
+TEST(Escrf_BlockGuide, bgr8_at_image_size_equals_cvtColor_convertTo_bit_for_bit)
+{
+    EscrfBlockParams p;
+    RNG rng(41);
+    for (const Size sz : { Size(1, 1), Size(13, 3), Size(64, 2), Size(481, 7) })
+    {
+        Mat bgr8(sz, CV_8UC3), rgbf, labels(sz, CV_32SC1, Scalar(0));
+        rng.fill(bgr8, RNG::UNIFORM, 0, 256);
+        bgr8.at<Vec3b>(0, 0) = Vec3b(0, 128, 255);
+        cvtColor(bgr8, rgbf, COLOR_BGR2RGB);
+        rgbf.convertTo(rgbf, CV_32F, 1.0 / 255);
+        EscrfGuide g;
+        prepareGuide(bgr8, labels, 1, sz, p, g, CV_32F);
+        ASSERT_EQ(3, g.image.rows);
+        for (int c = 0; c < 3; c++)
+        {
+            Mat expected;
+            extractChannel(rgbf, expected, c);
+            EXPECT_EQ(0, cv::norm(g.image.row(c).reshape(1, sz.height), expected, NORM_INF)) << sz << " c=" << c;
+        }
+    }
+}
+
+// The inference rows add the hard prior from a table of scaled float means (one gather per cell):
+// bit for bit what priorCells accumulates, at row lengths with and without a SIMD tail.
+TEST(Escrf_BlockPrior, scaled_table_rows_equal_priorCells_bit_for_bit)
+{
+    RNG rng(43);
+    const int C = 3, M = 57, n = 203;
+    Mat means(C, M, CV_64F), labels(1, n, CV_32S);
+    rng.fill(means, RNG::UNIFORM, -3.0, 3.0);
+    rng.fill(labels, RNG::UNIFORM, 0, M);
+    const float alpha = 0.3718f;
+    Mat table;
+    cv::escrf::block::scaledPriorTable<float>(means, alpha, table);
+    for (const int i0 : { 0, 5 })
+        for (const int i1 : { 5, 13, 200, 203 })
+        {
+            if (i1 <= i0)
+                continue;
+            Mat base(C, n, CV_32F), expected, got;
+            rng.fill(base, RNG::UNIFORM, -1.f, 1.f);
+            expected = base.clone();
+            got = base.clone();
+            cv::escrf::block::priorCells<float>(means, labels.ptr<int>(), nullptr, i0, i1, true, alpha,
+                                                expected.ptr<float>(), n);
+            cv::escrf::block::addPriorCells<float>(table, labels.ptr<int>(), i0, i1, got.ptr<float>(), n);
+            EXPECT_EQ(0, cv::norm(got, expected, NORM_INF)) << i0 << ".." << i1;
+            EXPECT_GT(cv::norm(got, base, NORM_INF), 0);
+        }
 }
 
 TEST(Escrf_BlockGuide, cell_labels_nearest)

@@ -11,6 +11,7 @@
 #include "precomp.hpp"
 #include "block/block_guide.hpp"
 #include "block/block_kernels.hpp"
+#include "opencv2/core/hal/intrin.hpp"
 
 namespace cv {
 namespace escrf {
@@ -75,11 +76,63 @@ static void checkImageAndSize(const char* fn, InputArray image, Size featureSize
                                       imgSize.width, imgSize.height));
 }
 
+// An 8-bit BGR image at the feature size straight into the 3 x N RGB float planes, in one pass:
+// the values of cvtColor + convertTo(CV_32F, 1/255) + split (convertTo scales by the float
+// 1/255 and rounds once), without the two intermediate images.
+static void bgr8ToRgbPlanes(const Mat& bgr, Mat& planes)
+{
+    const int w = bgr.cols, N = w * bgr.rows;
+    planes.create(3, N, CV_32F);
+    const float scale = (float)(1.0 / 255);
+    parallel_for_(Range(0, bgr.rows), [&](const Range& rows) {
+        for (int y = rows.start; y < rows.end; y++)
+        {
+            const uchar* src = bgr.ptr<uchar>(y);
+            float* r = planes.ptr<float>(0) + (size_t)y * w;
+            float* g = planes.ptr<float>(1) + (size_t)y * w;
+            float* b = planes.ptr<float>(2) + (size_t)y * w;
+            int x = 0;
+#if CV_SIMD
+            const int L = v_uint8::nlanes, Q = v_float32::nlanes;
+            const v_float32 vs = vx_setall_f32(scale);
+            for (; x + L <= w; x += L)
+            {
+                v_uint8 vb, vg, vr;
+                v_load_deinterleave(src + 3 * x, vb, vg, vr);
+                const v_uint8* in[3] = { &vr, &vg, &vb };
+                float* out[3] = { r + x, g + x, b + x };
+                for (int c = 0; c < 3; c++)
+                {
+                    v_uint16 lo16, hi16;
+                    v_expand(*in[c], lo16, hi16);
+                    v_uint32 q[4];
+                    v_expand(lo16, q[0], q[1]);
+                    v_expand(hi16, q[2], q[3]);
+                    for (int k = 0; k < 4; k++)
+                        v_store(out[c] + k * Q, v_cvt_f32(v_reinterpret_as_s32(q[k])) * vs);
+                }
+            }
+#endif
+            for (; x < w; x++)
+            {
+                r[x] = src[3 * x + 2] * scale;
+                g[x] = src[3 * x + 1] * scale;
+                b[x] = src[3 * x] * scale;
+            }
+        }
+    }, std::max(1, bgr.rows / 16));
+}
+
 // Spec step 1: the RGB image resized to the features, 3 x N planes in b.image (bilinear with
 // half-pixel centres is exactly cv::resize INTER_LINEAR).
 static void guideImage(InputArray _image, Size featureSize, int depth, block::GuideBuffers& b)
 {
     Mat rgb;
+    if (_image.type() == CV_8UC3 && depth == CV_32F && _image.size() == featureSize)
+    {
+        bgr8ToRgbPlanes(_image.getMat(), b.image);
+        return;
+    }
     if (_image.type() == CV_8UC3)
     {
         cvtColor(_image, b.bgr, COLOR_BGR2RGB);

@@ -8,30 +8,36 @@
 
 #include "precomp.hpp"
 #include "block_kernels.hpp"
+#include "opencv2/core/hal/intrin.hpp"
 
 namespace cv {
 namespace escrf {
 namespace block {
 
 // means(c, s) = sum_i A[i,s] X[c][i] / sum_i A[i,s] (0 for an empty superpixel), in double, each
-// channel summed in cell order.
+// channel summed in cell order. One task per channel plus one for the masses (a histogram of the
+// labels for the hard assignment), so that no thread waits for a serial pass over the cells.
 template <typename T>
 static void meansT(const Mat& X, const int* label, int M, const SoftAssignment* soft, Mat& means)
 {
     const int C = X.rows, N = X.cols;
     std::vector<double> mass(M, 0.0);
-    for (int i = 0; i < N; i++)
-    {
-        if (!soft)
-            mass[label[i]] += 1;
-        else
-            for (int k = soft->offsets[i]; k < soft->offsets[i + 1]; k++)
-                mass[soft->superpixel[k]] += soft->weight[k];
-    }
     means.create(C, M, CV_64F);
-    parallel_for_(Range(0, C), [&](const Range& r) {
+    parallel_for_(Range(0, C + 1), [&](const Range& r) {
         for (int c = r.start; c < r.end; c++)
         {
+            if (c == C)
+            {
+                for (int i = 0; i < N; i++)
+                {
+                    if (!soft)
+                        mass[label[i]] += 1;
+                    else
+                        for (int k = soft->offsets[i]; k < soft->offsets[i + 1]; k++)
+                            mass[soft->superpixel[k]] += soft->weight[k];
+                }
+                continue;
+            }
             const T* x = X.ptr<T>(c);
             double* sum = means.ptr<double>(c);
             std::fill(sum, sum + M, 0.0);
@@ -42,10 +48,14 @@ static void meansT(const Mat& X, const int* label, int M, const SoftAssignment* 
                 for (int i = 0; i < N; i++)
                     for (int k = soft->offsets[i]; k < soft->offsets[i + 1]; k++)
                         sum[soft->superpixel[k]] += soft->weight[k] * (double)x[i];
-            for (int s = 0; s < M; s++)
-                sum[s] = mass[s] > 0 ? sum[s] / mass[s] : 0.0;
         }
     });
+    for (int c = 0; c < C; c++)
+    {
+        double* sum = means.ptr<double>(c);
+        for (int s = 0; s < M; s++)
+            sum[s] = mass[s] > 0 ? sum[s] / mass[s] : 0.0;
+    }
 }
 
 void superpixelMeans(const Mat& X, const Mat& cellLabels, int numSuperpixels, const SoftAssignment* soft,
@@ -84,6 +94,41 @@ void priorCells(const Mat& means, const int* label, const SoftAssignment* soft, 
     }
 }
 
+template <typename T>
+void scaledPriorTable(const Mat& means, T alpha, Mat& table)
+{
+    table.create(means.size(), DataType<T>::depth);
+    for (int c = 0; c < means.rows; c++)
+    {
+        const double* m = means.ptr<double>(c);
+        T* t = table.ptr<T>(c);
+        for (int s = 0; s < means.cols; s++)
+            t[s] = (T)m[s] * alpha;   // priorCells' rounding: the mean cast to T, then scaled in T
+    }
+}
+
+template <typename T>
+void addPriorCells(const Mat& table, const int* label, int i0, int i1, T* Y, size_t stride)
+{
+    for (int c = 0; c < table.rows; c++)
+    {
+        const T* t = table.ptr<T>(c);
+        T* y = Y + c * stride - i0;
+        int i = i0;
+#if CV_SIMD
+        if constexpr (std::is_same<T, float>::value)
+            for (; i + v_float32::nlanes <= i1; i += v_float32::nlanes)
+                v_store(y + i, v_lut(t, vx_load(label + i)) + vx_load(y + i));
+#endif
+        for (; i < i1; i++)
+            y[i] = t[label[i]] + y[i];
+    }
+}
+
+template void scaledPriorTable<float>(const Mat&, float, Mat&);
+template void scaledPriorTable<double>(const Mat&, double, Mat&);
+template void addPriorCells<float>(const Mat&, const int*, int, int, float*, size_t);
+template void addPriorCells<double>(const Mat&, const int*, int, int, double*, size_t);
 template void priorCells<float>(const Mat&, const int*, const SoftAssignment*, int, int, bool, float, float*, size_t);
 template void priorCells<double>(const Mat&, const int*, const SoftAssignment*, int, int, bool, double, double*,
                                  size_t);

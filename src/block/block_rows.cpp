@@ -73,6 +73,8 @@ void prepareBlockRows(const EscrfBlockParams& p, const EscrfBlockWeights& w, con
         superpixelMeans(F, g.cellLabels, g.numSuperpixels, g.soft, r.means);
         r.cellLabels = g.soft ? nullptr : g.cellLabels.ptr<int>();
         r.soft = g.soft;
+        if (!g.soft)
+            scaledPriorTable<T>(r.means, r.alphaS, r.priorTable);
     }
     r.Fp.release();
     if (!plan.pairwise)
@@ -133,7 +135,9 @@ void blockForwardRow(const BlockRows<T>& r, int y, T* out, size_t outStride, Cpu
     const size_t N = (size_t)r.size.area(), i0 = (size_t)y * w;
     for (int c = 0; c < r.C; c++)
         std::copy(r.F + c * N + i0, r.F + c * N + i0 + w, out + c * outStride);
-    if (r.prior)
+    if (r.prior && !r.soft)
+        addPriorCells(r.priorTable, r.cellLabels, (int)i0, (int)i0 + w, out, outStride);
+    else if (r.prior)
         priorCells(r.means, r.cellLabels, r.soft, (int)i0, (int)i0 + w, true, r.alphaS, out, outStride);
     if (!r.pairwise)
         return;

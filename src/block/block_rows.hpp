@@ -28,6 +28,7 @@ struct BlockRows
     T alphaS = 0, alphaP = 0;
     bool prior = false, pairwise = false;
     Mat means;                              //!< C x M superpixel means of F (prior)
+    Mat priorTable;                         //!< C x M means * a_s in T (prior with the hard assignment)
     const int* cellLabels = nullptr;        //!< hard assignment (prior without soft)
     const SoftAssignment* soft = nullptr;   //!< soft assignment (prior with softSuperpixels)
     WindowScores<T> scores;                 //!< the window's factored scores

@@ -89,13 +89,10 @@ public:
         checkSize(image);
         dnn::Net& net = netFor(image.size(), outputNames);
         net.setInput(blobFromImage(image));
-        std::vector<Mat> outs;
-        net.forward(outs, outputNames);
-        // The net's output blobs are reused by the next forward: give the caller its own copies
-        // (in the caller's Mats when they already have the size, so a steady caller allocates nothing).
-        outputs.resize(outs.size());
-        for (size_t i = 0; i < outs.size(); i++)
-            outs[i].copyTo(outputs[i]);
+        // The net's output blobs are reused by the next forward: OpenCV's Net::forward copies each
+        // into the caller's Mat (reusing it when it already has the size, so a steady caller
+        // allocates nothing), which is the one copy the caller needs.
+        net.forward(outputs, outputNames);
     }
 
     void predict(const Mat& image, Mat& labels) CV_OVERRIDE
