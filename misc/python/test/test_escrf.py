@@ -478,6 +478,49 @@ class escrf_test(NewOpenCVTests):
         agree = np.mean(scores[0].argmax(0) == seg.segment(image))
         self.assertGreater(agree, 0.99)
 
+    def test_scales_flip_and_processing_area_from_python(self):
+        self.require_test_data('escrf_tiny_backbone.onnx')
+        desc = cv.escrf.BackboneDescription.read(write_toy_backbone(self.tmp))
+        cfg = toy_config()
+        cfg.numClasses = 3
+        head = cv.escrf.Head.create(cfg, [4, 5], 7)
+        head.setBackbone(desc)
+        image = cv.imread(cv.escrf.writeSyntheticDataset(os.path.join(self.tmp, 's'), 1, (32, 24), 3)
+                          .replace('list.txt', 'scene_000.png'))
+        seg = cv.escrf.Segmenter.create(head, desc)
+        single = seg.segment(image)
+        self.assertEqual(list(seg.getScales()), [1.0])
+        self.assertFalse(seg.getFlip())
+        seg.setScales([0.75, 1.0, 1.25])
+        seg.setFlip(True)
+        self.assertEqual(list(seg.getScales()), [0.75, 1.0, 1.25])
+        self.assertTrue(seg.getFlip())
+        augmented = seg.segment(image)
+        self.assertEqual(augmented.shape, single.shape)
+        probs = seg.predict(image)
+        self.assertEqual(probs.shape, (3, 24, 32))
+        np.testing.assert_allclose(probs.sum(axis=0), 1.0, atol=1e-4)
+        # The averaged probabilities' argmax is what segment() returns.
+        self.assertEqual(np.mean(probs.argmax(0) == augmented), 1.0)
+        with self.assertRaises(cv.error) as ctx:
+            seg.setScales([])
+        self.assertIn('scales', str(ctx.exception))
+        seg.setScales([1.0])
+        seg.setFlip(False)
+        np.testing.assert_array_equal(seg.segment(image), single)
+
+        default_area = seg.getMaxProcessingArea()
+        self.assertGreater(default_area, 0)
+        seg.setMaxProcessingArea(16 * 16)
+        self.assertEqual(seg.getMaxProcessingArea(), 16 * 16)
+        small = seg.segment(image)
+        self.assertEqual(small.shape, single.shape)   # processed smaller, labels at the input size
+        with self.assertRaises(cv.error) as ctx:
+            seg.setMaxProcessingArea(-1)
+        self.assertIn('pixels >= 0', str(ctx.exception))
+        seg.setMaxProcessingArea(0)   # no bound
+        np.testing.assert_array_equal(seg.segment(image), single)
+
     def test_camvid_image_with_the_shipped_head(self):
         shared = shared_dir()
         head_file = os.path.join(MODULE_DIR, 'models', 'escrf_espnet_camvid.yml')
