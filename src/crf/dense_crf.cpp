@@ -3,7 +3,7 @@
 // of this distribution and at http://opencv.org/license.html.
 
 // DenseCRF mean-field inference (Kraehenbuehl and Koltun 2011) on a segmenter's probabilities.
-// Pixel data is kept interleaved (N x Kp, one row of K labels, padded to whole SIMD vectors, per
+// Pixel data is kept interleaved (N x Kp, one row of K labels, padded to whole 128-bit vectors, per
 // pixel) because the lattice splats and slices whole rows. An iteration is: splat + blur of Q on
 // each kernel's lattice, then one pass over the pixels that slices both kernels, applies the
 // Potts compatibility and the softmax, and writes the new Q in place (no N x K intermediate).
@@ -50,10 +50,13 @@ const int kBlock = 256;
 
 //! Row stride of the per-pixel and per-vertex label values: K rounded up to whole SIMD vectors.
 //! The extra lanes are 0 in Q, so they stay 0 through splat, blur and slice.
+// Rows are padded to whole 128-bit vectors only: with wider registers a row is covered by wide
+// vectors and one 128-bit tail (lattice_rows.hpp), so 12 labels take 12 floats per pixel and per
+// lattice vertex on AVX2 instead of 16 (the filtering is bound by memory traffic).
 int paddedLabels(int K)
 {
 #if CV_SIMD
-    return alignSize(K, v_float32::nlanes);
+    return alignSize(K, v_float32x4::nlanes);
 #else
     return K;
 #endif
@@ -76,6 +79,10 @@ void softmaxRows(float* rows, int count, int K, int Kp)
         for (; k + L <= Kp; k += L)
             vmx = v_max(vmx, vx_load(v + k));
         mx = v_reduce_max(vmx);
+#if CV_SIMD_WIDTH > 16
+        for (; k + 4 <= Kp; k += 4)
+            mx = std::max(mx, v_reduce_max(v_load(v + k)));
+#endif
 #endif
         for (; k < Kp; k++)
             mx = std::max(mx, v[k]);
@@ -95,6 +102,10 @@ void softmaxRows(float* rows, int count, int K, int Kp)
         for (; k + L <= Kp; k += L)
             vsum += vx_load(v + k);
         sum = v_reduce_sum(vsum);
+#if CV_SIMD_WIDTH > 16
+        for (; k + 4 <= Kp; k += 4)
+            sum += v_reduce_sum(v_load(v + k));
+#endif
 #endif
         for (; k < Kp; k++)
             sum += v[k];
@@ -122,6 +133,14 @@ float leaveSelfOut(float* s, const float* q, float self, int Kp)
         vtotal += m;
     }
     total = v_reduce_sum(vtotal);
+#if CV_SIMD_WIDTH > 16
+    for (; k + 4 <= Kp; k += 4)
+    {
+        const v_float32x4 m = v_max(v_setzero_f32(), v_load(s + k) - v_setall_f32(self) * v_load(q + k));
+        v_store(s + k, m);
+        total += v_reduce_sum(m);
+    }
+#endif
 #endif
     for (; k < Kp; k++)
         total += (s[k] = std::max(0.f, s[k] - self * q[k]));
@@ -143,6 +162,15 @@ void pottsLogits(const float* negUnary, const float* m, const float* total, cons
             a -= vx_setall_f32(weight[c]) * (vx_setall_f32(total[c]) - vx_load(m + (size_t)c * Kp + k));
         v_store(out + k, a);
     }
+#if CV_SIMD_WIDTH > 16
+    for (; k + 4 <= Kp; k += 4)
+    {
+        v_float32x4 a = v_load(negUnary + k);
+        for (int c = 0; c < kernels; c++)
+            a -= v_setall_f32(weight[c]) * (v_setall_f32(total[c]) - v_load(m + (size_t)c * Kp + k));
+        v_store(out + k, a);
+    }
+#endif
 #endif
     for (; k < Kp; k++)
     {

@@ -65,6 +65,36 @@ CV_ALWAYS_INLINE void blurChainBlock(const int* chain, int length, float* values
 }
 #endif
 
+#if CV_SIMD && CV_SIMD_WIDTH > 16
+/* One 128-bit vector of channels [c0, c0 + 4): the tail of a row whose length is a multiple of 4
+ * but not of the wider register (12 labels on AVX2: one 8-lane and one 4-lane block instead of
+ * padding every row to 16). Same operations per lane as the wide blocks. */
+CV_ALWAYS_INLINE void gatherRowsBlock4(const int* rows, const float* weights, int count, float scale, const float* src,
+                                       size_t C, int c0, float* dst)
+{
+    v_float32x4 acc = v_setzero_f32();
+    for (int e = 0; e < count; e++)
+        acc = v_fma(v_setall_f32(scale * weights[e]), v_load(src + (size_t)rows[e] * C + c0), acc);
+    v_store(dst + c0, acc);
+}
+
+CV_ALWAYS_INLINE void blurChainBlock4(const int* chain, int length, float* values, size_t C, int c0)
+{
+    const v_float32x4 half = v_setall_f32(0.5f), zero = v_setzero_f32();
+    float* row = values + (size_t)chain[0] * C + c0;
+    v_float32x4 prev = zero, cur = v_load(row);
+    for (int t = 0; t < length; t++)
+    {
+        float* nextRow = t + 1 < length ? values + (size_t)chain[t + 1] * C + c0 : nullptr;
+        const v_float32x4 next = nextRow ? v_load(nextRow) : zero;
+        v_store(row, v_fma(half, prev, v_fma(half, next, cur)));
+        prev = cur;
+        cur = next;
+        row = nextRow;
+    }
+}
+#endif
+
 //! Runs block<NV>(c0) over [c0, C) in blocks of at most 4 vectors; returns the first channel left.
 template<class Block>
 CV_ALWAYS_INLINE int forVectorBlocks(int C, const Block& block)
@@ -91,11 +121,15 @@ CV_ALWAYS_INLINE void gatherRows(const int* rows, const float* weights, int coun
                        float* dst)
 {
 #if CV_SIMD
-    const int c0 = forVectorBlocks(C, [&](auto nv, int c) {
+    int c0 = forVectorBlocks(C, [&](auto nv, int c) {
         gatherRowsBlock<decltype(nv)::value>(rows, weights, count, scale, src, (size_t)C, c, dst);
     });
 #else
-    const int c0 = 0;
+    int c0 = 0;
+#endif
+#if CV_SIMD && CV_SIMD_WIDTH > 16
+    for (; c0 + 4 <= C; c0 += 4)
+        gatherRowsBlock4(rows, weights, count, scale, src, (size_t)C, c0, dst);
 #endif
     for (int c = c0; c < C; c++)
     {
@@ -112,11 +146,15 @@ CV_ALWAYS_INLINE void gatherRows(const int* rows, const float* weights, int coun
 CV_ALWAYS_INLINE void blurChain(const int* chain, int length, float* values, int C)
 {
 #if CV_SIMD
-    const int c0 = forVectorBlocks(C, [&](auto nv, int c) {
+    int c0 = forVectorBlocks(C, [&](auto nv, int c) {
         blurChainBlock<decltype(nv)::value>(chain, length, values, (size_t)C, c);
     });
 #else
-    const int c0 = 0;
+    int c0 = 0;
+#endif
+#if CV_SIMD && CV_SIMD_WIDTH > 16
+    for (; c0 + 4 <= C; c0 += 4)
+        blurChainBlock4(chain, length, values, (size_t)C, c0);
 #endif
     for (int c = c0; c < C; c++)
     {
