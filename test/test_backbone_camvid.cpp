@@ -231,6 +231,12 @@ TEST(Escrf_Backbone, espnet_forward_checks_outputs_and_size)
     std::vector<Mat> outs2;
     b->forward(Mat(64, 96, CV_8UC3, Scalar(10, 200, 250)), { "logits" }, outs2);
     EXPECT_EQ(cv::norm(outs[0], before, NORM_INF), 0);
+    // Nor does the next forward of the same net (same size and outputs), whose blobs are reused:
+    // the outputs are copies, not the net's blobs.
+    std::vector<Mat> outs3;
+    b->forward(Mat(64, 96, CV_8UC3, Scalar(10, 200, 250)), { "logits", "feat_s8" }, outs3);
+    EXPECT_EQ(cv::norm(outs[0], before, NORM_INF), 0);
+    EXPECT_GT(cv::norm(outs3[0], before, NORM_INF), 0);
 
     // Changing the input size or the requested outputs between forwards must not change the
     // results (OpenCV 4.6 re-fuses already fused weights when a used net is set up again).

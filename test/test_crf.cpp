@@ -512,7 +512,9 @@ TEST(Escrf_Crf, dense_crf_matches_the_plain_mean_field)
                            { Size(13, 10), 3, 3, 4.f, 15.f, 2.f },
                            { Size(11, 9), 4, 5, 3.f, 10.f, 1.5f },
                            { Size(9, 8), 11, 5, 5.f, 20.f, 2.f },
-                           { Size(9, 8), 12, 5, 50.f, 3.f, 3.f } };  // the CamVid defaults
+                           { Size(9, 8), 12, 5, 50.f, 3.f, 3.f },   // the CamVid defaults
+                           { Size(8, 7), 20, 3, 5.f, 20.f, 2.f },   // AVX2: two 8-lane blocks + a 4-lane tail
+                           { Size(8, 7), 21, 3, 5.f, 20.f, 2.f } };
     for (const Case& c : cases)
     {
         SCOPED_TRACE(cv::format("%d x %d, K %d", c.size.width, c.size.height, c.K));

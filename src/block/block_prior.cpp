@@ -14,9 +14,22 @@ namespace cv {
 namespace escrf {
 namespace block {
 
+// mass[s] = sum_i A[i,s]: a histogram of the labels for the hard assignment.
+static void superpixelMasses(int N, const int* label, const SoftAssignment* soft, std::vector<double>& mass)
+{
+    for (int i = 0; i < N; i++)
+    {
+        if (!soft)
+            mass[label[i]] += 1;
+        else
+            for (int k = soft->offsets[i]; k < soft->offsets[i + 1]; k++)
+                mass[soft->superpixel[k]] += soft->weight[k];
+    }
+}
+
 // means(c, s) = sum_i A[i,s] X[c][i] / sum_i A[i,s] (0 for an empty superpixel), in double, each
-// channel summed in cell order. One task per channel plus one for the masses (a histogram of the
-// labels for the hard assignment), so that no thread waits for a serial pass over the cells.
+// channel summed in cell order. One task per channel plus one (the last) for the masses, so that
+// no thread waits for a serial pass over the cells.
 template <typename T>
 static void meansT(const Mat& X, const int* label, int M, const SoftAssignment* soft, Mat& means)
 {
@@ -28,14 +41,7 @@ static void meansT(const Mat& X, const int* label, int M, const SoftAssignment* 
         {
             if (c == C)
             {
-                for (int i = 0; i < N; i++)
-                {
-                    if (!soft)
-                        mass[label[i]] += 1;
-                    else
-                        for (int k = soft->offsets[i]; k < soft->offsets[i + 1]; k++)
-                            mass[soft->superpixel[k]] += soft->weight[k];
-                }
+                superpixelMasses(N, label, soft, mass);
                 continue;
             }
             const T* x = X.ptr<T>(c);
@@ -76,7 +82,7 @@ void priorCells(const Mat& means, const int* label, const SoftAssignment* soft, 
     for (int c = 0; c < means.rows; c++)
     {
         const double* m = means.ptr<double>(c);
-        T* y = Y + c * stride - i0;
+        T* y = Y + c * stride;   // cell i at y[i - i0]
         for (int i = i0; i < i1; i++)
         {
             T p;
@@ -89,7 +95,7 @@ void priorCells(const Mat& means, const int* label, const SoftAssignment* soft, 
                     v += soft->weight[k] * m[soft->superpixel[k]];
                 p = (T)v;
             }
-            y[i] = accumulate ? p * alpha + y[i] : p;
+            y[i - i0] = accumulate ? p * alpha + y[i - i0] : p;
         }
     }
 }
@@ -104,6 +110,8 @@ void scaledPriorTable(const Mat& means, T alpha, Mat& table)
         T* t = table.ptr<T>(c);
         for (int s = 0; s < means.cols; s++)
             t[s] = (T)m[s] * alpha;   // priorCells' rounding: the mean cast to T, then scaled in T
+    // (bit for bit with priorCells' p * alpha + y because the module compiles with
+    // -ffp-contract=off: no FMA contraction of that expression, see CMakeLists.txt)
     }
 }
 
@@ -113,15 +121,15 @@ void addPriorCells(const Mat& table, const int* label, int i0, int i1, T* Y, siz
     for (int c = 0; c < table.rows; c++)
     {
         const T* t = table.ptr<T>(c);
-        T* y = Y + c * stride - i0;
+        T* y = Y + c * stride;   // cell i at y[i - i0]
         int i = i0;
 #if CV_SIMD
         if constexpr (std::is_same<T, float>::value)
             for (; i + v_float32::nlanes <= i1; i += v_float32::nlanes)
-                v_store(y + i, v_lut(t, vx_load(label + i)) + vx_load(y + i));
+                v_store(y + (i - i0), v_lut(t, vx_load(label + i)) + vx_load(y + (i - i0)));
 #endif
         for (; i < i1; i++)
-            y[i] = t[label[i]] + y[i];
+            y[i - i0] = t[label[i]] + y[i - i0];
     }
 }
 

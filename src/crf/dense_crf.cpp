@@ -48,11 +48,11 @@ void checkParams(const DenseCrfParams& p)
 // between the computation of the logits and their softmax.
 const int kBlock = 256;
 
-//! Row stride of the per-pixel and per-vertex label values: K rounded up to whole SIMD vectors.
-//! The extra lanes are 0 in Q, so they stay 0 through splat, blur and slice.
-// Rows are padded to whole 128-bit vectors only: with wider registers a row is covered by wide
-// vectors and one 128-bit tail (lattice_rows.hpp), so 12 labels take 12 floats per pixel and per
-// lattice vertex on AVX2 instead of 16 (the filtering is bound by memory traffic).
+/** Row stride of the per-pixel and per-vertex label values: K rounded up to whole 128-bit
+ * vectors. With wider registers a row is covered by wide vectors and one 128-bit tail
+ * (lattice_rows.hpp), so 12 labels take 12 floats per pixel and per lattice vertex on AVX2
+ * instead of 16: the filtering is bound by memory traffic. The extra lanes are 0 in Q, so they
+ * stay 0 through splat, blur and slice. */
 int paddedLabels(int K)
 {
 #if CV_SIMD
@@ -358,7 +358,7 @@ void denseCrf(InputArray _image, InputArray _probabilities, OutputArray _refined
         CV_Error_(Error::StsOutOfRange, ("denseCrf: probabilities must be finite and >= 0; class %d at (x=%d, y=%d) is %g",
                                          bad.y, bad.x % W, bad.x / W, planar.at<float>(bad.y, bad.x)));
 
-    // Pixel rows of Kp values (K padded to whole SIMD vectors): -U and Q.
+    // Pixel rows of Kp values (K padded to whole 128-bit vectors): -U and Q.
     const int Kp = paddedLabels(K);
     LargeVector<float> negUnary((size_t)N * Kp), Q((size_t)N * Kp);
     unaryAndStart(planar, params.probabilityFloor, Kp, negUnary.data(), Q.data());

@@ -20,76 +20,59 @@ namespace escrf {
 namespace detail {
 
 #if CV_SIMD
-//! Channels [c0, c0 + NV lanes) of gatherRows(); the sums stay in registers.
-template<int NV>
+// The vector types of the blocks: the widest register (v_float32) and, where it is wider, one
+// 128-bit register for the tail of a row whose length is a multiple of 4 but not of the wide
+// register (12 labels on AVX2: one 8-lane and one 4-lane block instead of padding every row to
+// 16). Same operations per lane in both.
+inline v_float32 vzero(v_float32) { return vx_setzero_f32(); }
+inline v_float32 vall(v_float32, float a) { return vx_setall_f32(a); }
+inline v_float32 vload(v_float32, const float* p) { return vx_load(p); }
+#if CV_SIMD_WIDTH > 16
+inline v_float32x4 vzero(v_float32x4) { return v_setzero_f32(); }
+inline v_float32x4 vall(v_float32x4, float a) { return v_setall_f32(a); }
+inline v_float32x4 vload(v_float32x4, const float* p) { return v_load(p); }
+#endif
+
+//! Channels [c0, c0 + NV registers V) of gatherRows(); the sums stay in registers.
+template<int NV, class V>
 CV_ALWAYS_INLINE void gatherRowsBlock(const int* rows, const float* weights, int count, float scale, const float* src,
                             size_t C, int c0, float* dst)
 {
-    const int L = v_float32::nlanes;
-    v_float32 acc[NV];
+    const int L = V::nlanes;
+    V acc[NV];
     for (int i = 0; i < NV; i++)
-        acc[i] = vx_setzero_f32();
+        acc[i] = vzero(V());
     for (int e = 0; e < count; e++)
     {
-        const v_float32 w = vx_setall_f32(scale * weights[e]);
+        const V w = vall(V(), scale * weights[e]);
         const float* x = src + (size_t)rows[e] * C + c0;
         for (int i = 0; i < NV; i++)
-            acc[i] = v_fma(w, vx_load(x + i * L), acc[i]);
+            acc[i] = v_fma(w, vload(V(), x + i * L), acc[i]);
     }
     for (int i = 0; i < NV; i++)
         v_store(dst + c0 + i * L, acc[i]);
 }
 
-//! Channels [c0, c0 + NV lanes) of blurChain(); the previous vertex's old values stay in registers.
-template<int NV>
+//! Channels [c0, c0 + NV registers V) of blurChain(); the previous vertex's old values stay in registers.
+template<int NV, class V>
 CV_ALWAYS_INLINE void blurChainBlock(const int* chain, int length, float* values, size_t C, int c0)
 {
-    const int L = v_float32::nlanes;
-    const v_float32 half = vx_setall_f32(0.5f), zero = vx_setzero_f32();
-    v_float32 prev[NV], cur[NV];
+    const int L = V::nlanes;
+    const V half = vall(V(), 0.5f), zero = vzero(V());
+    V prev[NV], cur[NV];
     float* row = values + (size_t)chain[0] * C + c0;
     for (int i = 0; i < NV; i++)
-        prev[i] = zero, cur[i] = vx_load(row + i * L);
+        prev[i] = zero, cur[i] = vload(V(), row + i * L);
     for (int t = 0; t < length; t++)
     {
         float* nextRow = t + 1 < length ? values + (size_t)chain[t + 1] * C + c0 : nullptr;
         for (int i = 0; i < NV; i++)
         {
-            const v_float32 next = nextRow ? vx_load(nextRow + i * L) : zero;
+            const V next = nextRow ? vload(V(), nextRow + i * L) : zero;
             v_store(row + i * L, v_fma(half, prev[i], v_fma(half, next, cur[i])));
             prev[i] = cur[i];
             cur[i] = next;
         }
-        row = nextRow;
-    }
-}
-#endif
-
-#if CV_SIMD && CV_SIMD_WIDTH > 16
-/* One 128-bit vector of channels [c0, c0 + 4): the tail of a row whose length is a multiple of 4
- * but not of the wider register (12 labels on AVX2: one 8-lane and one 4-lane block instead of
- * padding every row to 16). Same operations per lane as the wide blocks. */
-CV_ALWAYS_INLINE void gatherRowsBlock4(const int* rows, const float* weights, int count, float scale, const float* src,
-                                       size_t C, int c0, float* dst)
-{
-    v_float32x4 acc = v_setzero_f32();
-    for (int e = 0; e < count; e++)
-        acc = v_fma(v_setall_f32(scale * weights[e]), v_load(src + (size_t)rows[e] * C + c0), acc);
-    v_store(dst + c0, acc);
-}
-
-CV_ALWAYS_INLINE void blurChainBlock4(const int* chain, int length, float* values, size_t C, int c0)
-{
-    const v_float32x4 half = v_setall_f32(0.5f), zero = v_setzero_f32();
-    float* row = values + (size_t)chain[0] * C + c0;
-    v_float32x4 prev = zero, cur = v_load(row);
-    for (int t = 0; t < length; t++)
-    {
-        float* nextRow = t + 1 < length ? values + (size_t)chain[t + 1] * C + c0 : nullptr;
-        const v_float32x4 next = nextRow ? v_load(nextRow) : zero;
-        v_store(row, v_fma(half, prev, v_fma(half, next, cur)));
-        prev = cur;
-        cur = next;
         row = nextRow;
     }
 }
@@ -122,14 +105,14 @@ CV_ALWAYS_INLINE void gatherRows(const int* rows, const float* weights, int coun
 {
 #if CV_SIMD
     int c0 = forVectorBlocks(C, [&](auto nv, int c) {
-        gatherRowsBlock<decltype(nv)::value>(rows, weights, count, scale, src, (size_t)C, c, dst);
+        gatherRowsBlock<decltype(nv)::value, v_float32>(rows, weights, count, scale, src, (size_t)C, c, dst);
     });
 #else
     int c0 = 0;
 #endif
 #if CV_SIMD && CV_SIMD_WIDTH > 16
     for (; c0 + 4 <= C; c0 += 4)
-        gatherRowsBlock4(rows, weights, count, scale, src, (size_t)C, c0, dst);
+        gatherRowsBlock<1, v_float32x4>(rows, weights, count, scale, src, (size_t)C, c0, dst);
 #endif
     for (int c = c0; c < C; c++)
     {
@@ -147,14 +130,14 @@ CV_ALWAYS_INLINE void blurChain(const int* chain, int length, float* values, int
 {
 #if CV_SIMD
     int c0 = forVectorBlocks(C, [&](auto nv, int c) {
-        blurChainBlock<decltype(nv)::value>(chain, length, values, (size_t)C, c);
+        blurChainBlock<decltype(nv)::value, v_float32>(chain, length, values, (size_t)C, c);
     });
 #else
     int c0 = 0;
 #endif
 #if CV_SIMD && CV_SIMD_WIDTH > 16
     for (; c0 + 4 <= C; c0 += 4)
-        blurChainBlock4(chain, length, values, (size_t)C, c0);
+        blurChainBlock<1, v_float32x4>(chain, length, values, (size_t)C, c0);
 #endif
     for (int c = c0; c < C; c++)
     {

@@ -81,8 +81,9 @@ class EscrfLayer CV_FINAL : public dnn::Layer
 public:
     explicit EscrfLayer(const LayerParams& lp) : dnn::Layer(lp)
     {
-        params_ = blockParamsFrom(lp, "ESCRF layer '" + name + "'");
-        block::checkWindow("ESCRF layer '" + name + "'", kWindowAttribute, params_.window, params_.dilation);
+        const String who = "ESCRF layer '" + name + "'";
+        params_ = blockParamsFrom(lp, who);
+        block::checkWindow(who, kWindowAttribute, params_.window, params_.dilation);
 
         const size_t expected = params_.pairCompatibility ? 5 : 3;
         if (blobs.size() != expected)
@@ -101,7 +102,7 @@ public:
                                          "even", name.c_str(), weights_.W_pos.rows, weights_.W_pos.cols, E));
         params_.embedDim = E;
         params_.posDim = weights_.W_pos.cols / 2;
-        block::checkParams("ESCRF layer '" + name + "'", params_, kWindowAttribute);
+        block::checkParams(who, params_, kWindowAttribute);
         if (params_.pairCompatibility)
         {
             channels_ = (int)blobs[2].total();

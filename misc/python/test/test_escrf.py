@@ -489,6 +489,7 @@ class escrf_test(NewOpenCVTests):
                           .replace('list.txt', 'scene_000.png'))
         seg = cv.escrf.Segmenter.create(head, desc)
         single = seg.segment(image)
+        single_probs = seg.predict(image)
         self.assertEqual(list(seg.getScales()), [1.0])
         self.assertFalse(seg.getFlip())
         seg.setScales([0.75, 1.0, 1.25])
@@ -500,6 +501,7 @@ class escrf_test(NewOpenCVTests):
         probs = seg.predict(image)
         self.assertEqual(probs.shape, (3, 24, 32))
         np.testing.assert_allclose(probs.sum(axis=0), 1.0, atol=1e-4)
+        self.assertGreater(np.abs(probs - single_probs).max(), 1e-6)   # the settings take effect
         # The averaged probabilities' argmax is what segment() returns.
         self.assertEqual(np.mean(probs.argmax(0) == augmented), 1.0)
         with self.assertRaises(cv.error) as ctx:
@@ -515,11 +517,15 @@ class escrf_test(NewOpenCVTests):
         self.assertEqual(seg.getMaxProcessingArea(), 16 * 16)
         small = seg.segment(image)
         self.assertEqual(small.shape, single.shape)   # processed smaller, labels at the input size
+        reduced_probs = seg.predict(image)
+        self.assertEqual(reduced_probs.shape, single_probs.shape)
+        self.assertGreater(np.abs(reduced_probs - single_probs).max(), 1e-6)
         with self.assertRaises(cv.error) as ctx:
             seg.setMaxProcessingArea(-1)
         self.assertIn('pixels >= 0', str(ctx.exception))
         seg.setMaxProcessingArea(0)   # no bound
         np.testing.assert_array_equal(seg.segment(image), single)
+        np.testing.assert_array_equal(seg.predict(image), single_probs)
 
     def test_camvid_image_with_the_shipped_head(self):
         shared = shared_dir()
