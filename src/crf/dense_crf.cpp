@@ -24,6 +24,12 @@ namespace {
 
 using detail::LargeVector;
 using detail::gatherRows;
+using detail::forRowVectors;
+#if CV_SIMD
+using detail::vall;
+using detail::vload;
+using detail::vzero;
+#endif
 
 void checkParams(const DenseCrfParams& p)
 {
@@ -71,19 +77,8 @@ void softmaxRows(float* rows, int count, int K, int Kp)
     {
         float* v = rows + (size_t)i * Kp;
         std::fill(v + K, v + Kp, v[0]);
-        int k = 0;
         float mx = v[0];
-#if CV_SIMD
-        const int L = v_float32::nlanes;
-        v_float32 vmx = vx_setall_f32(v[0]);
-        for (; k + L <= Kp; k += L)
-            vmx = v_max(vmx, vx_load(v + k));
-        mx = v_reduce_max(vmx);
-#if CV_SIMD_WIDTH > 16
-        for (; k + 4 <= Kp; k += 4)
-            mx = std::max(mx, v_reduce_max(v_load(v + k)));
-#endif
-#endif
+        int k = forRowVectors(Kp, [&](auto V, int j) { mx = std::max(mx, v_reduce_max(vload(V, v + j))); });
         for (; k < Kp; k++)
             mx = std::max(mx, v[k]);
         for (k = 0; k < Kp; k++)
@@ -95,18 +90,7 @@ void softmaxRows(float* rows, int count, int K, int Kp)
         float* v = rows + (size_t)i * Kp;
         std::fill(v + K, v + Kp, 0.f);
         float sum = 0.f;
-        int k = 0;
-#if CV_SIMD
-        const int L = v_float32::nlanes;
-        v_float32 vsum = vx_setzero_f32();
-        for (; k + L <= Kp; k += L)
-            vsum += vx_load(v + k);
-        sum = v_reduce_sum(vsum);
-#if CV_SIMD_WIDTH > 16
-        for (; k + 4 <= Kp; k += 4)
-            sum += v_reduce_sum(v_load(v + k));
-#endif
-#endif
+        int k = forRowVectors(Kp, [&](auto V, int j) { sum += v_reduce_sum(vload(V, v + j)); });
         for (; k < Kp; k++)
             sum += v[k];
         const float inv = 1.f / sum;
@@ -121,27 +105,11 @@ void softmaxRows(float* rows, int count, int K, int Kp)
 float leaveSelfOut(float* s, const float* q, float self, int Kp)
 {
     float total = 0.f;
-    int k = 0;
-#if CV_SIMD
-    const int L = v_float32::nlanes;
-    const v_float32 zero = vx_setzero_f32(), vself = vx_setall_f32(self);
-    v_float32 vtotal = zero;
-    for (; k + L <= Kp; k += L)
-    {
-        const v_float32 m = v_max(zero, vx_load(s + k) - vself * vx_load(q + k));
-        v_store(s + k, m);
-        vtotal += m;
-    }
-    total = v_reduce_sum(vtotal);
-#if CV_SIMD_WIDTH > 16
-    for (; k + 4 <= Kp; k += 4)
-    {
-        const v_float32x4 m = v_max(v_setzero_f32(), v_load(s + k) - v_setall_f32(self) * v_load(q + k));
-        v_store(s + k, m);
+    int k = forRowVectors(Kp, [&](auto V, int j) {
+        const auto m = v_max(vzero(V), vload(V, s + j) - vall(V, self) * vload(V, q + j));
+        v_store(s + j, m);
         total += v_reduce_sum(m);
-    }
-#endif
-#endif
+    });
     for (; k < Kp; k++)
         total += (s[k] = std::max(0.f, s[k] - self * q[k]));
     return total;
@@ -152,26 +120,12 @@ float leaveSelfOut(float* s, const float* q, float self, int Kp)
 void pottsLogits(const float* negUnary, const float* m, const float* total, const float* weight, int kernels,
                  int Kp, float* out)
 {
-    int k = 0;
-#if CV_SIMD
-    const int L = v_float32::nlanes;
-    for (; k + L <= Kp; k += L)
-    {
-        v_float32 a = vx_load(negUnary + k);
+    int k = forRowVectors(Kp, [&](auto V, int j) {
+        auto a = vload(V, negUnary + j);
         for (int c = 0; c < kernels; c++)
-            a -= vx_setall_f32(weight[c]) * (vx_setall_f32(total[c]) - vx_load(m + (size_t)c * Kp + k));
-        v_store(out + k, a);
-    }
-#if CV_SIMD_WIDTH > 16
-    for (; k + 4 <= Kp; k += 4)
-    {
-        v_float32x4 a = v_load(negUnary + k);
-        for (int c = 0; c < kernels; c++)
-            a -= v_setall_f32(weight[c]) * (v_setall_f32(total[c]) - v_load(m + (size_t)c * Kp + k));
-        v_store(out + k, a);
-    }
-#endif
-#endif
+            a -= vall(V, weight[c]) * (vall(V, total[c]) - vload(V, m + (size_t)c * Kp + j));
+        v_store(out + j, a);
+    });
     for (; k < Kp; k++)
     {
         float a = negUnary[k];

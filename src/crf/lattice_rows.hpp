@@ -78,6 +78,24 @@ CV_ALWAYS_INLINE void blurChainBlock(const int* chain, int length, float* values
 }
 #endif
 
+/** body(V(), k) over [0, n): whole wide registers first, then (where the wide register is wider)
+ * 128-bit ones; returns the first index left for a scalar tail. For per-pixel loops over the
+ * label rows, written once for both register types. */
+template<class Body>
+CV_ALWAYS_INLINE int forRowVectors(int n, const Body& body)
+{
+    int k = 0;
+#if CV_SIMD
+    for (; k + v_float32::nlanes <= n; k += v_float32::nlanes)
+        body(v_float32(), k);
+#if CV_SIMD_WIDTH > 16
+    for (; k + v_float32x4::nlanes <= n; k += v_float32x4::nlanes)
+        body(v_float32x4(), k);
+#endif
+#endif
+    return k;
+}
+
 //! Runs block<NV>(c0) over [c0, C) in blocks of at most 4 vectors; returns the first channel left.
 template<class Block>
 CV_ALWAYS_INLINE int forVectorBlocks(int C, const Block& block)
