@@ -103,15 +103,16 @@ void priorCells(const Mat& means, const int* label, const SoftAssignment* soft, 
 template <typename T>
 void scaledPriorTable(const Mat& means, T alpha, Mat& table)
 {
+    // priorCells' rounding: the mean cast to T, then scaled in T. Adding the entry to y is then bit
+    // for bit priorCells' p * alpha + y because the module compiles with -ffp-contract=off (no FMA
+    // contraction of that expression, see CMakeLists.txt).
     table.create(means.size(), DataType<T>::depth);
     for (int c = 0; c < means.rows; c++)
     {
         const double* m = means.ptr<double>(c);
         T* t = table.ptr<T>(c);
         for (int s = 0; s < means.cols; s++)
-            t[s] = (T)m[s] * alpha;   // priorCells' rounding: the mean cast to T, then scaled in T
-    // (bit for bit with priorCells' p * alpha + y because the module compiles with
-    // -ffp-contract=off: no FMA contraction of that expression, see CMakeLists.txt)
+            t[s] = (T)m[s] * alpha;
     }
 }
 

@@ -96,22 +96,29 @@ CV_ALWAYS_INLINE int forRowVectors(int n, const Body& body)
     return k;
 }
 
-//! Runs block<NV>(c0) over [c0, C) in blocks of at most 4 vectors; returns the first channel left.
+/** Runs block(nv, V(), c0) over [c0, C): blocks of at most 4 wide registers (V = v_float32), then,
+ * where the wide register is wider, 128-bit ones (V = v_float32x4); returns the first channel left
+ * for a scalar tail. */
 template<class Block>
 CV_ALWAYS_INLINE int forVectorBlocks(int C, const Block& block)
 {
     int c0 = 0;
 #if CV_SIMD
     const int L = v_float32::nlanes;
+    const v_float32 wide;
     for (; c0 + 4 * L <= C; c0 += 4 * L)
-        block(std::integral_constant<int, 4>(), c0);
+        block(std::integral_constant<int, 4>(), wide, c0);
     switch ((C - c0) / L)
     {
-    case 3: block(std::integral_constant<int, 3>(), c0); c0 += 3 * L; break;
-    case 2: block(std::integral_constant<int, 2>(), c0); c0 += 2 * L; break;
-    case 1: block(std::integral_constant<int, 1>(), c0); c0 += L; break;
+    case 3: block(std::integral_constant<int, 3>(), wide, c0); c0 += 3 * L; break;
+    case 2: block(std::integral_constant<int, 2>(), wide, c0); c0 += 2 * L; break;
+    case 1: block(std::integral_constant<int, 1>(), wide, c0); c0 += L; break;
     default: break;
     }
+#if CV_SIMD_WIDTH > 16
+    for (; c0 + v_float32x4::nlanes <= C; c0 += v_float32x4::nlanes)
+        block(std::integral_constant<int, 1>(), v_float32x4(), c0);
+#endif
 #endif
     return c0;
 }
@@ -122,15 +129,11 @@ CV_ALWAYS_INLINE void gatherRows(const int* rows, const float* weights, int coun
                        float* dst)
 {
 #if CV_SIMD
-    int c0 = forVectorBlocks(C, [&](auto nv, int c) {
-        gatherRowsBlock<decltype(nv)::value, v_float32>(rows, weights, count, scale, src, (size_t)C, c, dst);
+    const int c0 = forVectorBlocks(C, [&](auto nv, auto v, int c) {
+        gatherRowsBlock<decltype(nv)::value, decltype(v)>(rows, weights, count, scale, src, (size_t)C, c, dst);
     });
 #else
-    int c0 = 0;
-#endif
-#if CV_SIMD && CV_SIMD_WIDTH > 16
-    for (; c0 + 4 <= C; c0 += 4)
-        gatherRowsBlock<1, v_float32x4>(rows, weights, count, scale, src, (size_t)C, c0, dst);
+    const int c0 = 0;
 #endif
     for (int c = c0; c < C; c++)
     {
@@ -147,15 +150,11 @@ CV_ALWAYS_INLINE void gatherRows(const int* rows, const float* weights, int coun
 CV_ALWAYS_INLINE void blurChain(const int* chain, int length, float* values, int C)
 {
 #if CV_SIMD
-    int c0 = forVectorBlocks(C, [&](auto nv, int c) {
-        blurChainBlock<decltype(nv)::value, v_float32>(chain, length, values, (size_t)C, c);
+    const int c0 = forVectorBlocks(C, [&](auto nv, auto v, int c) {
+        blurChainBlock<decltype(nv)::value, decltype(v)>(chain, length, values, (size_t)C, c);
     });
 #else
-    int c0 = 0;
-#endif
-#if CV_SIMD && CV_SIMD_WIDTH > 16
-    for (; c0 + 4 <= C; c0 += 4)
-        blurChainBlock<1, v_float32x4>(chain, length, values, (size_t)C, c0);
+    const int c0 = 0;
 #endif
     for (int c = c0; c < C; c++)
     {
