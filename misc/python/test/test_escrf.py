@@ -456,7 +456,9 @@ class escrf_test(NewOpenCVTests):
         colored = cv.escrf.colorizeLabels(gt.astype(np.uint8), seg.classColors())
         self.assertEqual(colored[gt == 1][0].tolist(), [40, 40, 220])  # BGR of RGB (220, 40, 40)
 
-    def test_head_net_from_python_matches_the_segmenter(self):
+    def untrained_toy_head(self):
+        """A 3-class head of toy_config() on the tiny ONNX backbone, its description and a 32x24
+        generated scene."""
         self.require_test_data('escrf_tiny_backbone.onnx')
         desc = cv.escrf.BackboneDescription.read(write_toy_backbone(self.tmp))
         cfg = toy_config()
@@ -466,6 +468,10 @@ class escrf_test(NewOpenCVTests):
         image = cv.imread(cv.escrf.writeSyntheticDataset(os.path.join(self.tmp, 's'), 1, (32, 24), 3)
                           .replace('list.txt', 'scene_000.png'))
         self.assertIsNotNone(image)
+        return head, desc, image
+
+    def test_head_net_from_python_matches_the_segmenter(self):
+        head, desc, image = self.untrained_toy_head()
         net = cv.escrf.createHeadNet(desc.model, head)
         backbone = cv.escrf.Backbone.create(desc)
         net.setInput(backbone.blobFromImage(image), 'image')
@@ -479,14 +485,7 @@ class escrf_test(NewOpenCVTests):
         self.assertGreater(agree, 0.99)
 
     def test_scales_flip_and_processing_area_from_python(self):
-        self.require_test_data('escrf_tiny_backbone.onnx')
-        desc = cv.escrf.BackboneDescription.read(write_toy_backbone(self.tmp))
-        cfg = toy_config()
-        cfg.numClasses = 3
-        head = cv.escrf.Head.create(cfg, [4, 5], 7)
-        head.setBackbone(desc)
-        image = cv.imread(cv.escrf.writeSyntheticDataset(os.path.join(self.tmp, 's'), 1, (32, 24), 3)
-                          .replace('list.txt', 'scene_000.png'))
+        head, desc, image = self.untrained_toy_head()
         seg = cv.escrf.Segmenter.create(head, desc)
         single = seg.segment(image)
         single_probs = seg.predict(image)
